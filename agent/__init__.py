@@ -1,0 +1,18 @@
+"""Remedy's engine: reproduce a failing test, localize the fault, generate and rank candidate
+patches, validate them in a sandbox and propose the winner.
+
+The public surface (what `server/` and scripts may import) is this module plus `agent.types`,
+`agent.events`, `agent.config` and `agent.errors`. Everything else is private.
+
+    async for event in repair(root, ["tests/test_x.py::test_y"], Config()):
+        ...   # PlanUpdated, TestsRan, Localized, CandidatesRanked, Validation, ProposalReady, Done
+"""
+from __future__ import annotations
+
+from .cancel import CancelToken
+from .config import Config, LlmConfig, WatchConfig
+from .errors import BadInput, Cancelled, RemedyError
+from .session import repair
+
+__all__ = ["repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
+           "Cancelled", "RemedyError"]

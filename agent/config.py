@@ -1,0 +1,95 @@
+"""Settings for a repair, typed once. The editor's `remedy.*` settings (package.json) and the CLI
+flags both arrive here; `Config.from_settings` reads the editor's camelCase section object."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import BadInput
+
+__all__ = ["Config", "LlmConfig", "WatchConfig", "ENGINES", "RANKERS", "TOOL_PROTOCOLS"]
+
+ENGINES = ("auto", "builtin", "llm")
+RANKERS = ("ebm", "features", "prior", "none")
+TOOL_PROTOCOLS = ("native", "json")
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    tool_protocol: str = "native"
+    reflection: bool = True
+    max_steps: int = 30
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model and (self.base_url or self.model.startswith(("/", "./", "~"))))
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    enabled: bool = False
+    auto_repair: bool = False
+    debounce_s: float = 0.3
+
+
+@dataclass(frozen=True)
+class Config:
+    engine: str = "auto"
+    python: str = ""                 # interpreter for the user's tests; "" = detect
+    pytest_args: tuple[str, ...] = ()
+    time_budget: float = 60.0        # seconds for a whole session
+    max_candidates: int = 400
+    test_timeout: float = 30.0       # seconds for one test run before its process group is killed
+    ranker: str = "ebm"
+    workers: int = 2
+    llm: LlmConfig = field(default_factory=LlmConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise BadInput(f"unknown engine {self.engine!r} (expected one of {', '.join(ENGINES)})")
+        if self.ranker not in RANKERS:
+            raise BadInput(f"unknown ranker {self.ranker!r} (expected one of {', '.join(RANKERS)})")
+        if self.llm.tool_protocol not in TOOL_PROTOCOLS:
+            raise BadInput(f"unknown tool protocol {self.llm.tool_protocol!r}")
+        if not self.time_budget > 0:
+            raise BadInput(f"time budget must be positive, got {self.time_budget}")
+        if self.max_candidates < 1:
+            raise BadInput(f"maxCandidates must be at least 1, got {self.max_candidates}")
+
+    def with_(self, **changes: Any) -> "Config":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_settings(cls, section: dict[str, Any] | None) -> "Config":
+        """Build from the editor's `remedy` settings object (camelCase keys, as in package.json)."""
+        s = dict(section or {})
+        if not isinstance(section or {}, dict):
+            raise BadInput("remedy settings must be an object")
+        llm = s.get("llm") or {}
+        watch = s.get("watch") or {}
+        if not isinstance(llm, dict) or not isinstance(watch, dict):
+            raise BadInput("remedy.llm and remedy.watch must be objects")
+        try:
+            return cls(
+                engine=str(s.get("engine", cls.engine)),
+                python=str(s.get("python", "") or ""),
+                pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
+                time_budget=float(s.get("timeBudget", cls.time_budget)),
+                max_candidates=int(s.get("maxCandidates", cls.max_candidates)),
+                llm=LlmConfig(
+                    base_url=str(llm.get("baseUrl", "") or ""),
+                    model=str(llm.get("model", "") or ""),
+                    api_key_env=str(llm.get("apiKeyEnv", "") or "OPENAI_API_KEY"),
+                    tool_protocol=str(llm.get("toolProtocol", "") or "native"),
+                ),
+                watch=WatchConfig(enabled=bool(watch.get("enabled", False)),
+                                  auto_repair=bool(watch.get("autoRepair", False))),
+            )
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"invalid remedy settings: {exc}") from None
+
+
