@@ -1,20 +1,186 @@
-"""The repair session (placeholder signature; the real pipeline lands shortly)."""
+"""The repair session: reproduce -> localize -> generate -> rank -> validate -> propose.
+
+`repair()` is an async generator of typed events (agent.events), so the CLI, the language server
+and the bench drive the same code. Blocking steps run in worker threads; the cancel token is
+checked between steps and kills every subprocess the session started.
+"""
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from pathlib import Path
 from typing import AsyncIterator, Sequence
 
 from .cancel import CancelToken
 from .config import Config
-from .events import Event
+from .diff import hunks_between, unified_diff
+from .errors import BadInput, Cancelled, RemedyError
+from .events import (CandidatesRanked, Done, Error, Event, Localized, PlanUpdated, ProposalReady,
+                     TestsRan)
+from .plan import Plan
+from .project import Project, open_project
+from .rank import RankContext, rank_candidates
+from .types import FixResult, FixStatus, Proposal, RunReport, TestResult
+from .validate import Plausible, Validator
+
+__all__ = ["repair"]
+
+STEPS = ("Reproduce the failure", "Localize the fault", "Generate candidates", "Rank candidates",
+         "Validate candidates", "Propose a patch")
 
 
 async def repair(root: Path | str, test_ids: Sequence[str] | None = None, config: Config | None = None,
                  cancel: CancelToken | None = None) -> AsyncIterator[Event]:
-    """Run one repair session; yields events and always ends with `Done` (or `Error` then `Done`).
+    """Run one repair session; yields events and always ends with `Done`.
 
     test_ids: pytest node ids or test files relative to root; empty/None = all failing tests.
-    Bad input raises nothing: it yields Error(kind="bad_input") and Done(status=error).
+    Bad input raises nothing: it yields Error(kind="bad_input") then Done(status=error).
     """
-    raise NotImplementedError
-    yield  # pragma: no cover
+    session = _Session(Path(root), list(test_ids or ()), config or Config(), cancel or CancelToken())
+    try:
+        async for event in session.run():
+            yield event
+    except BadInput as exc:
+        yield Error(str(exc), "bad_input")
+        yield Done(session.result(FixStatus.ERROR, str(exc)))
+    except Cancelled:
+        yield Error("repair cancelled", "cancelled")
+        yield Done(session.result(FixStatus.ERROR, "cancelled"))
+    except RemedyError as exc:
+        yield Error(str(exc))
+        yield Done(session.result(FixStatus.ERROR, str(exc)))
+
+
+class _Session:
+    def __init__(self, root: Path, targets: list[str], config: Config, cancel: CancelToken) -> None:
+        self.root, self.targets, self.config, self.cancel = root, targets, config, cancel
+        self.started = time.monotonic()
+        self.plan = Plan(STEPS)
+        self.tests_run = 0
+        self.generated = 0
+        self.tried = 0
+        self.failing: list[TestResult] = []
+
+    def result(self, status: FixStatus, message: str = "", **kw) -> FixResult:
+        return FixResult(status=status, message=message, tests_run=self.tests_run,
+                         candidates_generated=self.generated, candidates_tried=self.tried,
+                         elapsed_s=time.monotonic() - self.started, engine="builtin",
+                         failing_tests=[t.test_id for t in self.failing], **kw)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.config.time_budget
+
+    async def run(self) -> AsyncIterator[Event]:
+        from .localize import localize
+        from .testing.runner import PytestRunner, check_pytest
+
+        yield self.plan.start(0)
+        project = await asyncio.to_thread(open_project, self.root, self.config.python)
+        await asyncio.to_thread(check_pytest, project.python)
+        runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout)
+        if self.targets:
+            await asyncio.to_thread(runner.collect, project.root, self.targets)
+        self.cancel.check()
+
+        report, coverage = await asyncio.to_thread(self._reproduce, project, runner)
+        self.tests_run += len(report.results)
+        yield TestsRan.from_report("reproduce", report)
+        if report.collection_errors:
+            raise RemedyError("tests could not be collected: " + report.collection_errors[0])
+        self.failing = [r for r in report.failing if self._is_target(r.test_id)]
+        if not self.failing:
+            yield self.plan.finish_all()
+            what = ", ".join(self.targets) if self.targets else "all tests"
+            yield Done(self.result(FixStatus.ALREADY_PASSING, f"{what}: already passing"))
+            return
+
+        yield self.plan.start(1)
+        lines = await asyncio.to_thread(localize, project.root, self.failing, coverage)
+        yield Localized(lines[:10])
+        self.cancel.check()
+
+        yield self.plan.start(2)
+        files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
+        candidates = await asyncio.to_thread(self._generate, files, lines)
+        self.generated = len(candidates)
+
+        yield self.plan.start(3)
+        ranked = await asyncio.to_thread(
+            rank_candidates, candidates, self.config.ranker,
+            RankContext(files=files, lines=lines, failing=self.failing))
+        yield CandidatesRanked(len(ranked), [_summary(r) for r in ranked[:10]])
+        if not ranked:
+            yield self.plan.fail(3)
+            yield Done(self.result(FixStatus.NO_FIX, "no candidate patch could be generated"))
+            return
+
+        yield self.plan.start(4)
+        validator = Validator(project, runner, self.config, self.cancel, files, report, self.failing)
+        try:
+            async for event in validator.run(ranked, self.deadline):
+                yield event
+        finally:
+            self.tests_run += validator.tests_run
+            self.tried = validator.tried
+            await asyncio.to_thread(validator.close)
+        best = validator.best()
+        if best is None:
+            yield self.plan.fail(4)
+            why = "time budget exhausted" if time.monotonic() >= self.deadline else "no candidate passed"
+            yield Done(self.result(FixStatus.NO_FIX, f"no plausible patch found ({why}; "
+                                   f"{self.tried} of {self.generated} candidates tried)"))
+            return
+
+        yield self.plan.start(5)
+        proposal = _proposal(best, files)
+        yield ProposalReady(proposal)
+        yield self.plan.finish_all()
+        yield Done(self.result(FixStatus.FIXED, proposal.summary, patch=proposal.patch,
+                               files=proposal.files, proposal=proposal))
+
+    def _is_target(self, test_id: str) -> bool:
+        if not self.targets:
+            return True
+        return any(test_id == t or test_id.startswith((t + "::", t + "[")) for t in self.targets)
+
+    def _reproduce(self, project: Project, runner) -> tuple[RunReport, dict]:
+        """Run the targets' test files (or the whole suite) once, with per-test coverage."""
+        import json
+        import tempfile
+
+        from .localize import coverage_run_options
+        from .sandbox.workspace import Sandbox
+
+        test_files = sorted({t.split("::")[0].split("[")[0] for t in self.targets})
+        with Sandbox(project.root) as sbx, tempfile.TemporaryDirectory(prefix="remedy-cov-") as tmp:
+            out = Path(tmp) / "coverage.json"
+            plugins, paths, env = coverage_run_options(out)
+            report = runner.run(sbx.path, test_files, extra_plugins=plugins, plugin_paths=paths,
+                                env=env, cancel=self.cancel)
+            coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
+        return report, coverage
+
+    def _generate(self, files: dict[str, bytes], lines) -> list:
+        from .repair.generator import generate_candidates
+        message = "\n".join(t.message for t in self.failing[:3])
+        return generate_candidates(files, lines, max_candidates=self.config.max_candidates,
+                                   message=message)
+
+
+def _summary(ranked) -> dict:
+    c = ranked.candidate
+    return {"id": c.id, "template": c.template, "path": c.path, "line": c.line,
+            "description": c.description, "energy": ranked.energy}
+
+
+def _proposal(best: Plausible, files: dict[str, bytes]) -> Proposal:
+    before = {p: files[p].decode("utf-8") for p in best.patched}
+    after = {p: data.decode("utf-8") for p, data in best.patched.items()}
+    cand = best.ranked.candidate
+    return Proposal(
+        id=uuid.uuid4().hex[:12], patch=unified_diff(before, after), files=sorted(after),
+        hunks=hunks_between(before, after), summary=cand.description or cand.template,
+        energy=best.ranked.energy, probability=best.ranked.probability,
+        tests={"passed": best.passed, "failed": []}, candidate=cand, base_texts=before)

@@ -1,0 +1,13 @@
+; Identifiers bound by assignment-like statements.
+(assignment left: (identifier) @assign)
+(assignment left: (pattern_list (identifier) @assign))
+(assignment left: (tuple_pattern (identifier) @assign))
+(assignment left: (list_pattern (identifier) @assign))
+(augmented_assignment left: (identifier) @assign)
+(for_statement left: (identifier) @assign)
+(for_statement left: (pattern_list (identifier) @assign))
+(for_statement left: (tuple_pattern (identifier) @assign))
+(for_statement left: (pattern_list (tuple_pattern (identifier) @assign)))
+(as_pattern_target (identifier) @assign)
+(named_expression name: (identifier) @assign)
+(global_statement (identifier) @assign)

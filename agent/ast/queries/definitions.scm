@@ -1,0 +1,13 @@
+; Names a module or function defines: functions, classes, imports and parameters.
+(function_definition name: (identifier) @function)
+(class_definition name: (identifier) @class)
+(import_statement name: (dotted_name . (identifier) @import))
+(import_statement name: (aliased_import alias: (identifier) @import))
+(import_from_statement name: (dotted_name . (identifier) @import))
+(import_from_statement name: (aliased_import alias: (identifier) @import))
+(parameters (identifier) @param)
+(parameters (default_parameter name: (identifier) @param))
+(parameters (typed_parameter (identifier) @param))
+(parameters (typed_default_parameter name: (identifier) @param))
+(parameters (list_splat_pattern (identifier) @param))
+(parameters (dictionary_splat_pattern (identifier) @param))

@@ -1,0 +1,2 @@
+; Every identifier, for collecting the names a statement mentions.
+(identifier) @name

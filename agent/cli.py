@@ -1,0 +1,144 @@
+"""`remedy` command line: fix · bench (and the ranker, LLM and export commands as they land).
+
+The `fix` contract is in DESIGN.md ("CLI contract"): progress on stderr, `--json` puts exactly one
+JSON object on stdout, exit 0 fixed/already passing, 1 no fix, 2 bad input (one line), 130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .cancel import CancelToken
+from .config import ENGINES, RANKERS, Config
+from .errors import BadInput, RemedyError
+from .events import Done, Error
+from .types import FixResult, FixStatus
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_NO_FIX, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:   # one line, no usage dump
+        self.exit(EXIT_BAD_INPUT, f"remedy: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="remedy", description="Fix failing Python tests; review the diff.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fix = sub.add_parser("fix", help="reproduce, localize and fix failing tests")
+    fix.add_argument("test_ids", nargs="*", metavar="TEST_ID",
+                     help="pytest node id or test file relative to the root (none: all failing tests)")
+    fix.add_argument("--root", default=".", help="project root (default: .)")
+    fix.add_argument("--engine", default="auto", choices=ENGINES)
+    fix.add_argument("--ranker", default="ebm", choices=RANKERS)
+    fix.add_argument("--apply", action="store_true", help="write the patch into the root")
+    fix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    fix.add_argument("--time-budget", type=float, default=60.0, metavar="S")
+    fix.add_argument("--max-candidates", type=int, default=400)
+    fix.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
+    fix.add_argument("--workers", type=int, default=2)
+
+    bench = sub.add_parser("bench", help="run a corpus of bug cases and print a table")
+    bench.add_argument("corpus", help="folder of cases (each with a case.toml)")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--ranker", default="ebm", help="comma-separated rankers to compare")
+    bench.add_argument("--time-budget", type=float, default=60.0, metavar="S")
+    bench.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
+    bench.add_argument("--workers", type=int, default=2)
+
+    sub.add_parser("undo", help="restore the files changed by the last --apply").add_argument(
+        "--root", default=".")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "bench":
+            from .eval.bench import main as bench_main
+            return bench_main(args)
+        if args.command == "undo":
+            from .sandbox.apply import undo_last
+            restored = undo_last(Path(args.root))
+            print(f"restored {len(restored)} file(s): " + ", ".join(str(p) for p in restored), file=sys.stderr)
+            return EXIT_OK
+    except BadInput as exc:
+        print(f"remedy: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RemedyError as exc:
+        print(f"remedy: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("remedy: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_BAD_INPUT
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from .render import ProgressPrinter
+
+    config = Config(engine=args.engine, ranker=args.ranker, time_budget=args.time_budget,
+                    max_candidates=args.max_candidates, python=args.python, workers=args.workers)
+    cancel = CancelToken()
+    printer = ProgressPrinter()
+    result, bad_input = asyncio.run(_drive(Path(args.root), args.test_ids, config, cancel, printer))
+    if result.status is FixStatus.FIXED and args.apply and result.proposal is not None:
+        result.message = _apply(Path(args.root), result)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        printer.final(result)
+    if cancel.cancelled:
+        return EXIT_INTERRUPTED
+    if bad_input:
+        return EXIT_BAD_INPUT
+    return {FixStatus.FIXED: EXIT_OK, FixStatus.ALREADY_PASSING: EXIT_OK,
+            FixStatus.NO_FIX: EXIT_NO_FIX}.get(result.status, EXIT_ERROR)
+
+
+async def _drive(root: Path, test_ids, config: Config, cancel: CancelToken, printer) -> tuple[FixResult, bool]:
+    from . import repair
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, cancel.cancel)
+    loop.add_signal_handler(signal.SIGTERM, cancel.cancel)
+    result, bad_input = FixResult(FixStatus.ERROR, message="session ended without a result"), False
+    async for event in repair(root, test_ids, config, cancel):
+        printer.event(event)
+        if isinstance(event, Error) and event.kind == "bad_input":
+            bad_input = True
+        if isinstance(event, Done):
+            result = event.result
+    return result, bad_input
+
+
+def _apply(root: Path, result: FixResult) -> str:
+    from .diff import apply_hunks
+    from .sandbox.apply import apply_to_root
+
+    proposal = result.proposal
+    assert proposal is not None
+    root = root.resolve()
+    new_files: dict[str, bytes] = {}
+    for path, base in proposal.base_texts.items():
+        current = (root / path).read_text(encoding="utf-8")
+        if current != base:
+            raise RemedyError(f"{path} changed while the repair ran; patch not applied")
+        hunks = [h for h in proposal.hunks if h.path == path]
+        new_files[path] = apply_hunks(base, hunks).encode("utf-8")
+    apply_to_root(root, new_files)
+    return f"{result.message} (applied to {', '.join(sorted(new_files))}; `remedy undo` reverts)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Unified diffs and whole-line hunks between a file's original and patched text.
+
+Hunks are what the editor shows and the user accepts one by one, so they carry no context lines:
+each is the smallest whole-line replacement, with a stable id per proposal ("h1", "h2", ...).
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Mapping
+
+from .types import Hunk
+
+__all__ = ["unified_diff", "hunks_between", "changed_lines", "apply_hunks"]
+
+
+def unified_diff(before: Mapping[str, str], after: Mapping[str, str], context: int = 3) -> str:
+    """One unified diff (a/ b/ prefixes, as git writes it) over every file in `after`."""
+    chunks: list[str] = []
+    for path in sorted(after):
+        old, new = before.get(path, ""), after[path]
+        if old == new:
+            continue
+        lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                     f"a/{path}", f"b/{path}", n=context)
+        for line in lines:
+            chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(chunks)
+
+
+def hunks_between(before: Mapping[str, str], after: Mapping[str, str], first_id: int = 1) -> list[Hunk]:
+    hunks: list[Hunk] = []
+    for path in sorted(after):
+        old_lines = before.get(path, "").splitlines(keepends=True)
+        new_lines = after[path].splitlines(keepends=True)
+        matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            hunks.append(Hunk(id=f"h{first_id + len(hunks)}", path=path, start_line=i1, end_line=i2,
+                              old_text="".join(old_lines[i1:i2]), new_text="".join(new_lines[j1:j2])))
+    return hunks
+
+
+def changed_lines(before: str, after: str) -> int:
+    """Lines touched, a replaced line counting once: the size of a patch as a reviewer feels it."""
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+
+
+def apply_hunks(text: str, hunks: list[Hunk]) -> str:
+    """Apply whole-line hunks (computed against `text`) bottom-up; raises ValueError on mismatch."""
+    lines = text.splitlines(keepends=True)
+    for h in sorted(hunks, key=lambda h: h.start_line, reverse=True):
+        if "".join(lines[h.start_line:h.end_line]) != h.old_text:
+            raise ValueError(f"{h.path}:{h.start_line + 1}: the text this hunk replaces has changed")
+        lines[h.start_line:h.end_line] = h.new_text.splitlines(keepends=True)
+    return "".join(lines)

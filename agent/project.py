@@ -1,0 +1,102 @@
+"""What a repair needs to know about the user's project before touching it: that the root is a
+Python project, which interpreter runs its tests, that its code parses, and where its files are.
+Every failure here is bad input: one clear line, nothing written."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import NotAProject, UserSyntaxError
+
+__all__ = ["Project", "open_project", "is_test_file", "SKIP_DIRS"]
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".remedy", ".mypy_cache",
+                       ".ruff_cache", ".tox", ".nox", "node_modules", ".venv", "venv", "env",
+                       "build", "dist", ".eggs"})
+
+
+def is_test_file(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) \
+        or name.endswith("_test.py")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    python: str
+    sources: tuple[str, ...]        # every .py file, relative posix paths
+
+    @property
+    def test_files(self) -> list[str]:
+        return [p for p in self.sources if is_test_file(p) and not p.endswith("conftest.py")]
+
+    def read(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+    def files_importing(self, module_rel: str) -> list[str]:
+        """Test files whose text names the module of `module_rel` (a cheap import-graph edge)."""
+        dotted = module_rel[:-3].replace("/", ".").removeprefix("src.")
+        stem = dotted.rsplit(".", 1)[-1]
+        pattern = re.compile(rf"\b({re.escape(dotted)}|{re.escape(stem)})\b")
+        hits = []
+        for rel in self.test_files:
+            try:
+                if pattern.search((self.root / rel).read_text(encoding="utf-8", errors="replace")):
+                    hits.append(rel)
+            except OSError:
+                continue
+        return hits
+
+
+def open_project(root: Path | str, python: str = "") -> Project:
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise NotAProject(f"root does not exist: {path}")
+    if not path.is_dir():
+        raise NotAProject(f"root is not a directory: {path}")
+    path = path.resolve()
+    sources = tuple(_python_files(path))
+    if not sources:
+        raise NotAProject(f"not a Python project (no .py files): {path}")
+    for rel in sources:
+        _check_syntax(path, rel)
+    return Project(root=path, python=python or _detect_python(path), sources=sources)
+
+
+def _python_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
+                             and not (Path(dirpath) / d / "pyvenv.cfg").exists())
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                found.append(name if rel_dir == "." else f"{rel_dir}/{name}")
+        if len(found) > 20000:
+            break
+    return found
+
+
+def _check_syntax(root: Path, rel: str) -> None:
+    try:
+        source = (root / rel).read_bytes()
+    except OSError as exc:
+        raise NotAProject(f"cannot read {rel}: {exc.strerror}") from None
+    try:
+        compile(source, rel, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise UserSyntaxError(f"syntax error in {rel}:{exc.lineno}:{exc.offset or 0}: {exc.msg}") from None
+    except ValueError as exc:   # e.g. null bytes
+        raise UserSyntaxError(f"cannot compile {rel}: {exc}") from None
+
+
+def _detect_python(root: Path) -> str:
+    for venv in (".venv", "venv", "env"):
+        candidate = root / venv / "bin" / "python"
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable

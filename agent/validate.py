@@ -1,0 +1,155 @@
+"""Validation: run candidates, best-ranked first, in parallel sandbox workers — the failing
+targets first (fast reject), then the tests that passed before (no regressions). Stops when the
+budget runs out or shortly after the first plausible patch, keeping the smallest plausible one."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import AsyncIterator, Sequence
+
+from .cancel import CancelToken
+from .config import Config
+from .diff import changed_lines
+from .errors import Cancelled
+from .events import Event, Validation
+from .project import Project
+from .rank import Ranked
+from .types import RunReport, TestResult
+
+__all__ = ["Plausible", "Validator", "EXTRA_AFTER_FIRST"]
+
+# After the first plausible patch, look at a few more candidates for a smaller one.
+EXTRA_AFTER_FIRST = 6
+
+
+@dataclass
+class Plausible:
+    ranked: Ranked
+    patched: dict[str, bytes]
+    passed: list[str]
+    size: int
+    order: int
+
+
+@dataclass
+class _Outcome:
+    order: int
+    ranked: Ranked
+    plausible: bool
+    passed: int
+    failed: int
+    stage: str
+    patched: dict[str, bytes]
+    passed_ids: list[str]
+
+
+class Validator:
+    def __init__(self, project: Project, runner, config: Config, cancel: CancelToken,
+                 files: dict[str, bytes], reproduced: RunReport, failing: Sequence[TestResult]) -> None:
+        from .testing.pool import ValidationPool
+
+        self.files, self.cancel, self.config = files, cancel, config
+        self.failing_ids = [t.test_id for t in failing]
+        self.regression_ids = [r.test_id for r in reproduced.passing]
+        reproduced_files = {r.test_id.split("::")[0] for r in reproduced.results}
+        self.extra_files = sorted({t for path in files for t in project.files_importing(path)}
+                                  - reproduced_files)
+        test_files = sorted(reproduced_files | set(self.extra_files))
+        self.workers = max(1, config.workers)
+        self.pool = ValidationPool(project.root, test_files, runner, workers=self.workers, cancel=cancel)
+        self.tests_run = 0
+        self.tried = 0
+        self.plausible: list[Plausible] = []
+        self._lock = threading.Lock()
+        self._baseline_done = False
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def best(self) -> Plausible | None:
+        return min(self.plausible, key=lambda p: (p.size, p.order), default=None)
+
+    async def run(self, ranked: Sequence[Ranked], deadline: float) -> AsyncIterator[Event]:
+        await asyncio.to_thread(self._baseline)
+        executor = ThreadPoolExecutor(self.workers, thread_name_prefix="remedy-validate")
+        queue = iter(enumerate(ranked))
+        pending: set[asyncio.Future] = set()
+        stop_at: int | None = None
+        next_order = 0
+        try:
+            while True:
+                while (len(pending) < self.workers and time.monotonic() < deadline
+                       and not self.cancel.cancelled and (stop_at is None or next_order <= stop_at)):
+                    item = next(queue, None)
+                    if item is None:
+                        break
+                    next_order = item[0] + 1
+                    pending.add(asyncio.wrap_future(executor.submit(self._validate_one, *item)))
+                if not pending:
+                    break
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for future in done:
+                    outcome: _Outcome = future.result()
+                    self.tried += 1
+                    c = outcome.ranked.candidate
+                    yield Validation(c.id, c.description, outcome.plausible, outcome.passed,
+                                     outcome.failed, outcome.stage)
+                    if outcome.plausible:
+                        self._keep(outcome)
+                        if stop_at is None:
+                            stop_at = outcome.order + EXTRA_AFTER_FIRST
+        finally:
+            for future in pending:
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+        self.cancel.check()
+
+    def _baseline(self) -> None:
+        """Tests in other files that import the suspicious modules: those passing now must keep passing."""
+        if not self.extra_files:
+            return
+        report = self.pool.validate({}, self.extra_files)
+        self._count(report)
+        self.regression_ids += [r.test_id for r in report.passing]
+
+    def _validate_one(self, order: int, ranked: Ranked) -> _Outcome:
+        from .repair.generator import apply_candidate
+
+        if self.cancel.cancelled:
+            raise Cancelled("repair cancelled")
+        patched = apply_candidate(self.files, ranked.candidate)
+        report = self.pool.validate(patched, self.failing_ids)
+        self._count(report)
+        if not self._all_pass(report, self.failing_ids):
+            return _Outcome(order, ranked, False, len(report.passing), max(len(report.failing), 1),
+                            "target", patched, [])
+        if self.regression_ids:
+            report2 = self.pool.validate(patched, self.regression_ids)
+            self._count(report2)
+            if not self._all_pass(report2, self.regression_ids):
+                return _Outcome(order, ranked, False, len(report.passing) + len(report2.passing),
+                                max(len(report2.failing), 1), "regression", patched, [])
+            report.results.extend(report2.results)
+        return _Outcome(order, ranked, True, len(report.results), 0, "regression" if self.regression_ids
+                        else "target", patched, [r.test_id for r in report.results])
+
+    @staticmethod
+    def _all_pass(report: RunReport, test_ids: Sequence[str]) -> bool:
+        if not report.all_ok:
+            return False
+        outcomes = {r.test_id: r.outcome for r in report.results}
+        return all(any(tid == t or tid.startswith((t + "::", t + "[")) for tid in outcomes)
+                   for t in test_ids)
+
+    def _count(self, report: RunReport) -> None:
+        with self._lock:
+            self.tests_run += len(report.results)
+
+    def _keep(self, outcome: _Outcome) -> None:
+        size = sum(changed_lines(self.files[p].decode("utf-8", "replace"), data.decode("utf-8", "replace"))
+                   for p, data in outcome.patched.items())
+        self.plausible.append(Plausible(outcome.ranked, outcome.patched, outcome.passed_ids, size,
+                                        outcome.order))

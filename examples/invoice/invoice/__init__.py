@@ -1,0 +1,1 @@
+"""A tiny invoicing package with one bug, for `make demo`."""

@@ -1,0 +1,38 @@
+"""Shared fixtures: fresh copies of fixture projects, and the `remedy` CLI as a real subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    return dest
+
+
+@pytest.fixture
+def invoice(tmp_path: Path) -> Path:
+    """The bundled demo project (one bug), copied."""
+    return copy_project(REPO / "examples" / "invoice", tmp_path / "invoice")
+
+
+def run_remedy(*args: str, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return subprocess.run([sys.executable, "-m", "agent.cli", *args], cwd=cwd or REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def remedy_json(*args: str, **kw) -> tuple[int, dict, str]:
+    proc = run_remedy(*args, "--json", **kw)
+    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    assert len(lines) == 1, f"stdout must be exactly one JSON object, got: {proc.stdout!r} / {proc.stderr}"
+    return proc.returncode, json.loads(lines[0]), proc.stderr
