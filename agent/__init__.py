@@ -12,7 +12,10 @@ from __future__ import annotations
 from .cancel import CancelToken
 from .config import Config, LlmConfig, WatchConfig
 from .errors import BadInput, Cancelled, RemedyError
+from .memory.decisions import record_decision
 from .session import repair
+from .testing.discover import TestFunction, find_tests, is_test_file
 
 __all__ = ["repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
-           "Cancelled", "RemedyError"]
+           "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
+           "record_decision"]

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("undo", help="restore the files changed by the last --apply").add_argument(
         "--root", default=".")
+
+    from .rank.cli import add_parsers as add_ebm_parsers
+    add_ebm_parsers(sub)
     return parser
 
 
@@ -67,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             from .eval.bench import main as bench_main
             return bench_main(args)
+        if args.command == "ebm":
+            from .rank.cli import main as ebm_main
+            return ebm_main(args)
         if args.command == "undo":
             from .sandbox.apply import undo_last
             restored = undo_last(Path(args.root))

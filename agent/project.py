@@ -3,20 +3,15 @@ Python project, which interpreter runs its tests, that its code parses, and wher
 Every failure here is bad input: one clear line, nothing written."""
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NotAProject, UserSyntaxError
+from .sandbox.workspace import project_files
 
-__all__ = ["Project", "open_project", "is_test_file", "SKIP_DIRS"]
-
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".remedy", ".mypy_cache",
-                       ".ruff_cache", ".tox", ".nox", "node_modules", ".venv", "venv", "env",
-                       "build", "dist", ".eggs"})
-
+__all__ = ["Project", "open_project", "is_test_file"]
 
 def is_test_file(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
@@ -68,17 +63,7 @@ def open_project(root: Path | str, python: str = "") -> Project:
 
 
 def _python_files(root: Path) -> list[str]:
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
-                             and not (Path(dirpath) / d / "pyvenv.cfg").exists())
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                found.append(name if rel_dir == "." else f"{rel_dir}/{name}")
-        if len(found) > 20000:
-            break
-    return found
+    return [rel for rel in project_files(root) if rel.endswith(".py")]
 
 
 def _check_syntax(root: Path, rel: str) -> None:

@@ -73,22 +73,31 @@ class _Session:
         return self.started + self.config.time_budget
 
     async def run(self) -> AsyncIterator[Event]:
-        from .localize import localize
         from .testing.runner import PytestRunner, check_pytest
 
         yield self.plan.start(0)
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
         await asyncio.to_thread(check_pytest, project.python)
-        runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout)
-        if self.targets:
-            await asyncio.to_thread(runner.collect, project.root, self.targets)
-        self.cancel.check()
+        runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
+                              env=_path_env(project))
+        test_files = self._target_files(project)
+        # Warm validation workers start while the failure is reproduced: they are needed next.
+        pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool, project, runner, test_files))
+        try:
+            async for event in self._pipeline(project, runner, test_files, pool):
+                yield event
+        finally:
+            await _close_pool(pool)
 
-        report, coverage = await asyncio.to_thread(self._reproduce, project, runner)
+    async def _pipeline(self, project: Project, runner, test_files: list[str], pool) -> AsyncIterator[Event]:
+        from .localize import localize
+
+        report, coverage = await asyncio.to_thread(self._reproduce, project, runner, test_files)
         self.tests_run += len(report.results)
         yield TestsRan.from_report("reproduce", report)
         if report.collection_errors:
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
+        self._check_targets_exist(report)
         self.failing = [r for r in report.failing if self._is_target(r.test_id)]
         if not self.failing:
             yield self.plan.finish_all()
@@ -117,14 +126,14 @@ class _Session:
             return
 
         yield self.plan.start(4)
-        validator = Validator(project, runner, self.config, self.cancel, files, report, self.failing)
+        validator = Validator(project, runner, await pool, self.cancel, files, report, self.failing,
+                              workers=self.config.workers)
         try:
             async for event in validator.run(ranked, self.deadline):
                 yield event
         finally:
             self.tests_run += validator.tests_run
             self.tried = validator.tried
-            await asyncio.to_thread(validator.close)
         best = validator.best()
         if best is None:
             yield self.plan.fail(4)
@@ -140,12 +149,43 @@ class _Session:
         yield Done(self.result(FixStatus.FIXED, proposal.summary, patch=proposal.patch,
                                files=proposal.files, proposal=proposal))
 
-    def _is_target(self, test_id: str) -> bool:
-        if not self.targets:
-            return True
-        return any(test_id == t or test_id.startswith((t + "::", t + "[")) for t in self.targets)
+    def _target_files(self, project: Project) -> list[str]:
+        from .errors import UnknownTest
 
-    def _reproduce(self, project: Project, runner) -> tuple[RunReport, dict]:
+        files = []
+        for target in self.targets:
+            path = target.split("::")[0].split("[")[0].rstrip("/")
+            while path.startswith("./"):
+                path = path[2:]
+            if not (project.root / path).exists():
+                raise UnknownTest(f"unknown test: {target} (no such file: {path})")
+            files.append(path)
+        if not files:
+            return project.test_files
+        return sorted(dict.fromkeys(f for f in project.test_files
+                                    if any(f == p or f.startswith(p + "/") for p in files)))
+
+    def _check_targets_exist(self, report: RunReport) -> None:
+        from .errors import UnknownTest
+
+        for target in self.targets:
+            if not any(self._selects(target, r.test_id) for r in report.results):
+                raise UnknownTest(f"unknown test: {target}")
+
+    def _start_pool(self, project: Project, runner, test_files: list[str]):
+        from .testing.pool import ValidationPool
+        return ValidationPool(project.root, test_files, runner, workers=max(1, self.config.workers),
+                              cancel=self.cancel)
+
+    def _is_target(self, test_id: str) -> bool:
+        return not self.targets or any(self._selects(t, test_id) for t in self.targets)
+
+    @staticmethod
+    def _selects(target: str, test_id: str) -> bool:
+        target = target.rstrip("/").removeprefix("./")
+        return test_id == target or test_id.startswith((target + "::", target + "[", target + "/"))
+
+    def _reproduce(self, project: Project, runner, test_files: list[str]) -> tuple[RunReport, dict]:
         """Run the targets' test files (or the whole suite) once, with per-test coverage."""
         import json
         import tempfile
@@ -153,11 +193,10 @@ class _Session:
         from .localize import coverage_run_options
         from .sandbox.workspace import Sandbox
 
-        test_files = sorted({t.split("::")[0].split("[")[0] for t in self.targets})
         with Sandbox(project.root) as sbx, tempfile.TemporaryDirectory(prefix="remedy-cov-") as tmp:
             out = Path(tmp) / "coverage.json"
             plugins, paths, env = coverage_run_options(out)
-            report = runner.run(sbx.path, test_files, extra_plugins=plugins, plugin_paths=paths,
+            report = runner.run(sbx.path, test_files if self.targets else [], extra_plugins=plugins, plugin_paths=paths,
                                 env=env, cancel=self.cancel)
             coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
         return report, coverage
@@ -184,3 +223,16 @@ def _proposal(best: Plausible, files: dict[str, bytes]) -> Proposal:
         hunks=hunks_between(before, after), summary=cand.description or cand.template,
         energy=best.ranked.energy, probability=best.ranked.probability,
         tests={"passed": best.passed, "failed": []}, candidate=cand, base_texts=before)
+
+
+def _path_env(project: Project) -> dict[str, str]:
+    """Make the copy's own sources win over an installed (e.g. editable) copy of the project."""
+    return {"PYTHONPATH": "src"} if (project.root / "src").is_dir() else {}
+
+
+async def _close_pool(pool: asyncio.Future) -> None:
+    try:
+        started = await pool
+    except Exception:   # it never started: nothing to close
+        return
+    await asyncio.to_thread(started.close)

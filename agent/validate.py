@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Sequence
 
 from .cancel import CancelToken
-from .config import Config
 from .diff import changed_lines
 from .errors import Cancelled
 from .events import Event, Validation
@@ -47,27 +46,23 @@ class _Outcome:
 
 
 class Validator:
-    def __init__(self, project: Project, runner, config: Config, cancel: CancelToken,
-                 files: dict[str, bytes], reproduced: RunReport, failing: Sequence[TestResult]) -> None:
-        from .testing.pool import ValidationPool
-
-        self.files, self.cancel, self.config = files, cancel, config
+    def __init__(self, project: Project, runner, pool, cancel: CancelToken, files: dict[str, bytes],
+                 reproduced: RunReport, failing: Sequence[TestResult], workers: int = 2) -> None:
+        self.project, self.runner, self.pool = project, runner, pool
+        self.files, self.cancel = files, cancel
         self.failing_ids = [t.test_id for t in failing]
         self.regression_ids = [r.test_id for r in reproduced.passing]
         reproduced_files = {r.test_id.split("::")[0] for r in reproduced.results}
+        # Other test files that import a suspicious module: checked last, in a fresh pytest.
         self.extra_files = sorted({t for path in files for t in project.files_importing(path)}
                                   - reproduced_files)
-        test_files = sorted(reproduced_files | set(self.extra_files))
-        self.workers = max(1, config.workers)
-        self.pool = ValidationPool(project.root, test_files, runner, workers=self.workers, cancel=cancel)
+        self.extra_ids: list[str] = []
+        self.workers = max(1, workers)
         self.tests_run = 0
         self.tried = 0
         self.plausible: list[Plausible] = []
         self._lock = threading.Lock()
         self._baseline_done = False
-
-    def close(self) -> None:
-        self.pool.close()
 
     def best(self) -> Plausible | None:
         return min(self.plausible, key=lambda p: (p.size, p.order), default=None)
@@ -111,9 +106,18 @@ class Validator:
         """Tests in other files that import the suspicious modules: those passing now must keep passing."""
         if not self.extra_files:
             return
-        report = self.pool.validate({}, self.extra_files)
+        report = self._fresh_run({}, self.extra_files)
+        self.extra_ids = [r.test_id for r in report.passing]
+
+    def _fresh_run(self, patched: dict[str, bytes], test_ids: Sequence[str]) -> RunReport:
+        from .sandbox.workspace import Sandbox
+
+        with Sandbox(self.project.root) as sbx:
+            for rel, data in patched.items():
+                sbx.write(rel, data)
+            report = self.runner.run(sbx.path, test_ids, cancel=self.cancel)
         self._count(report)
-        self.regression_ids += [r.test_id for r in report.passing]
+        return report
 
     def _validate_one(self, order: int, ranked: Ranked) -> _Outcome:
         from .repair.generator import apply_candidate
@@ -133,6 +137,12 @@ class Validator:
                 return _Outcome(order, ranked, False, len(report.passing) + len(report2.passing),
                                 max(len(report2.failing), 1), "regression", patched, [])
             report.results.extend(report2.results)
+        if self.extra_ids:
+            report3 = self._fresh_run(patched, self.extra_ids)
+            if not self._all_pass(report3, self.extra_ids):
+                return _Outcome(order, ranked, False, len(report.passing) + len(report3.passing),
+                                max(len(report3.failing), 1), "regression", patched, [])
+            report.results.extend(report3.results)
         return _Outcome(order, ranked, True, len(report.results), 0, "regression" if self.regression_ids
                         else "target", patched, [r.test_id for r in report.results])
 

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Protocol, Sequence
 
 import agent
-from agent.cancel import CancelToken
+from agent import CancelToken
 from agent.config import Config
 from agent.errors import Cancelled
 from agent.events import Done, Error, Event
+from agent.types import FixStatus
 
 __all__ = ["Priority", "JobState", "Job", "JobListener", "Jobs", "SessionFn", "Approver",
            "engine_session"]
@@ -148,7 +149,7 @@ class Jobs:
             job.errors.append(Error(f"internal error: {exc}"))
         if job.cancel.cancelled:
             job.state = JobState.CANCELLED
-        elif job.errors and (job.done is None or job.done.result.status.value == "error"):
+        elif job.errors and (job.done is None or job.done.result.status is FixStatus.ERROR):
             job.state = JobState.FAILED
         else:
             job.state = JobState.DONE
@@ -188,13 +189,24 @@ class Jobs:
                 put(None)
 
         threading.Thread(target=work, name=f"remedy-{job.id}", daemon=True).start()
-        while True:
-            timeout = CANCEL_GRACE_S if job.cancel.cancelled else None
-            try:
-                item = await asyncio.wait_for(queue.get(), timeout) if timeout else await queue.get()
-            except asyncio.TimeoutError:
-                yield Error("the engine did not stop after cancellation; abandoned", "cancelled")
-                return
-            if item is None:
-                return
-            yield item
+        unregister = job.cancel.on_cancel(lambda: put(_CANCEL_MARK))
+        deadline: float | None = None
+        try:
+            while True:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout)
+                except asyncio.TimeoutError:
+                    yield Error("the engine did not stop after cancellation; abandoned", "cancelled")
+                    return
+                if item is None:
+                    return
+                if item is _CANCEL_MARK:
+                    deadline = loop.time() + CANCEL_GRACE_S
+                    continue
+                yield item
+        finally:
+            unregister()
+
+
+_CANCEL_MARK = Error("cancel requested", "cancelled")   # in-queue marker only, never forwarded

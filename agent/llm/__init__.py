@@ -1,0 +1,28 @@
+"""LLM backends behind one `ChatModel` port, the tool protocols, and the factory that picks a
+backend from the settings: `scripted:<transcript>` replays a file, a local checkpoint folder loads
+with transformers, anything else is an OpenAI-compatible endpoint at `base_url`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import LlmConfig
+from .base import ChatModel, ChatReply, ChatRequest, ToolCallRequest, Usage
+from .catalog import cost_usd, resolve_base_url
+from .protocols import Action, JsonProtocol, NativeProtocol, ToolSpec, make_protocol
+
+__all__ = ["ChatModel", "ChatReply", "ChatRequest", "ToolCallRequest", "Usage", "Action",
+           "ToolSpec", "NativeProtocol", "JsonProtocol", "make_protocol", "make_model",
+           "cost_usd", "resolve_base_url"]
+
+
+def make_model(config: LlmConfig) -> ChatModel:
+    """The backend the settings name; BackendError when it cannot be built."""
+    if config.model.startswith("scripted:"):
+        from .scripted import ScriptedModel
+        return ScriptedModel.from_file(config.model.removeprefix("scripted:"))
+    local = Path(config.model).expanduser()
+    if not config.base_url and local.is_dir():
+        from .local_hf import LocalHFModel
+        return LocalHFModel(local)
+    from .openai_compat import OpenAICompatModel
+    return OpenAICompatModel(config.base_url, config.model, config.api_key_env)

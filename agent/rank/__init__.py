@@ -1,15 +1,24 @@
 """Order candidates before validation. `rank_candidates` is the one entry point the session uses;
-rankers: "ebm" (the shipped energy model, when present), "features", "prior" (suspiciousness x
-template prior) and "none" (generation order)."""
+rankers: "ebm" (the shipped energy model; falls back to "prior" when the checkpoint is missing),
+"features" (its features-only linear model), "prior" (suspiciousness x template prior) and "none"
+(generation order). `validation_plan` turns the ranked list's calibrated probabilities into the
+adaptive-compute decision: how many candidates to validate at once and when to stop."""
 from __future__ import annotations
 
+import logging
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..types import Candidate, SuspiciousLine, TestResult
+from .policy import ValidationPlan, validation_plan
 
-__all__ = ["RankContext", "Ranked", "rank_candidates"]
+__all__ = ["RankContext", "Ranked", "rank_candidates", "ValidationPlan", "validation_plan",
+           "scored_set_of"]
+
+log = logging.getLogger("agent.rank")
 
 
 @dataclass
@@ -18,6 +27,7 @@ class RankContext:
     lines: Sequence[SuspiciousLine]
     failing: Sequence[TestResult]
     project_sources: dict[str, bytes] = field(default_factory=dict)
+    outcomes: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (passed, failed)
 
 
 @dataclass(frozen=True)
@@ -27,10 +37,75 @@ class Ranked:
     probability: float | None = None
 
 
+@dataclass(frozen=True)
+class ScoredSet:
+    """What the model read for one ranking, kept so an editor decision can become training data."""
+    ids: tuple[str, ...]
+    features: object      # np.ndarray [n, F]
+    tokens: object        # np.ndarray [n, L] int16
+    aux: object           # np.ndarray [n, L] uint8
+    energies: tuple[float, ...]
+
+
+_recent: "OrderedDict[str, ScoredSet]" = OrderedDict()
+_recent_lock = threading.Lock()
+_RECENT_MAX = 4096
+
+
+def scored_set_of(candidate_id: str) -> ScoredSet | None:
+    """The scored set a candidate was ranked in (recent rankings of this process only)."""
+    with _recent_lock:
+        return _recent.get(candidate_id)
+
+
+def _remember(scored: ScoredSet) -> None:
+    with _recent_lock:
+        for cid in scored.ids:
+            _recent[cid] = scored
+            _recent.move_to_end(cid)
+        while len(_recent) > _RECENT_MAX:
+            _recent.popitem(last=False)
+
+
+def _prior(cands: Sequence[Candidate]) -> list[Ranked]:
+    from ..repair.generator import prior_order
+    from ..repair.site import prior_of
+    return [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)))
+            for c in prior_order(list(cands))]
+
+
+def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked] | None:
+    import numpy as np
+    import torch
+
+    from .calibrate import set_log_probs
+    from .checkpoint import load_shipped
+    from .features import extract
+    from .model import encode_windows
+
+    shipped = load_shipped()
+    variant = "full" if ranker == "ebm" else "features_only"
+    if shipped is None or variant not in shipped.models:
+        return None
+    model = shipped.models[variant]
+    ex = extract(cands, ctx)
+    ids, aux = encode_windows(ex.windows, model.config.max_len, model.config.vocab)
+    with torch.inference_mode():
+        energy = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                       torch.from_numpy(ex.features)).double().numpy()
+    calib = shipped.calibration.get("ebm" if ranker == "ebm" else "features")
+    probs = calib(set_log_probs(energy)) if calib is not None else np.full(len(cands), np.nan)
+    _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy))))
+    order = sorted(range(len(cands)), key=lambda i: (energy[i], i))
+    return [Ranked(cands[i], float(energy[i]), float(probs[i])) for i in order]
+
+
 def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
     if ranker == "none" or not cands:
         return [Ranked(c) for c in cands]
-    from ..repair.generator import prior_order, template_prior
-    ordered = prior_order(list(cands))
-    return [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(template_prior(c.template), 1e-6)))
-            for c in ordered]
+    if ranker in ("ebm", "features"):
+        ranked = _model(cands, ranker, ctx)
+        if ranked is not None:
+            return ranked
+        log.warning("ranker %r unavailable (no EBM checkpoint); using the template prior", ranker)
+    return _prior(cands)

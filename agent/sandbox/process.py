@@ -24,7 +24,7 @@ __all__ = ["Limits", "ProcessResult", "minimal_env", "network_prefix", "popen_li
            "run_limited", "kill_group"]
 
 _KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
-         "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT", "VIRTUAL_ENV")
+         "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT")
 _SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 _SECRET_PREFIXES = ("OPENAI_", "AWS_", "ANTHROPIC_", "HF_TOKEN", "GITHUB_", "AZURE_")
 

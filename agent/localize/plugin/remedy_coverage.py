@@ -12,6 +12,10 @@ the empty context between tests, and at the end of the session writes::
      "tests": {nodeid: {"outcome": "passed|failed|error|skipped|xfailed|xpassed",
                         "lines": {relpath: [lineno, ...]}}}}
 
+If coverage.py cannot be imported or started, the run goes on untraced and the file holds
+``"tests": {}`` plus an ``"error"`` string. Not supported: pytest-xdist workers (nothing is
+recorded there) and code run in subprocesses.
+
 ``REMEDY_COVERAGE_ROOT`` (default: the directory pytest was started in) bounds what is recorded:
 files under it, minus installed packages (site-packages, virtualenvs) and test files
 (``test_*.py``, ``*_test.py``, ``conftest.py``, anything under a ``tests``/``test`` directory).
@@ -156,7 +160,20 @@ def _start(config: pytest.Config | None) -> None:
         root = Path(config.invocation_params.dir)
     else:
         root = Path.cwd()
-    _recorder = _Recorder(Path(out).absolute(), root.resolve())
+    try:
+        _recorder = _Recorder(Path(out).absolute(), root.resolve())
+    except Exception as exc:  # coverage missing or unusable: the run itself must still work
+        _write_failure(Path(out).absolute(), root, f"{type(exc).__name__}: {exc}")
+
+
+def _write_failure(out: Path, root: Path, why: str) -> None:
+    """An empty result that says why (Remedy then ranks traceback frames only)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"version": 1, "root": str(root), "tests": {},
+                                   "error": why}), encoding="utf-8")
+    except OSError:
+        pass
 
 
 @pytest.hookimpl(tryfirst=True)

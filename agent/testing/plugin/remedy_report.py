@@ -117,7 +117,7 @@ class Reporter:
                 path, line = frames[-1][0], int(frames[-1][1])
         errors = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
         message = errors[-1] if errors else (text.strip().splitlines() or [""])[-1]
-        return {"kind": "collect_error", "path": path, "line": line,
+        return {"kind": "collect_error", "nodeid": nodeid, "path": path, "line": line,
                 "message": message[:MESSAGE_LIMIT]}
 
     def pytest_collection_finish(self, session) -> None:
@@ -135,8 +135,17 @@ class _FileSink:
         self._fh.write(json.dumps(record) + "\n")
         self._fh.flush()
 
+    def close(self) -> None:
+        self._fh.close()
+
 
 def pytest_configure(config) -> None:
     path = os.environ.get("REMEDY_REPORT")
     if path and not config.pluginmanager.has_plugin("remedy-reporter"):
         config.pluginmanager.register(Reporter(_FileSink(path), config.rootpath), "remedy-reporter")
+
+
+def pytest_unconfigure(config) -> None:
+    reporter = config.pluginmanager.get_plugin("remedy-reporter")
+    if reporter is not None:
+        reporter.sink.close()      # an open file left to the GC warns, and warnings may be errors

@@ -4,6 +4,8 @@ from recur import coin_change, edit_distance, knapsack, longest_increasing_subse
 def test_edit_distance():
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "abc") == 3
+    assert edit_distance("abc", "") == 3
+    assert edit_distance("flaw", "lawn") == 2
     assert edit_distance("same", "same") == 0
 
 

@@ -57,3 +57,13 @@ def test_pq_stable_ties():
 def test_pq_empty():
     with pytest.raises(IndexError):
         PriorityQueue().pop()
+
+
+def test_pq_many_items_sorted():
+    pq = PriorityQueue()
+    values = [(i * 7) % 23 for i in range(23)]
+    for v in values:
+        pq.push(f"v{v}", v)
+    out = [pq.pop() for _ in range(len(values))]
+    assert out == [f"v{v}" for v in sorted(values)]
+    assert len(pq) == 0

@@ -1,0 +1,119 @@
+"""A local Hugging Face checkpoint (any folder with a config and tokenizer) through transformers,
+on the GPU when there is one, with every reply decoded under an xgrammar JSON-schema grammar.
+
+Tool calls from a local model are therefore always well-formed: in the native protocol the reply
+is constrained to {"tool": name, "args": {...}} over the offered tools and returned as a tool call;
+in the json protocol to the request's `response_schema`. The schema is first narrowed to the token
+budget (agent.llm.budget), so even a weak model finishes its JSON before `max_new_tokens`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackendError
+from .base import ChatReply, ChatRequest, DeltaCallback, ToolCallRequest, Usage
+from .budget import fit_schema
+
+__all__ = ["LocalHFModel", "tool_call_schema"]
+
+
+def tool_call_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """The schema of one {"tool": ..., "args": ...} object over OpenAI function specs."""
+    branches = [{"type": "object",
+                 "properties": {"tool": {"const": t["function"]["name"]},
+                                "args": t["function"]["parameters"]},
+                 "required": ["tool", "args"], "additionalProperties": False} for t in tools]
+    return branches[0] if len(branches) == 1 else {"anyOf": branches}
+
+
+class LocalHFModel:
+    def __init__(self, path: Path | str, *, max_new_tokens: int = 4096, device: str | None = None,
+                 seed: int | None = None) -> None:
+        folder = Path(path).expanduser()
+        if not (folder / "config.json").is_file():
+            raise BackendError(f"no Hugging Face checkpoint at {folder} (config.json missing)")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")     # a local folder never needs the network
+        import torch
+        import xgrammar as xgr
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self._torch, self._xgr = torch, xgr
+        self.name = folder.name
+        self.max_new_tokens = max_new_tokens
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.model = AutoModelForCausalLM.from_pretrained(str(folder)).to(self.device).eval()
+        vocab = getattr(self.model.config, "vocab_size", None) or len(self.tokenizer)
+        self._compiler = xgr.GrammarCompiler(xgr.TokenizerInfo.from_huggingface(self.tokenizer,
+                                                                                 vocab_size=vocab))
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        if seed is not None:
+            torch.manual_seed(seed)
+
+    def complete(self, request: ChatRequest, on_delta: DeltaCallback | None = None) -> ChatReply:
+        if request.tools:
+            schema = tool_call_schema(request.tools)
+        elif request.response_schema is not None:
+            schema = request.response_schema
+        else:
+            schema = None
+        budget = min(request.max_tokens or self.max_new_tokens, self.max_new_tokens)
+        with self._lock:
+            text, usage = self._generate(request.messages, schema, budget, request.temperature)
+        if on_delta is not None and text:
+            on_delta(text)
+        if not request.tools:
+            return ChatReply(text, [], usage)
+        call = json.loads(text)    # the grammar guarantees this parses
+        return ChatReply("", [ToolCallRequest(f"call_{uuid.uuid4().hex[:8]}", call["tool"],
+                                              json.dumps(call["args"]))], usage, "tool_calls")
+
+    def _generate(self, messages: list[dict[str, Any]], schema: dict[str, Any] | None,
+                  budget: int, temperature: float) -> tuple[str, Usage]:
+        inputs = self.tokenizer.apply_chat_template(_plain_messages(messages), add_generation_prompt=True,
+                                                    return_tensors="pt", return_dict=True).to(self.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": budget,
+                                  "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=temperature)
+        else:
+            kwargs.update(do_sample=False)
+        if schema is not None:
+            kwargs["logits_processor"] = [self._xgr.contrib.hf.LogitsProcessor(self._compiled(schema, budget))]
+        with self._torch.no_grad():
+            out = self.model.generate(**inputs, **kwargs)
+        prompt_len = inputs["input_ids"].shape[1]
+        new = out[0][prompt_len:]
+        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        return text, Usage(int(prompt_len), int(new.shape[0]))
+
+    def _compiled(self, schema: dict[str, Any], budget: int) -> Any:
+        key = json.dumps(schema, sort_keys=True) + f"@{budget}"
+        if key not in self._cache:
+            narrowed = fit_schema(schema, budget)
+            self._cache[key] = self._compiler.compile_json_schema(json.dumps(narrowed),
+                                                                  any_whitespace=False)
+        return self._cache[key]
+
+
+def _plain_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Chat templates of small models know only role/content: fold tool calls and results in."""
+    plain = []
+    for m in messages:
+        content = m.get("content") or ""
+        for call in m.get("tool_calls") or []:
+            fn = call["function"]
+            try:
+                args = json.loads(fn["arguments"])
+            except json.JSONDecodeError:
+                args = fn["arguments"]
+            content += json.dumps({"tool": fn["name"], "args": args})
+        role = m["role"] if m["role"] in ("system", "user", "assistant") else "user"
+        plain.append({"role": role, "content": content})
+    return plain

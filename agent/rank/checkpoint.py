@@ -1,0 +1,88 @@
+"""The shipped ranker: `checkpoint/model.pt` (weights of the full model and of its two ablations, in
+float16), `checkpoint/calibration.json` (isotonic maps) and `checkpoint/meta.json` (data hash,
+seed, metrics). Read with importlib.resources, so it works from a wheel too."""
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from .calibrate import Isotonic
+from .features import FEATURE_NAMES
+from .model import EnergyModel, ModelConfig
+
+__all__ = ["Ranker", "save", "load", "load_shipped", "CHECKPOINT_DIR", "VARIANTS"]
+
+log = logging.getLogger("agent.rank")
+CHECKPOINT_DIR = Path(__file__).parent / "checkpoint"
+VARIANTS = ("full", "trunk_only", "features_only")
+
+
+@dataclass
+class Ranker:
+    """A loaded checkpoint: the models by variant, their calibrations and the metadata."""
+    models: dict[str, EnergyModel]
+    calibration: dict[str, Isotonic]
+    meta: dict
+
+
+def _variant_config(base: ModelConfig, variant: str) -> ModelConfig:
+    from dataclasses import replace
+    return replace(base, use_trunk=variant != "features_only", use_linear=variant != "trunk_only")
+
+
+def save(folder: Path, models: dict[str, EnergyModel], calibration: dict[str, Isotonic], meta: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    base = next(iter(models.values())).config
+    blob = {"config": {**base.to_dict(), "use_trunk": True, "use_linear": True},
+            "feature_names": list(FEATURE_NAMES)}
+    for name, model in models.items():
+        blob[name] = {k: (v.half() if v.is_floating_point() and not k.startswith("feat_") else v)
+                      for k, v in model.state_dict().items()}
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    (folder / "model.pt").write_bytes(buf.getvalue())
+    (folder / "calibration.json").write_text(json.dumps(
+        {"input": "log softmax(-energy) within the candidate set",
+         **{k: v.to_dict() for k, v in calibration.items()}}, indent=1))
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+
+
+def _read(folder, name: str) -> bytes:
+    return folder.joinpath(name).read_bytes()
+
+
+def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
+    """Load a checkpoint folder (default: the shipped one); raises FileNotFoundError when absent."""
+    folder = folder if folder is not None else resources.files("agent.rank").joinpath("checkpoint")
+    blob = torch.load(io.BytesIO(_read(folder, "model.pt")), weights_only=True)
+    if blob["feature_names"] != list(FEATURE_NAMES):
+        raise ValueError("the checkpoint was trained with other features; run `remedy ebm train`")
+    base = ModelConfig(**blob["config"])
+    models = {}
+    for name in variants:
+        if name not in blob:
+            continue
+        model = EnergyModel(_variant_config(base, name))
+        model.load_state_dict({k: v.float() for k, v in blob[name].items()})
+        model.eval()
+        models[name] = model
+    calib = json.loads(_read(folder, "calibration.json"))
+    meta = json.loads(_read(folder, "meta.json"))
+    return Ranker(models, {k: Isotonic.from_dict(v) for k, v in calib.items() if isinstance(v, dict)}, meta)
+
+
+@functools.cache
+def load_shipped() -> Ranker | None:
+    """The shipped checkpoint, or None (logged once) when it is missing or unreadable."""
+    try:
+        return load(variants=("full", "features_only"))
+    except (FileNotFoundError, OSError, ValueError, KeyError, RuntimeError) as exc:
+        log.warning("EBM checkpoint unavailable (%s); ranking falls back to the template prior", exc)
+        return None

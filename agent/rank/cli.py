@@ -1,0 +1,143 @@
+"""`remedy ebm data | train | eval`: make the corpus, train and ship the checkpoint, measure it.
+
+Registered on the main parser by `add_parsers(subparsers)`; each handler is a screenful that
+converts arguments, calls the modules of this package and prints. Heavy imports happen inside
+the handlers so `remedy --help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["add_parsers", "main"]
+
+DEFAULT_DATA = Path("build/ebm/data.npz")
+
+
+def add_parsers(subparsers) -> None:
+    ebm = subparsers.add_parser("ebm", help="the energy-based ranker: data, train, eval")
+    sub = ebm.add_subparsers(dest="ebm_command", required=True)
+    data = sub.add_parser("data", help="generate the training corpus from correct code")
+    data.add_argument("folders", nargs="*", help="extra folders of correct Python code")
+    data.add_argument("--out", type=Path, default=DEFAULT_DATA)
+    data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--per-file", type=int, default=5)
+    data.add_argument("--max-files", type=int, default=320)
+    data.add_argument("--workers", type=int, default=2)
+    train = sub.add_parser("train", help="train, calibrate and write the checkpoint")
+    train.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--steps", type=int, default=1200)
+    train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
+    train.add_argument("--with-feedback", nargs="*", metavar="ROOT", default=None,
+                       help="also learn from editor decisions recorded under these roots (default: .)")
+    ev = sub.add_parser("eval", help="top-1/top-5/MRR on the held-out split, beside the baselines")
+    ev.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ev.add_argument("--checkpoint", type=Path, default=None)
+    ev.add_argument("--split", default="test", choices=("val", "test"))
+    ev.add_argument("--json", action="store_true")
+
+
+def main(args: argparse.Namespace) -> int:
+    import torch
+    torch.set_flush_denormal(True)
+    return {"data": _data, "train": _train, "eval": _eval}[args.ebm_command](args)
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _data(args) -> int:
+    from .data import generate
+    summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seed, per_file=args.per_file,
+                       max_files=args.max_files, workers=args.workers, log=_err)
+    print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
+    return 0
+
+
+def _train(args) -> int:
+    from .checkpoint import save
+    from .data import load
+    from .evaluate import calibrate, evaluate
+    from .features import FEATURE_NAMES
+    from .model import ModelConfig
+    from .train import TrainConfig, train_model
+
+    started = time.monotonic()
+    data = load(args.data)
+    feedback = []
+    if args.with_feedback is not None:
+        from ..memory.feedback import read_feedback
+        for root in args.with_feedback or ["."]:
+            feedback += read_feedback(Path(root))
+        _err(f"feedback: {len(feedback)} decisions")
+    tc = TrainConfig(steps=args.steps, seed=args.seed)
+    base = ModelConfig(n_features=len(FEATURE_NAMES), max_len=data.ids.shape[1])
+    models = {}
+    history = {}
+    for name, trunk, linear, tcv in (
+            ("features_only", False, True, TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02,
+                                                        groups_per_step=32, warmup=10)),
+            ("full", True, True, tc), ("trunk_only", True, False, tc)):
+        from dataclasses import replace
+        cfg = replace(base, use_trunk=trunk, use_linear=linear)
+        models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name)
+    calibration = {"ebm": calibrate(models["full"], data), "features": calibrate(models["features_only"], data)}
+    val = evaluate(models, data, "val")
+    test = evaluate(models, data, "test")
+    seconds = time.monotonic() - started
+    meta = {"data_hash": data.hash, "seed": args.seed, "steps": args.steps, "train_seconds": round(seconds, 1),
+            "torch": torch_version(), "params": {k: sum(p.numel() for p in m.parameters())
+                                                 for k, m in models.items()},
+            "history": history, "val": _brief(val), "test": _brief(test),
+            "feedback_examples": len(feedback)}
+    save(args.out, models, calibration, meta)
+    _err(f"trained in {seconds:.0f}s; checkpoint written to {args.out}")
+    _print_table(test)
+    return 0
+
+
+def torch_version() -> str:
+    import torch
+    return torch.__version__
+
+
+def _brief(result: dict) -> dict:
+    return {k: result[k] for k in ("top1", "top5", "mrr", "baselines", "n", "detail", "by_bug_kind")}
+
+
+def _eval(args) -> int:
+    from .checkpoint import load as load_checkpoint
+    from .data import load
+
+    from .evaluate import evaluate
+    ranker = load_checkpoint(args.checkpoint) if args.checkpoint else load_checkpoint()
+    data = load(args.data)
+    if data.hash != ranker.meta.get("data_hash"):
+        _err(f"note: data hash {data.hash[:12]} differs from the checkpoint's "
+             f"{str(ranker.meta.get('data_hash'))[:12]}")
+    result = evaluate(ranker.models, data, args.split)
+    if args.json:
+        print(json.dumps({k: result[k] for k in ("top1", "top5", "mrr", "baselines", "n")}))
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: dict) -> None:
+    rows = result["detail"]
+    print(f"held-out {result['split']} split: {result['n']} bug instances with the fix among the "
+          f"candidates (of {result['instances']})")
+    print(f"{'ranker':<16}{'top1':>8}{'top5':>8}{'mrr':>8}")
+    for name in ("suspiciousness", "template_prior", "features_only", "trunk_only", "full"):
+        if name in rows:
+            m = rows[name]
+            print(f"{name:<16}{m['top1']:>8.3f}{m['top5']:>8.3f}{m['mrr']:>8.3f}")
+    print("top-1 by bug kind:")
+    for kind, row in result["by_bug_kind"].items():
+        cells = " ".join(f"{k}={v:.2f}" for k, v in row.items() if k != "n")
+        print(f"  {kind:<20} n={row['n']:<4} {cells}")

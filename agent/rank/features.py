@@ -1,0 +1,183 @@
+"""f(x): the hand-made features of a candidate patch, read with tree-sitter and from the session.
+
+Edit size (characters, changed leaf tokens/nodes, lines), the leaf node kinds the edit removes and
+adds, the template kind and its prior, the suspiciousness of the edited line and its distance from
+the top suspicious line, whether the edit's identifiers occur in the failure message or traceback,
+syntax validity of the edited statement, naturalness of the new line against the project's code
+(trigram cross-entropy), validation outcomes and LLM log-probability when known. The order of
+`FEATURE_NAMES` is the order of the columns; a checkpoint records it and refuses a mismatch.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from typing import Sequence
+
+import numpy as np
+
+from ..ast.offsets import Offsets
+from ..types import Candidate
+from .naturalness import NGramModel, project_model
+from .tokens import EditWindow, edit_window
+
+__all__ = ["FEATURE_NAMES", "Extracted", "extract", "template_kinds"]
+
+_KINDS = ("id", "kw", "op", "num", "str")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@functools.cache
+def template_kinds() -> tuple[str, ...]:
+    data = json.loads(resources.files("agent.repair").joinpath("priors.json").read_text("utf-8"))
+    return tuple(sorted(k for k in data if not k.startswith("_")))
+
+
+@functools.cache
+def _priors() -> dict[str, float]:
+    data = json.loads(resources.files("agent.repair").joinpath("priors.json").read_text("utf-8"))
+    return {k: float(v) for k, v in data.items() if not k.startswith("_comment")}
+
+
+def _names() -> tuple[str, ...]:
+    base = ["log_edit_chars", "changed_old", "changed_new", "delta_tokens", "edit_lines",
+            "is_deletion", "is_insertion"]
+    base += [f"old_{k}" for k in _KINDS] + [f"new_{k}" for k in _KINDS]
+    base += [f"tmpl_{k}" for k in template_kinds()] + ["tmpl_llm", "tmpl_other", "log_prior"]
+    base += ["susp", "susp_rel", "log_line_rank", "is_top_line", "log_top_distance", "other_file",
+             "new_ids_in_message", "old_ids_in_message", "line_in_traceback",
+             "new_id_in_window", "new_id_unseen",
+             "new_valid", "broke_syntax",
+             "ce_new", "ce_old", "ce_delta",
+             "log_order_on_line", "log_cands_on_line",
+             "outcome_known", "outcome_failed", "has_logprob", "logprob"]
+    return tuple(base)
+
+
+FEATURE_NAMES = _names()
+
+
+@dataclass
+class Extracted:
+    """Everything the energy model reads about a list of candidates."""
+    features: np.ndarray            # float32 [n, len(FEATURE_NAMES)]
+    windows: list[EditWindow]
+
+
+def _message_words(ctx) -> tuple[set[str], set[tuple[str, int]]]:
+    words: set[str] = set()
+    frames: set[tuple[str, int]] = set()
+    for t in ctx.failing:
+        words.update(_WORD.findall(t.message))
+        for f in t.frames:
+            words.add(f.function)
+            frames.add((f.path, f.line))
+    return words, frames
+
+
+def _changed_words(tokens, changed) -> set[str]:
+    return {t.text for t, c in zip(tokens, changed) if c and t.kind == "id"}
+
+
+def _kind_mix(tokens, changed) -> list[float]:
+    counts = Counter(t.kind for t, c in zip(tokens, changed) if c)
+    total = sum(counts.values()) or 1
+    return [counts[k] / total for k in _KINDS]
+
+
+def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) -> Extracted:
+    """Features and edit windows of `cands` in the session context `ctx` (a RankContext)."""
+    kinds = template_kinds()
+    index = {k: i for i, k in enumerate(FEATURE_NAMES)}
+    feats = np.zeros((len(cands), len(FEATURE_NAMES)), dtype=np.float32)
+    offsets = {p: Offsets(src) for p, src in ctx.files.items()}
+    if ngram is None:
+        ngram = project_model(ctx.project_sources or ctx.files)
+    ordered = sorted(ctx.lines, key=lambda sl: -sl.score)
+    top = ordered[0] if ordered else None
+    best = max((sl.score for sl in ordered), default=0.0) or 1.0
+    line_rank = {}
+    for i, sl in enumerate(ordered):
+        line_rank.setdefault((sl.path, sl.line), i)
+    words, frames = _message_words(ctx)
+    per_line = Counter((c.path, c.line) for c in cands)
+    seen_on_line: Counter = Counter()
+    outcomes = getattr(ctx, "outcomes", {}) or {}
+    windows: list[EditWindow] = []
+    ce_cache: dict[tuple[str, ...], float] = {}
+
+    def ce(tokens) -> float:
+        key = tuple(t.text for t in tokens)
+        if key not in ce_cache:
+            ce_cache[key] = ngram.cross_entropy(key)
+        return ce_cache[key]
+
+    for row, c in enumerate(cands):
+        src = ctx.files[c.path]
+        w = edit_window(src, offsets[c.path], c)
+        windows.append(w)
+        f = feats[row]
+
+        def put(name: str, value: float) -> None:
+            f[index[name]] = value
+
+        chars = sum(e.end - e.start + len(e.text) for e in c.edits)
+        put("log_edit_chars", math.log1p(chars))
+        put("changed_old", math.log1p(sum(w.old_changed)))
+        put("changed_new", math.log1p(sum(w.new_changed)))
+        put("delta_tokens", float(np.clip(len(w.new) - len(w.old), -10, 10)) / 5)
+        put("edit_lines", math.log1p(w.old_text.count("\n")))
+        put("is_deletion", float(not w.new and bool(w.old)))
+        put("is_insertion", float(len(w.new) > len(w.old) and sum(w.old_changed) == 0))
+        for k, v in zip(_KINDS, _kind_mix(w.old, w.old_changed)):
+            put(f"old_{k}", v)
+        for k, v in zip(_KINDS, _kind_mix(w.new, w.new_changed)):
+            put(f"new_{k}", v)
+        if c.source == "llm" or c.template == "llm":
+            put("tmpl_llm", 1.0)
+        elif c.template in kinds:
+            put(f"tmpl_{c.template}", 1.0)
+        else:
+            put("tmpl_other", 1.0)
+        priors = _priors()
+        put("log_prior", math.log(priors.get(c.template, priors.get("_default", 0.02))))
+        put("susp", c.suspiciousness)
+        put("susp_rel", c.suspiciousness / best)
+        rank = line_rank.get((c.path, c.line), len(ordered))
+        put("log_line_rank", math.log1p(rank))
+        put("is_top_line", float(rank == 0))
+        if top is not None and top.path == c.path:
+            put("log_top_distance", math.log1p(abs(c.line - top.line)))
+        else:
+            put("log_top_distance", math.log1p(50))
+            put("other_file", 1.0)
+        new_ids = _changed_words(w.new, w.new_changed)
+        old_ids = _changed_words(w.old, w.old_changed)
+        put("new_ids_in_message", float(bool(new_ids & words)))
+        put("old_ids_in_message", float(bool(old_ids & words)))
+        put("line_in_traceback", float((c.path, c.line) in frames))
+        window_ids = {t.text for t in (*w.before, *w.after)} | \
+            {t.text for t, ch in zip(w.old, w.old_changed) if not ch}
+        put("new_id_in_window", float(bool(new_ids & window_ids)))
+        put("new_id_unseen", float(any(ngram.grams[0][(n,)] == 0 for n in new_ids)))
+        put("new_valid", float(w.new_valid))
+        put("broke_syntax", float(w.old_valid and not w.new_valid))
+        ce_new, ce_old = ce(w.new), ce(w.old)
+        put("ce_new", ce_new / 10)
+        put("ce_old", ce_old / 10)
+        put("ce_delta", (ce_new - ce_old) / 5)
+        put("log_order_on_line", math.log1p(seen_on_line[(c.path, c.line)]))
+        seen_on_line[(c.path, c.line)] += 1
+        put("log_cands_on_line", math.log1p(per_line[(c.path, c.line)]))
+        if c.id in outcomes:
+            passed, failed = outcomes[c.id]
+            put("outcome_known", 1.0)
+            put("outcome_failed", failed / max(passed + failed, 1))
+        if c.logprob is not None:
+            put("has_logprob", 1.0)
+            put("logprob", max(c.logprob, -50.0) / 10)
+    return Extracted(feats, windows)

@@ -1,0 +1,21 @@
+"""The repair templates, one module per family; each exposes `KIND`, `PRIOR` and
+`generate(site) -> Iterable[Fix]`. `TEMPLATES` lists them, most likely kind first."""
+from __future__ import annotations
+
+from . import (attribute_replace, builtin_swap, call_unwrap, call_wrap, condition_negate,
+               condition_strengthen, condition_weaken, default_value, guard_insert,
+               identifier_replace, literal_replace, loop_break, off_by_one, operator_arithmetic,
+               operator_augmented, operator_boolean, operator_comparison, return_insert,
+               return_value, statement_delete, statement_insert, statement_move, swap_arguments,
+               swap_operands)
+
+__all__ = ["TEMPLATES"]
+
+TEMPLATES = tuple(sorted(
+    (operator_comparison, operator_arithmetic, operator_boolean, operator_augmented, off_by_one,
+     identifier_replace, attribute_replace, swap_arguments, swap_operands, condition_negate,
+     condition_strengthen, condition_weaken, builtin_swap, call_wrap, call_unwrap, literal_replace,
+     return_value, statement_delete, statement_insert, guard_insert, statement_move, return_insert,
+     loop_break, default_value),
+    key=lambda module: -module.PRIOR,
+))

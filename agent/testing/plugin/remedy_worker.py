@@ -1,0 +1,156 @@
+"""pytest plugin for the warm worker (loaded with `-p remedy_worker`; no imports from `agent`).
+
+pytest starts once and collects the given test files; then, instead of running tests, this plugin's
+`pytest_runtestloop` serves requests, one JSON line each, read from the fd pair named by
+$REMEDY_WORKER_FDS ("<in>,<out>"; stdin/stdout stay pytest's own):
+
+    -> {"files": {rel: source}, "tests": [nodeid, ...], "timeout": seconds}
+    <- {"kind": "result", "records": [...], "timed_out": bool, "status": n, "duration": s}
+    <- {"kind": "fallback", "reason": "..."}
+
+Each request is served by a forked child: it hot-patches the candidate into the modules the parent
+already imported (remedy_hotpatch), runs the selected items through pytest's own
+`pytest_runtest_protocol`, streams the remedy_report records through a pipe and exits. The parent
+only forks, reads and kills: a child that crashes, exits or hangs costs nothing but itself.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import signal
+import time
+
+import pytest
+
+import remedy_hotpatch
+from remedy_report import Reporter
+
+_STATE: dict = {}
+
+
+def _matches(test_id: str, nodeid: str) -> bool:
+    test_id = test_id.rstrip("/")
+    return (nodeid == test_id or nodeid.startswith(test_id + "::")
+            or nodeid.startswith(test_id + "[") or nodeid.startswith(test_id + "/"))
+
+
+def _write_line(fd: int, obj: dict) -> None:
+    data = (json.dumps(obj) + "\n").encode("utf-8")
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def pytest_configure(config) -> None:
+    if "REMEDY_WORKER_FDS" not in os.environ:
+        return
+    buffered: list[dict] = []
+    reporter = Reporter(buffered.append, config.rootpath)
+    config.pluginmanager.register(reporter, "remedy-worker-reporter")
+    _STATE.update(reporter=reporter, buffered=buffered)
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(session, items, files: dict, out_fd: int) -> None:
+    os.setpgid(0, 0)
+    _die_with_parent()
+    status = 0
+    try:
+        reporter = _STATE["reporter"]
+        protected = {os.path.realpath(str(item.path)) for item in session.items}
+        try:
+            remedy_hotpatch.apply(str(session.config.rootpath), files, protected)
+        except remedy_hotpatch.Unpatchable as exc:
+            _write_line(out_fd, {"kind": "fallback", "reason": str(exc)})
+            return
+        reporter.sink = lambda rec: _write_line(out_fd, rec)
+        for i, item in enumerate(items):
+            nextitem = items[i + 1] if i + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        _write_line(out_fd, {"kind": "done"})
+    except BaseException as exc:            # pytest.exit() in a test, or a bug: report and stop
+        status = 3
+        try:
+            _write_line(out_fd, {"kind": "aborted", "reason": f"{type(exc).__name__}: {exc}"})
+        except OSError:
+            pass
+    finally:
+        os._exit(status)
+
+
+def _serve(session, request: dict) -> dict:
+    tests = request.get("tests", [])
+    items = [it for it in session.items if any(_matches(t, it.nodeid) for t in tests)]
+    unknown = [t for t in tests if not any(_matches(t, it.nodeid) for it in session.items)]
+    if unknown or not items:
+        return {"kind": "fallback", "reason": f"not collected: {unknown or tests}"}
+    timeout = float(request.get("timeout", 30.0))
+    read_fd, write_fd = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(session, items, request.get("files", {}), write_fd)
+    os.close(write_fd)
+    chunks, timed_out = [], False
+    deadline = start + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([read_fd], [], [], left)
+        if ready:
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    if timed_out:
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+    os.close(read_fd)
+    _, wait_status = os.waitpid(pid, 0)
+    status = os.waitstatus_to_exitcode(wait_status)
+    records = []
+    for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    for rec in records:
+        if rec.get("kind") == "fallback":
+            return rec
+    return {"kind": "result", "records": records, "timed_out": timed_out, "status": status,
+            "duration": time.monotonic() - start}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    fds = os.environ.get("REMEDY_WORKER_FDS")
+    if not fds:
+        return None
+    in_fd, out_fd = (int(x) for x in fds.split(","))
+    buffered = _STATE["buffered"]
+    collected = next((r["nodeids"] for r in buffered if r.get("kind") == "collected"),
+                     [it.nodeid for it in session.items])
+    errors = [r for r in buffered if r.get("kind") == "collect_error"]
+    _write_line(out_fd, {"kind": "ready", "collected": collected, "errors": errors,
+                         "pid": os.getpid()})
+    with os.fdopen(in_fd, "r", encoding="utf-8") as requests:
+        for line in requests:
+            try:
+                answer = _serve(session, json.loads(line))
+            except Exception as exc:            # a bad request must not end the worker
+                answer = {"kind": "fallback", "reason": f"worker error: {exc!r}"}
+            _write_line(out_fd, answer)
+    return True

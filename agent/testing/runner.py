@@ -1,0 +1,149 @@
+"""Running pytest in a subprocess and reading back structured results.
+
+`PytestRunner.run` starts the target interpreter's pytest in its own process group under the
+sandbox's limits, with the `remedy_report` plugin on PYTHONPATH, and turns the plugin's records into
+a `RunReport`. It is the reference path: the warm worker (warm.py) must agree with it, and falls
+back to it whenever it cannot be sure it would.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..cancel import CancelToken
+from ..errors import PytestMissing, UnknownTest
+from ..sandbox.process import Limits, minimal_env, run_limited
+from ..types import RunReport
+from .report import PLUGIN_DIR, build_report, read_records
+
+__all__ = ["PytestRunner", "check_pytest", "matches", "base_args"]
+
+
+@functools.lru_cache(maxsize=16)
+def _has_pytest(python: str) -> bool:
+    try:
+        done = subprocess.run([python, "-c", "import pytest"], capture_output=True, timeout=60,
+                              env=minimal_env())
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def check_pytest(python: str) -> None:
+    """Raise PytestMissing unless `python` runs and can import pytest."""
+    if not _has_pytest(python):
+        raise PytestMissing(f"pytest is not installed for {python}")
+
+
+def matches(test_id: str, nodeid: str) -> bool:
+    """Whether the collected `nodeid` is selected by `test_id` (a node id, class, file or folder)."""
+    test_id = test_id.rstrip("/")
+    return (nodeid == test_id or nodeid.startswith(test_id + "::")
+            or nodeid.startswith(test_id + "[") or nodeid.startswith(test_id + "/"))
+
+
+def base_args(root: Path) -> list[str]:
+    return ["-q", "-p", "no:cacheprovider", "-p", "remedy_report", f"--rootdir={root}",
+            "-o", "console_output_style=classic"]
+
+
+def _normalize(root: Path, test_id: str) -> str:
+    path, sep, rest = test_id.replace("\\", "/").partition("::")
+    if os.path.isabs(path):
+        try:
+            path = Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    while path.startswith("./"):
+        path = path[2:]
+    return path + sep + rest
+
+
+class PytestRunner:
+    """Runs pytest for a project (usually a sandbox copy) and reports structured results."""
+
+    def __init__(self, python: str = sys.executable, pytest_args: Sequence[str] = (),
+                 timeout: float = 30.0, limits: Limits = Limits(),
+                 isolate_network: bool = True, env: Mapping[str, str] | None = None) -> None:
+        self.python = python
+        self.pytest_args = tuple(pytest_args)
+        self.timeout = timeout
+        self.limits = limits
+        self.isolate_network = isolate_network
+        self.env = dict(env or {})     # added to every run's environment (and the warm workers')
+
+    def check(self) -> None:
+        check_pytest(self.python)
+
+    def env_for(self, plugin_paths: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+                **extra: str) -> dict[str, str]:
+        """The minimal environment plus our plugin folder(s) on PYTHONPATH and no bytecode writes
+        (a candidate of the same size written within one second would otherwise reuse a stale .pyc)."""
+        merged = minimal_env({**self.env, **(env or {})})
+        paths = [str(PLUGIN_DIR), *map(str, plugin_paths)]
+        if merged.get("PYTHONPATH"):
+            paths.append(merged["PYTHONPATH"])
+        merged.update(PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1", **extra)
+        return merged
+
+    def run(self, root: Path, test_ids: Sequence[str], *, extra_plugins: Sequence[str] = (),
+            plugin_paths: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+            cancel: CancelToken | None = None, extra_args: Sequence[str] = ()) -> RunReport:
+        root = Path(root).resolve()
+        with tempfile.TemporaryDirectory(prefix="remedy-run-") as tmp:
+            report_path = Path(tmp) / "report.jsonl"
+            cmd = [self.python, "-m", "pytest", *base_args(root)]
+            for name in extra_plugins:
+                cmd += ["-p", name]
+            cmd += [*self.pytest_args, *extra_args, *(_normalize(root, t) for t in test_ids)]
+            done = run_limited(cmd, root, timeout=self.timeout, cancel=cancel, limits=self.limits,
+                               isolate_network=self.isolate_network,
+                               env=self.env_for(plugin_paths, env, REMEDY_REPORT=str(report_path)))
+            records = read_records(report_path)
+        rc = done.returncode
+        note = f"pytest died (signal {-rc})" if rc < 0 else f"pytest exited with code {rc} mid-test"
+        report = build_report(records, exit_code=rc, timed_out=done.timed_out,
+                              duration=done.duration, crash_note=note)
+        finished = any(r.get("kind") == "finish" for r in records)
+        if not done.timed_out and not report.collection_errors and (rc in (2, 3, 4) or not finished):
+            tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-12:]
+            report.collection_errors.append(" ".join(line.strip() for line in tail)[:2000]
+                                            or f"pytest exited with code {rc}")
+        return report
+
+    def collect(self, root: Path, test_ids: Sequence[str] = (),
+                cancel: CancelToken | None = None) -> list[str]:
+        """Node ids selected by `test_ids` (all tests when empty); UnknownTest names the first id
+        that selects nothing."""
+        self.check()
+        root = Path(root).resolve()
+        ids = [_normalize(root, t) for t in test_ids]
+        for test_id in ids:
+            if not (root / test_id.split("::")[0]).exists():
+                raise UnknownTest(f"unknown test: {test_id} (no such file)")
+        files = list(dict.fromkeys(t.split("::")[0] for t in ids))
+        with tempfile.TemporaryDirectory(prefix="remedy-collect-") as tmp:
+            report_path = Path(tmp) / "report.jsonl"
+            done = run_limited([self.python, "-m", "pytest", *base_args(root), "--collect-only",
+                                *self.pytest_args, *files], root, timeout=self.timeout,
+                               cancel=cancel, limits=self.limits,
+                               isolate_network=self.isolate_network,
+                               env=self.env_for(REMEDY_REPORT=str(report_path)))
+            records = read_records(report_path)
+        collected = next((r["nodeids"] for r in records if r.get("kind") == "collected"), [])
+        broken = {r["nodeid"] for r in records if r.get("kind") == "collect_error"}
+        if done.timed_out:
+            return collected
+        for test_id in ids:
+            if test_id.split("::")[0] in broken:
+                continue                     # cannot tell yet; the run will report the error
+            if not any(matches(test_id, nid) for nid in collected):
+                raise UnknownTest(f"unknown test: {test_id}")
+        if not ids:
+            return collected
+        return [nid for nid in collected if any(matches(t, nid) for t in ids)]

@@ -1,0 +1,91 @@
+/** Entry point: wires the client, the inline review, the plan view and the status bar together. */
+import * as vscode from 'vscode';
+import { RemedyClient } from './client';
+import { commandMiddleware } from './commands';
+import { PlanModel } from './planModel';
+import { PlanView } from './planView';
+import { ProposalReview } from './proposals';
+import { ClientCommand } from './protocol';
+import { onInterpreterChanged } from './python';
+import { SECTION, configuredPython } from './settings';
+import { StatusBar } from './statusBar';
+
+let client: RemedyClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Remedy', { log: true });
+  const status = new StatusBar();
+  const review = new ProposalReview();
+  const plan = new PlanModel();
+  const planView = new PlanView(plan);
+  const setContext = (key: string, value: boolean) => vscode.commands.executeCommand('setContext', key, value);
+
+  let running = false;
+  const updateStatus = () => {
+    const repairing = plan.all().some((j) => j.state === 'running' || j.state === 'queued');
+    const ready = review.pendingCount() > 0;
+    void setContext('remedy.repairing', repairing);
+    void setContext('remedy.hasProposal', ready);
+    if (!running) {
+      return;
+    }
+    status.show(repairing ? 'repairing' : ready ? 'ready' : 'idle', ready ? review.latest()?.summary : undefined);
+  };
+
+  client = new RemedyClient(context.extensionPath, output, commandMiddleware({
+    review, plan,
+    jobStarted: () => { status.show('repairing'); },
+  }), {
+    onEvent: (event) => {
+      plan.apply(event);
+      planView.refresh();
+      updateStatus();
+    },
+    onProposal: (proposal) => {
+      review.add(proposal);
+      updateStatus();
+    },
+    onRunning: (isRunning, detail) => {
+      running = isRunning;
+      void setContext('remedy.active', isRunning);
+      if (isRunning) {
+        updateStatus();
+      } else {
+        status.show('error', detail);
+      }
+    },
+  });
+  const remedy = client;
+
+  context.subscriptions.push(
+    output, status, review, planView, remedy,
+    review.onDidChangePending(() => { planView.refresh(); updateStatus(); }),
+    vscode.commands.registerCommand(ClientCommand.showPlan, () => planView.show()),
+    vscode.commands.registerCommand(ClientCommand.reviewInDiff, (arg?: { proposalId?: string }) => review.reviewInDiff(arg?.proposalId)),
+    vscode.commands.registerCommand(ClientCommand.restartServer, async () => {
+      status.show('starting');
+      await remedy.restart();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration(`${SECTION}.python`)) {
+        status.show('starting');
+        await remedy.restart();
+      } else if (e.affectsConfiguration(SECTION)) {
+        await remedy.sendSettings();
+      }
+    }),
+  );
+  const interpreterWatch = await onInterpreterChanged(() => {
+    if (!configuredPython()) {
+      void remedy.restart();
+    }
+  });
+  if (interpreterWatch) {
+    context.subscriptions.push(interpreterWatch);
+  }
+  await remedy.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

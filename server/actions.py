@@ -1,0 +1,44 @@
+"""Quick fixes on Remedy's failing-test diagnostics: "Fix this test", and "Review proposed fix"
+when a proposal for that test is waiting for the user."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from agent.errors import BadInput
+
+from .diagnostics import SOURCE
+from .lenses import FIX_TEST
+
+if TYPE_CHECKING:
+    from .server import RemedyServer
+
+__all__ = ["code_action", "SHOW_PROPOSAL"]
+
+SHOW_PROPOSAL = "remedy.showProposal"
+
+
+def code_action(ls: "RemedyServer", params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    try:
+        root = ls.root_for(uri)
+    except BadInput:
+        return []
+    found: list[types.CodeAction] = []
+    for diag in params.context.diagnostics:
+        test_id = diag.data.get("testId") if diag.source == SOURCE and isinstance(diag.data, dict) else None
+        if not isinstance(test_id, str):
+            continue
+        found.append(types.CodeAction(
+            title="Fix this test", kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+            command=types.Command(title="Fix this test", command=FIX_TEST,
+                                  arguments=[{"uri": uri, "testId": test_id}])))
+        pending = ls.proposals.for_test(root, test_id)
+        if pending is not None:
+            found.append(types.CodeAction(
+                title="Review proposed fix", kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                is_preferred=True,
+                command=types.Command(title="Review proposed fix", command=SHOW_PROPOSAL,
+                                      arguments=[{"proposalId": pending.id}])))
+    return found

@@ -1,0 +1,99 @@
+"""Reviewing a proposal: accept hunks (through `workspace/applyEdit`, versioned), reject them,
+or show the proposal again. Every decision is recorded for the ranker (`agent.record_decision`)."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from agent import record_decision
+from agent.types import Hunk
+
+from . import convert
+from .proposals import PendingProposal, StaleHunk, locate, text_edit
+from .reporting import PROPOSAL
+
+if TYPE_CHECKING:
+    from .server import RemedyServer
+
+__all__ = ["accept", "reject", "show"]
+
+log = logging.getLogger(__name__)
+
+
+async def accept(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]) -> dict[str, Any]:
+    """Apply `hunks` in one edit; all of them or none. A hunk that can no longer be placed
+    refuses the whole request with a message, and stays pending."""
+    by_uri: dict[str, list[Hunk]] = {}
+    for hunk in hunks:
+        by_uri.setdefault(convert.path_to_uri(pending.root / hunk.path), []).append(hunk)
+    document_changes: list[types.TextDocumentEdit] = []
+    changes: dict[str, list[types.TextEdit]] = {}
+    for uri, file_hunks in by_uri.items():
+        text, version = ls.document(uri)
+        edits = []
+        for hunk in file_hunks:
+            try:
+                start = locate(hunk, pending.proposal.base_texts.get(hunk.path), text,
+                               pending.expected_start(hunk))
+            except StaleHunk as exc:
+                return _refused(ls, pending, str(exc))
+            edits.append(text_edit(hunk, text, start))
+        changes[uri] = edits
+        document_changes.append(types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=list(edits)))
+    edit = (types.WorkspaceEdit(document_changes=document_changes) if _supports_document_changes(ls)
+            else types.WorkspaceEdit(changes=changes))
+    result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+        edit=edit, label=f"Remedy: {pending.proposal.summary}"))
+    if not result.applied:
+        reason = result.failure_reason or "the editor did not apply the edit"
+        return _refused(ls, pending, reason)
+    for hunk in hunks:
+        _decide(ls, pending, hunk, True)
+    return {"applied": True, "hunks": [h.id for h in hunks], "pending": [h.id for h in pending.pending()]}
+
+
+def reject(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]) -> dict[str, Any]:
+    for hunk in hunks:
+        _decide(ls, pending, hunk, False)
+    return {"rejected": [h.id for h in hunks], "pending": [h.id for h in pending.pending()]}
+
+
+async def show(ls: "RemedyServer", pending: PendingProposal) -> dict[str, Any]:
+    """Send the proposal again and bring its first pending hunk into view."""
+    payload = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
+    ls.protocol.notify(PROPOSAL, payload)
+    first = pending.pending()[0] if pending.pending() else None
+    shown = False
+    window = ls.client_capabilities.window
+    if first is not None and window is not None and window.show_document is not None:
+        start = pending.expected_start(first)
+        result = await ls.window_show_document_async(types.ShowDocumentParams(
+            uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
+            selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
+        shown = bool(result and result.success)
+    return {"proposalId": pending.id, "shown": shown}
+
+
+def _decide(ls: "RemedyServer", pending: PendingProposal, hunk: Hunk, accepted: bool) -> None:
+    pending.mark(hunk, accepted)
+    try:
+        record_decision(pending.root, pending.id, hunk, accepted, pending.proposal.candidate)
+    except OSError as exc:      # a read-only workspace must not block the review
+        log.warning("could not record decision: %s", exc)
+    ls.proposals.drop_if_decided(pending)
+    ls.refresh_lenses()
+
+
+def _refused(ls: "RemedyServer", pending: PendingProposal, reason: str) -> dict[str, Any]:
+    message = f"fix {pending.id} not applied: {reason}"
+    ls.show(message, types.MessageType.Warning)
+    return {"applied": False, "message": message}
+
+
+def _supports_document_changes(ls: "RemedyServer") -> bool:
+    caps = ls.client_capabilities.workspace
+    return bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)

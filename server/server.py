@@ -1,0 +1,107 @@
+"""The Remedy language server: state on a `LanguageServer` subclass, features wired from their
+own modules (lenses, commands, code actions, diagnostics, settings). Handlers convert input, call
+the agent through its public API, and convert the output; they never hold global state."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from agent.config import Config
+from agent.errors import BadInput
+
+from . import actions, commands, convert, diagnostics, lenses, settings
+from .diagnostics import TestDiagnostics
+from .jobs import Jobs, SessionFn, engine_session
+from .prompts import Prompts
+from .proposals import ProposalStore
+from .reporting import JobReporter
+
+__all__ = ["RemedyServer", "create_server"]
+
+log = logging.getLogger(__name__)
+
+
+class RemedyProtocol(LanguageServerProtocol):
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # Every position this server sends is UTF-16 (server/convert.py), so do not let pygls
+        # negotiate UTF-8 or UTF-32 with clients that offer them.
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = None
+        return (yield from super().lsp_initialize(params))
+
+
+class RemedyServer(LanguageServer):
+    def __init__(self, session: SessionFn = engine_session) -> None:
+        super().__init__("remedy", "0.1.0", protocol_cls=RemedyProtocol)
+        self.config = Config()
+        self.prompts = Prompts(self)
+        self.proposals = ProposalStore()
+        self.test_diagnostics = TestDiagnostics()
+        self.reporter = JobReporter(self)
+        self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)
+
+    # -- workspace ---------------------------------------------------------------------------
+    def roots(self) -> list[Path]:
+        found = [convert.uri_to_path(f.uri) for f in self.workspace.folders.values()]
+        if not found and self.workspace.root_path:
+            found.append(Path(self.workspace.root_path))
+        return found
+
+    def root_for(self, uri: Any) -> Path:
+        """The workspace folder holding `uri` (the innermost one); BadInput if none does."""
+        path = convert.uri_to_path(uri).resolve()
+        holders = [r for r in self.roots() if path == r.resolve() or r.resolve() in path.parents]
+        if not holders:
+            raise BadInput(f"{uri} is outside the workspace")
+        return max(holders, key=lambda r: len(r.resolve().parts))
+
+    def document(self, uri: str) -> tuple[str, int | None]:
+        """The text the user sees now, and its version when the editor has it open (None: the
+        file on disk). BadInput when it is neither open nor a readable file."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is not None:
+            return doc.source, doc.version
+        path = convert.uri_to_path(uri)
+        if not path.is_file():
+            raise BadInput(f"not a file: {uri}")
+        try:
+            return path.read_text(encoding="utf-8"), None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"cannot read {uri}: {exc}") from None
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"Remedy: {message}"))
+
+    def refresh_lenses(self) -> None:
+        caps = self.client_capabilities.workspace
+        if caps is not None and caps.code_lens is not None and caps.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+
+
+def create_server(session: SessionFn = engine_session) -> RemedyServer:
+    server = RemedyServer(session)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: RemedyServer, params: types.InitializeParams) -> None:
+        settings.apply_settings(ls, params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: RemedyServer, params: types.InitializedParams) -> None:
+        await settings.pull_configuration(ls)
+
+    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(settings.did_change_configuration)
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(diagnostics.did_open)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(diagnostics.did_change)
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(diagnostics.did_save)
+    server.feature(types.TEXT_DOCUMENT_CODE_LENS)(lenses.code_lens)
+    server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix]))(actions.code_action)
+    commands.register(server)
+    return server

@@ -1,0 +1,217 @@
+"""Each template family, on a small realistic bug: the correct fix must be among the candidates
+generated for the buggy line, under the expected template kind."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from agent.repair.generator import apply_candidate, generate_candidates
+from agent.types import SuspiciousLine
+
+
+def _fixes(buggy: str, line: int) -> dict[str, str]:
+    """Patched source -> template kind, for every candidate at `line`."""
+    src = textwrap.dedent(buggy).encode()
+    cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", line, 1.0)],
+                                max_candidates=1000)
+    return {apply_candidate({"m.py": src}, c)["m.py"].decode(): c.template for c in cands}
+
+
+CASES = [
+    ("operator.comparison", """
+        def last_index(xs, i):
+            if i < len(xs):
+                return i
+            return -1
+        """, 3, "if i < len(xs):", "if i <= len(xs):"),
+    ("off_by_one", """
+        def total(n):
+            s = 0
+            for k in range(1, n):
+                s += k
+            return s
+        """, 4, "range(1, n)", "range(n)"),
+    ("off_by_one", """
+        def head(xs, n):
+            return xs[:n - 1]
+        """, 3, "xs[:n - 1]", "xs[:n]"),
+    ("off_by_one", """
+        def count_up(n):
+            return list(range(n))
+        """, 3, "range(n)", "range(n + 1)"),
+    ("swap.operands", """
+        def diff(a, b):
+            return a - b
+        """, 3, "a - b", "b - a"),
+    ("call.builtin_swap", """
+        def largest(xs):
+            return min(xs)
+        """, 3, "min(xs)", "max(xs)"),
+    ("statement.insert_guard", """
+        def first_word(text):
+            words = text.split()
+            return words[0]
+        """, 3, "    words = text.split()\n", "    if text is None:\n        return\n    words = text.split()\n"),
+    ("statement.delete", """
+        def add_all(xs):
+            total = 0
+            for x in xs:
+                total += x
+                total += x
+            return total
+        """, 6, "        total += x\n        total += x\n", "        total += x\n"),
+    ("identifier.replace", """
+        def area(width, height):
+            return width * width
+        """, 3, "width * width", "width * height"),
+    ("attribute.replace", """
+        class Counter:
+            def __init__(self):
+                self.count = 0
+                self.total = 0
+
+            def add(self, n):
+                self.total += n
+                self.count += 1
+
+            def mean(self):
+                return self.count / self.count
+        """, 12, "self.count / self.count", "self.total / self.count"),
+    ("swap.arguments", """
+        def pad(s, width):
+            return s.rjust(width)
+
+        def show(n):
+            return pad(8, str(n))
+        """, 6, "pad(8, str(n))", "pad(str(n), 8)"),
+    ("operator.boolean", """
+        def valid(x, lo, hi):
+            return x < lo and x > hi
+        """, 3, "x < lo and x > hi", "x < lo or x > hi"),
+    ("operator.arithmetic", """
+        def mean(xs):
+            return sum(xs) // len(xs)
+        """, 3, "//", "/"),
+    ("operator.augmented", """
+        def countdown(n):
+            steps = 0
+            while n > 0:
+                n += 1
+                steps += 1
+            return steps
+        """, 5, "n += 1", "n -= 1"),
+    ("condition.negate", """
+        def evens(xs):
+            return [x for x in xs if x % 2]
+        """, 3, "if x % 2]", "if not x % 2]"),
+    ("condition.strengthen", """
+        def is_big(item):
+            if item.size > 10:
+                return True
+            return False
+        """, 3, "if item.size > 10:", "if item is not None and item.size > 10:"),
+    ("condition.weaken", """
+        def needs_default(value):
+            if value == "":
+                return True
+            return False
+        """, 3, 'if value == "":', 'if value is None or value == "":'),
+    ("call.wrap", """
+        def remaining(total, used):
+            return total - used
+        """, 3, "return total - used", "return max(0, total - used)"),
+    ("call.unwrap", """
+        def delta(a, b):
+            return abs(a - b)
+        """, 3, "abs(a - b)", "a - b"),
+    ("literal.replace", """
+        def is_empty(xs):
+            found = True
+            for _ in xs:
+                found = False
+            return found
+        """, 3, "found = True", "found = False"),
+    ("return.value", """
+        def subsets(xs):
+            if not xs:
+                return []
+            rest = subsets(xs[1:])
+            return rest + [[xs[0]] + r for r in rest]
+        """, 4, "return []", "return [[]]"),
+    ("statement.insert", """
+        def tally(xs):
+            n = seen = 0
+            for x in xs:
+                seen += 1
+                if x:
+                    n += 1
+            return n, seen
+
+        def tally_positive(xs):
+            n = seen = 0
+            for x in xs:
+                if x > 0:
+                    n += 1
+            return n, seen
+        """, 13, "        if x > 0:\n", "        seen += 1\n        if x > 0:\n"),
+    ("statement.move", """
+        def numbered(lines):
+            out = []
+            i = 0
+            for line in lines:
+                i += 1
+                out.append((i, line))
+            return out
+        """, 6, "        i += 1\n        out.append((i, line))\n", "        out.append((i, line))\n        i += 1\n"),
+    ("return.insert", """
+        def squares(xs):
+            result = [x * x for x in xs]
+        """, 3, "result = [x * x for x in xs]\n", "result = [x * x for x in xs]\n    return result\n"),
+    ("statement.insert_break", """
+        def index_of(xs, target):
+            found = -1
+            for i, x in enumerate(xs):
+                if x == target:
+                    found = i
+            return found
+        """, 5, "            found = i\n", "            found = i\n            break\n"),
+    ("default.replace", """
+        def join(parts, sep=","):
+            return sep.join(parts)
+        """, 2, 'sep=","', 'sep=""'),
+    ("call.builtin_swap", """
+        def shout(s):
+            return s.lower().lstrip()
+        """, 3, "s.lower().lstrip()", "s.upper().lstrip()"),
+]
+
+
+@pytest.mark.parametrize("kind,buggy,line,old,new", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_correct_fix_is_generated(kind, buggy, line, old, new):
+    source = textwrap.dedent(buggy)
+    assert old in source
+    expected = source.replace(old, new, 1)
+    fixes = _fixes(buggy, line)
+    assert expected in fixes, f"{kind} fix missing; got {len(fixes)} candidates"
+    assert fixes[expected] == kind
+
+
+def test_commutative_operands_are_not_swapped():
+    fixes = _fixes("def f(a, b):\n    return a + b * 2\n", 2)
+    assert "def f(a, b):\n    return b * 2 + a\n" not in fixes
+    assert "swap.operands" not in fixes.values()
+
+
+def test_identifier_never_replaced_by_itself_and_not_self():
+    src = "class A:\n    def f(self, x, y):\n        return self.g(x)\n"
+    for patched, kind in _fixes(src, 3).items():
+        if kind == "identifier.replace":
+            assert patched != src and "return y.g(x)" not in patched and "self.g(self)" not in patched
+
+
+def test_inserted_statements_keep_indentation_with_tabs():
+    src = "def f(xs):\n\tfor x in xs:\n\t\tprint(x.name)\n"
+    fixes = _fixes(src, 3)
+    guard = "def f(xs):\n\tfor x in xs:\n\t\tif x is None:\n\t\t\tcontinue\n\t\tprint(x.name)\n"
+    assert fixes.get(guard) == "statement.insert_guard"

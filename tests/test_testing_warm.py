@@ -1,0 +1,112 @@
+"""The warm worker must give the same answers as a fresh pytest run, survive bad candidates, and
+decline (None) what it cannot hot-patch faithfully."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agent.sandbox.workspace import Sandbox
+from agent.testing.runner import PytestRunner
+from agent.testing.warm import WarmWorker
+from agent.types import Outcome
+
+ROOT = Path(__file__).parent / "fixtures" / "runner_warm"
+FAST = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+TESTS = ["tests/test_geometry.py", "tests/test_hang.py"]
+GEOMETRY = (ROOT / "pkg" / "geometry.py").read_text()
+
+
+def patched(old: str, new: str, source: str = GEOMETRY) -> bytes:
+    assert old in source
+    return source.replace(old, new, 1).encode()
+
+
+@pytest.fixture(scope="module")
+def runner() -> PytestRunner:
+    return PytestRunner(timeout=4, env=FAST)
+
+
+@pytest.fixture(scope="module")
+def worker(runner):
+    with Sandbox(ROOT) as sbx:
+        w = WarmWorker(runner)
+        assert w.start(sbx.path, TESTS), w.stderr_tail()
+        yield w
+        w.close()
+
+
+def subprocess_report(runner, files, tests):
+    with Sandbox(ROOT) as sbx:
+        for rel, data in files.items():
+            sbx.write(rel, data)
+        return runner.run(sbx.path, tests)
+
+
+def summary(report):
+    """Results keyed by id; object addresses in messages differ between processes."""
+    return {r.test_id: (r.outcome, re.sub(r"0x[0-9a-f]+", "0x", r.message), r.frames)
+            for r in report.results}
+
+
+CASES = {
+    "from-import function, failing": {"pkg/geometry.py": patched("return w * h\n", "return w + h\n")},
+    "function, still passing": {"pkg/geometry.py": patched("2 * (w + h)", "(w + h) * 2")},
+    "class method and property": {"pkg/geometry.py": patched(
+        "return area(self.w, self.h)", "return 0").replace(b"self.w == self.h", b"True")},
+    "module constant": {"pkg/geometry.py": patched("SCALE = 2", "SCALE = 3").replace(
+        b"self.w * SCALE, self.h * SCALE", b"self.w * SCALE, self.h")},
+    "decorated, cached and lazily imported": {
+        "pkg/geometry.py": patched("return w * h * d", "return w * h * d + 1").replace(
+            b"return n * n", b"return n + n"),
+        "pkg/lazy.py": b"def answer():\n    return 41\n"},
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_warm_results_equal_subprocess_results(worker, runner, name):
+    files = CASES[name]
+    warm = worker.run(files, TESTS)
+    assert warm is not None, worker.fallback_reason
+    cold = subprocess_report(runner, files, TESTS)
+    assert summary(warm) == summary(cold)
+    assert len(warm.results) == 8
+
+
+def test_patch_effects_are_visible(worker):
+    report = worker.run(CASES["module constant"], ["tests/test_geometry.py::test_scaled"])
+    failed = report.results[0]
+    assert failed.outcome is Outcome.FAILED and "assert 18 == ((6 * 3) * 3)" in failed.message
+    baseline = worker.run({}, TESTS)
+    assert baseline.all_ok and len(baseline.results) == 8       # each request starts clean
+
+
+def test_infinite_loop_is_killed_and_worker_keeps_serving(worker):
+    looping = {"pkg/geometry.py": patched("return w * h\n", "while True:\n        pass\n")}
+    report = worker.run(looping, ["tests/test_hang.py::test_area_again"])
+    assert report.timed_out and not report.all_ok
+    assert [(r.test_id, r.outcome) for r in report.results] == [
+        ("tests/test_hang.py::test_area_again", Outcome.TIMEOUT)]
+    assert worker.run({}, ["tests/test_hang.py"]).all_ok
+
+
+@pytest.mark.parametrize("body", ["import os; os._exit(3)", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"])
+def test_crashing_child_is_reported_and_worker_survives(worker, body):
+    crashing = {"pkg/geometry.py": patched("return w * h\n", f"{body}\n")}
+    report = worker.run(crashing, ["tests/test_geometry.py::test_area"])
+    assert report.results[0].outcome is Outcome.ERROR and not report.all_ok
+    assert worker.alive and worker.run({}, ["tests/test_geometry.py::test_area"]).all_ok
+
+
+@pytest.mark.parametrize("files", [
+    {"conftest.py": (ROOT / "conftest.py").read_bytes() + b"\n"},
+    {"tests/test_hang.py": b"def test_area_again():\n    assert False\n"},
+    {"pkg/geometry.py": patched("class Rect(Shape):", "class Rect:")},
+    {"pkg/geometry.py": patched("def perimeter(w, h):\n    return 2 * (w + h)\n", "")},
+    {"pkg/new_module.py": b"X = 1\n"},
+], ids=["conftest", "test-module", "class-bases", "removed-name", "new-file"])
+def test_unsafe_patches_fall_back(worker, files):
+    assert worker.run(files, TESTS) is None
+    assert worker.fallback_reason
+    assert worker.run({}, ["tests/test_hang.py"]).all_ok
