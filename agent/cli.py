@@ -76,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "undo":
             from .sandbox.apply import undo_last
             restored = undo_last(Path(args.root))
-            print(f"restored {len(restored)} file(s): " + ", ".join(str(p) for p in restored), file=sys.stderr)
+            if restored is None:
+                raise BadInput(f"nothing to undo under {args.root}")
+            print(f"restored {len(restored.files)} file(s): {', '.join(map(str, restored.files))}",
+                  file=sys.stderr)
             return EXIT_OK
     except BadInput as exc:
         print(f"remedy: error: {exc}", file=sys.stderr)

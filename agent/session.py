@@ -31,13 +31,15 @@ STEPS = ("Reproduce the failure", "Localize the fault", "Generate candidates", "
 
 
 async def repair(root: Path | str, test_ids: Sequence[str] | None = None, config: Config | None = None,
-                 cancel: CancelToken | None = None) -> AsyncIterator[Event]:
+                 cancel: CancelToken | None = None, approve=None) -> AsyncIterator[Event]:
     """Run one repair session; yields events and always ends with `Done`.
 
     test_ids: pytest node ids or test files relative to root; empty/None = all failing tests.
     Bad input raises nothing: it yields Error(kind="bad_input") then Done(status=error).
+    approve(question) -> bool is asked before risky agent actions (default: deny).
     """
     session = _Session(Path(root), list(test_ids or ()), config or Config(), cancel or CancelToken())
+    session.approve = approve
     try:
         async for event in session.run():
             yield event
@@ -61,12 +63,17 @@ class _Session:
         self.generated = 0
         self.tried = 0
         self.failing: list[TestResult] = []
+        self.llm = None                  # agent.llm_engine.SessionLlm when an LLM takes part
+        self.approve = None              # human approval port for risky agent actions
 
     def result(self, status: FixStatus, message: str = "", **kw) -> FixResult:
         return FixResult(status=status, message=message, tests_run=self.tests_run,
                          candidates_generated=self.generated, candidates_tried=self.tried,
-                         elapsed_s=time.monotonic() - self.started, engine="builtin",
+                         elapsed_s=time.monotonic() - self.started, engine=self.config.engine,
                          failing_tests=[t.test_id for t in self.failing], **kw)
+
+    def _llm_note(self, message: str) -> str:
+        return f"{message} ({self.llm.note})" if self.llm is not None and self.llm.note else message
 
     @property
     def deadline(self) -> float:
@@ -85,6 +92,9 @@ class _Session:
         pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool, project, runner, test_files))
         try:
             async for event in self._pipeline(project, runner, test_files, pool):
+                if isinstance(event, Done) and self.llm is not None and self.llm.engine is not None:
+                    from .traces import write_session_trace
+                    write_session_trace(project.root, self.config, self.llm.engine, event.result)
                 yield event
         finally:
             await _close_pool(pool)
@@ -112,7 +122,12 @@ class _Session:
 
         yield self.plan.start(2)
         files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
-        candidates = await asyncio.to_thread(self._generate, files, lines)
+        candidates = [] if self.config.engine == "llm" else await asyncio.to_thread(self._generate, files, lines)
+        self.llm = self._start_llm(runner)
+        if self.llm is not None:
+            async for event in self.llm.round(1, project, files, self.failing, lines):
+                yield event
+            candidates += self.llm.fresh
         self.generated = len(candidates)
 
         yield self.plan.start(3)
@@ -135,19 +150,63 @@ class _Session:
             self.tests_run += validator.tests_run
             self.tried = validator.tried
         best = validator.best()
+        for k in (self.llm.schedule() if self.llm is not None else ()):
+            if best is not None or time.monotonic() >= self.deadline:
+                break
+            async for event in self.llm.round(k, project, files, self.failing, lines):
+                yield event
+            more = await asyncio.to_thread(rank_candidates, self.llm.fresh, self.config.ranker,
+                                           RankContext(files=files, lines=lines, failing=self.failing))
+            self.generated += len(more)
+            if not more:
+                continue
+            yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
+            again = Validator(project, runner, await pool, self.cancel, files, report, self.failing,
+                              workers=self.config.workers)
+            tried = self.tried
+            try:
+                async for event in again.run(more, self.deadline):
+                    yield event
+            finally:
+                self.tests_run += again.tests_run
+                self.tried = tried + again.tried
+            best = again.best()
         if best is None:
             yield self.plan.fail(4)
             why = "time budget exhausted" if time.monotonic() >= self.deadline else "no candidate passed"
-            yield Done(self.result(FixStatus.NO_FIX, f"no plausible patch found ({why}; "
-                                   f"{self.tried} of {self.generated} candidates tried)"))
+            yield Done(self.result(FixStatus.NO_FIX, self._llm_note(f"no plausible patch found ({why}; "
+                                   f"{self.tried} of {self.generated} candidates tried)")))
             return
 
         yield self.plan.start(5)
         proposal = _proposal(best, files)
         yield ProposalReady(proposal)
         yield self.plan.finish_all()
-        yield Done(self.result(FixStatus.FIXED, proposal.summary, patch=proposal.patch,
+        yield Done(self.result(FixStatus.FIXED, self._llm_note(proposal.summary), patch=proposal.patch,
                                files=proposal.files, proposal=proposal))
+
+    def _start_llm(self, runner):
+        """The LLM side of this session, or None (builtin engine; auto with no LLM configured)."""
+        if self.config.engine == "builtin" or (self.config.engine == "auto" and not self.config.llm.configured):
+            return None
+        if not self.config.llm.configured:
+            raise BadInput("--engine llm needs a model: --model NAME with --base-url URL, "
+                           "a local checkpoint folder, or scripted:TRANSCRIPT")
+        from .errors import BackendError
+        from .llm import make_model
+        from .llm_engine import LlmEngine, SessionLlm
+        from .sandbox.policy import deny_all
+
+        try:
+            model = make_model(self.config.llm)
+        except BackendError as exc:
+            if self.config.engine == "llm":
+                raise
+            off = SessionLlm(None, "auto")          # type: ignore[arg-type]
+            off.available, off.note = False, f"LLM unavailable ({exc}); used the built-in engine"
+            return off
+        engine = LlmEngine(model, self.config, runner, self.cancel, self.approve or deny_all)
+        return SessionLlm(engine, self.config.engine)
 
     def _target_files(self, project: Project) -> list[str]:
         from .errors import UnknownTest

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+collect_ignore = ["fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -108,7 +108,7 @@ def test_native_wrong_tool_name_answered_in_place(project: Path) -> None:
 def test_first_action_invariant(project: Path) -> None:
     script = [call("read_file", path="calc.py")] + native_script()
     with FakeOpenAI(script) as server:
-        loop, events = run_loop(server, project)
+        loop, events = run_loop(server, project, reflection=False)
     first = [e for e in events if isinstance(e, ToolResult)][0]
     assert not first.ok and "first action must be list_files" in first.output
     msgs = server.worker_requests()[1]["messages"]

@@ -32,13 +32,16 @@ def _fit_branch(branch: dict[str, Any], max_tokens: int) -> None:
     leaves: list[tuple[dict[str, Any], int]] = []      # (string schema, multiplicity)
     fields = _collect(branch, leaves, 1)
     room = max(max_tokens - _OVERHEAD_PER_FIELD * (fields + 1), 0) // TOKENS_PER_CHAR
-    wanted = sum(_max_length(s) * k for s, k in leaves) or 1
-    for string, k in leaves:
-        share = max(1, room * _max_length(string) // wanted // k)
+    # water-filling: short fields get what they can use, long ones share the rest evenly
+    left = len(leaves)
+    for string, k in sorted(leaves, key=lambda leaf: _max_length(leaf[0]) * leaf[1]):
+        share = max(1, room // max(left, 1) // k)
         limit = min(_max_length(string), share)
-        string["maxLength"] = min(limit, string.get("maxLength", limit))
-        if string.get("minLength", 0) > string["maxLength"]:
-            string["minLength"] = string["maxLength"]
+        room -= limit * k
+        left -= 1
+        string["maxLength"] = limit
+        if string.get("minLength", 0) > limit:
+            string["minLength"] = limit
         _bound_pattern(string)
 
 

@@ -38,7 +38,10 @@ class Edit:
         if isinstance(span, str):
             return ToolOutput(False, span)
         start, end, indent = span
-        new = _indent(args["new_text"], indent).encode("utf-8")
+        new_text = args["new_text"]
+        if "symbol" in args and new_text.endswith("\n") and src[end:end + 1] == b"\n":
+            new_text = new_text[:-1]        # a definition node ends before its newline
+        new = _indent(new_text, indent).encode("utf-8")
         result = src[:start] + new + src[end:]
         if args["path"].endswith(".py") and not is_valid_python(result, args["path"]):
             return ToolOutput(False, "edit refused, the file would not parse: " + _parse_message(result, args["path"]))

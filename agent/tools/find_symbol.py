@@ -6,7 +6,7 @@ from typing import Any
 
 from ..ast.parser import parse
 from ..ast.query import captures
-from ..project import SKIP_DIRS
+from ..sandbox.workspace import SKIP_DIRS
 from .base import ToolContext, ToolOutput, bound
 
 MAX_HITS = 50

@@ -5,7 +5,7 @@ import os
 import re
 from typing import Any
 
-from ..project import SKIP_DIRS
+from ..sandbox.workspace import SKIP_DIRS
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 MAX_HITS = 100

@@ -21,6 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const setContext = (key: string, value: boolean) => vscode.commands.executeCommand('setContext', key, value);
 
   let running = false;
+  const askedFor = new Set<string>();
   const updateStatus = () => {
     const repairing = plan.all().some((j) => j.state === 'running' || j.state === 'queued');
     const ready = review.pendingCount() > 0;
@@ -34,7 +35,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   client = new RemedyClient(context.extensionPath, output, commandMiddleware({
     review, plan,
-    jobStarted: () => { status.show('repairing'); },
+    jobStarted: (jobId) => {
+      askedFor.add(jobId);
+      status.show('repairing');
+    },
   }), {
     onEvent: (event) => {
       plan.apply(event);
@@ -44,6 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     onProposal: (proposal) => {
       review.add(proposal);
       updateStatus();
+      if (askedFor.delete(proposal.jobId)) {
+        void review.reveal(proposal);     // the user asked for this fix: show it; watch fixes wait
+      }
     },
     onRunning: (isRunning, detail) => {
       running = isRunning;

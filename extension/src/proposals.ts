@@ -47,6 +47,10 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
       this.removedType, this.addedType, this.lensesChanged, this.contentChanged, this.pendingChanged,
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+      vscode.workspace.onDidOpenTextDocument((doc) => {
+        this.relocate(doc);
+        this.changed();
+      }),
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this),
     ];
@@ -108,6 +112,17 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
       }
     }
     return best?.ref;
+  }
+
+  /** Bring the proposal's first hunk into view (opening its file when needed). */
+  async reveal(payload: ProposalPayload): Promise<void> {
+    const first = this.proposals.get(payload.proposalId)?.hunks.find((t) => !t.decided && t.start !== null);
+    const uri = vscode.Uri.parse(first?.hunk.uri ?? payload.uri);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    const line = first?.start ?? 0;
+    const editor = visible ?? await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: false });
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    this.render();
   }
 
   /** Open vscode.diff: the file as it is now against the file with the proposal's pending hunks. */

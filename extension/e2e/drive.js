@@ -1,0 +1,214 @@
+// Drives code-server with playwright-core + Debian chromium through the Remedy extension:
+//   1. ws-accept: wait for the status bar to say the server is up, click "Fix this test" on the
+//      failing test, wait for the inline proposal (struck ">" and green ">="), click Accept, save;
+//      the file on disk has the fix and the test passes. Also checks the plan view.
+//   2. ws-reject: same up to the proposal, click Reject: the decorations go, the buffer is clean,
+//      the file is byte-identical to the fixture, the test still fails. Then "Fix this test" on a
+//      passing test: the server's prompt (window/showMessageRequest) shows as a notification.
+// Usage: node drive.js URL WS_ACCEPT WS_REJECT FIXTURE SHOT_DIR PYTHON
+const { chromium } = require('playwright-core');
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const [url, wsAccept, wsReject, fixture, shotDir, python] = process.argv.slice(2);
+const TEST_FILE = 'tests/test_pricing.py';
+const TARGET = 'shop/pricing.py';
+const FAILING = 'def test_bulk_discount_starts_at_threshold';
+const PASSING = 'def test_small_quantity_pays_full_price';
+const BUGGY_LINE = 'if quantity > BULK_THRESHOLD:';
+const REPAIR_TIMEOUT = 180000;
+const t0 = Date.now();
+const stamp = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+const step = (msg) => console.log(`[${stamp()}] ${msg}`);
+const shot = (page, name) => page.screenshot({ path: path.join(shotDir, name) });
+
+function check(cond, msg) {
+  if (!cond) {
+    throw new Error(`check failed: ${msg}`);
+  }
+}
+
+function pytest(ws) {
+  const r = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', TEST_FILE], { cwd: ws, encoding: 'utf8' });
+  return { code: r.status, out: (r.stdout || '') + (r.stderr || '') };
+}
+
+async function palette(page, label) {
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill('>' + label);
+      await row.waitFor({ timeout: 10000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+async function openWorkspace(page, ws) {
+  await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+  // Activation signal: the status-bar item reads "Remedy: idle" once the server is initialized.
+  await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 120000 });
+  step(`extension active, server running (${path.basename(ws)})`);
+}
+
+async function openFile(page, relPath) {
+  const parts = relPath.split('/');
+  for (const [i, name] of parts.entries()) {
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+    await row.waitFor({ timeout: 60000 });
+    const expanded = await row.getAttribute('aria-expanded');
+    if (i < parts.length - 1 && expanded === 'true') {
+      continue;
+    }
+    await row.click();
+  }
+  await page.locator('.tab.active', { hasText: parts[parts.length - 1] }).waitFor({ timeout: 30000 });
+}
+
+// The code lens titled exactly `title` nearest above the editor line containing `lineText`.
+async function lensAbove(page, title, lineText, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const line = page.locator('.monaco-editor .view-line', { hasText: lineText }).first();
+    const lineBox = await line.boundingBox().catch(() => null);
+    if (lineBox) {
+      const lenses = page.locator('.monaco-editor .codelens-decoration a');
+      let best = null;
+      for (let i = 0; i < await lenses.count(); i++) {
+        const lens = lenses.nth(i);
+        if ((await lens.innerText().catch(() => '')).trim() !== title) continue;
+        const box = await lens.boundingBox().catch(() => null);
+        if (box && box.y < lineBox.y && (!best || box.y > best.y)) best = { lens, y: box.y };
+      }
+      if (best && lineBox.y - best.y < 40) return best.lens;
+    }
+    if (Date.now() > deadline) throw new Error(`no "${title}" code lens above "${lineText}"`);
+    await page.waitForTimeout(300);
+  }
+}
+
+// What the inline review shows: text struck through, and text injected after decorations.
+function inlineReview(page) {
+  return page.evaluate(() => {
+    const spans = [...document.querySelectorAll('.monaco-editor .view-lines span')].filter((s) => s.children.length === 0);
+    const struck = spans.filter((s) => getComputedStyle(s).textDecorationLine.includes('line-through')).map((s) => s.textContent);
+    const added = spans.map((s) => getComputedStyle(s, '::after').content)
+      .concat(spans.map((s) => getComputedStyle(s, '::before').content))
+      .filter((c) => c && c !== 'none' && c !== 'normal').map((c) => c.replace(/^"|"$/g, ''));
+    return { struck, added };
+  });
+}
+
+async function waitForProposal(page) {
+  const deadline = Date.now() + REPAIR_TIMEOUT;
+  for (;;) {
+    const r = await inlineReview(page);
+    if (r.struck.includes('>') && r.added.includes('>=')) return r;
+    if (Date.now() > deadline) throw new Error(`no inline proposal: ${JSON.stringify(r)}`);
+    await page.waitForTimeout(500);
+  }
+}
+
+async function waitForNoProposal(page) {
+  for (let i = 0; i < 60; i++) {
+    const r = await inlineReview(page);
+    if (r.struck.length === 0 && !r.added.includes('>=')) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`decorations stayed: ${JSON.stringify(await inlineReview(page))}`);
+}
+
+async function fixFailingTest(page, ws) {
+  await openWorkspace(page, ws);
+  await openFile(page, TEST_FILE);
+  const fix = await lensAbove(page, 'Fix this test', FAILING);
+  await shot(page, `${path.basename(ws)}-1-test-file.png`);
+  await fix.click();
+  step('clicked "Fix this test"');
+  await page.locator('[aria-label="Remedy: repairing"], [aria-label="Remedy: fix ready"]').first().waitFor({ timeout: 30000 });
+  const review = await waitForProposal(page);
+  step(`inline proposal shown: struck ${JSON.stringify(review.struck)}, added ${JSON.stringify(review.added)}`);
+  await page.locator('.tab.active', { hasText: 'pricing.py' }).waitFor({ timeout: 10000 });
+  await page.locator('[aria-label="Remedy: fix ready"]').first().waitFor({ timeout: 30000 });
+  await lensAbove(page, 'Accept', BUGGY_LINE);
+  await page.waitForTimeout(300);
+}
+
+(async () => {
+  fs.mkdirSync(shotDir, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(path.dirname(shotDir), 'chromium-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  const original = fs.readFileSync(path.join(fixture, TARGET), 'utf8');
+  try {
+    // ---- 1. accept
+    await fixFailingTest(page, wsAccept);
+    await shot(page, 'inline-review.png');
+    await (await lensAbove(page, 'Accept', BUGGY_LINE)).click();
+    step('clicked Accept');
+    await page.locator('.view-line', { hasText: 'if quantity >= BULK_THRESHOLD:' }).first().waitFor({ timeout: 30000 });
+    await waitForNoProposal(page);
+    await palette(page, 'File: Save');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 30000 });
+    const fixed = fs.readFileSync(path.join(wsAccept, TARGET), 'utf8');
+    check(fixed === original.replace('quantity > BULK_THRESHOLD', 'quantity >= BULK_THRESHOLD'), `accepted file:\n${fixed}`);
+    const after = pytest(wsAccept);
+    check(after.code === 0, `tests should pass after Accept:\n${after.out}`);
+    step('file changed on disk and the test passes');
+    await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 30000 });
+    await palette(page, 'Remedy: Show plan');
+    const jobRow = page.locator('.monaco-list-row', { hasText: 'test_bulk_discount_starts_at_threshold' }).first();
+    await jobRow.waitFor({ timeout: 10000 });
+    await page.waitForTimeout(500);
+    await shot(page, 'accept-2-plan-view.png');
+    const rows = await page.locator('[id="workbench.view.extension.remedy"] .monaco-list-row, .pane-body .monaco-list-row').allInnerTexts();
+    check(rows.some((r) => /candidates ranked/.test(r)) || rows.length >= 3, `plan view rows: ${JSON.stringify(rows)}`);
+    step(`plan view shows ${rows.length} rows`);
+
+    // ---- 2. reject
+    await fixFailingTest(page, wsReject);
+    await shot(page, 'reject-2-inline-review.png');
+    await (await lensAbove(page, 'Reject', BUGGY_LINE)).click();
+    step('clicked Reject');
+    await waitForNoProposal(page);
+    await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 30000 });
+    check(await page.locator('.tab.dirty').count() === 0, 'no editor should be dirty after Reject');
+    check(fs.readFileSync(path.join(wsReject, TARGET), 'utf8') === original, 'rejected file must be unchanged');
+    const still = pytest(wsReject);
+    check(still.code === 1, `the test should still fail after Reject:\n${still.out}`);
+    await shot(page, 'reject-3-after.png');
+    step('nothing changed and the test still fails');
+
+    // ---- 3. a server prompt (window/showMessageRequest) as a notification
+    await openFile(page, TEST_FILE);
+    await (await lensAbove(page, 'Fix this test', PASSING)).click();
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'could not reproduce' }).first();
+    await toast.waitFor({ timeout: REPAIR_TIMEOUT });
+    await page.waitForTimeout(400);
+    await shot(page, 'prompt-notification.png');
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await toast.waitFor({ state: 'detached', timeout: 10000 });
+    step('the server prompt appeared as a notification and was answered');
+    console.log(`DRIVE OK in ${stamp()}`);
+  } catch (e) {
+    await shot(page, 'failure.png').catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+})().catch((e) => { console.error('DRIVE FAILED:', e); process.exit(1); });
