@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(TEST_STAMP): $(STAMP)
 	$(PIP) install -q -c constraints.txt -e '.[test]'
+	$(PIP) install -q --no-deps xgrammar apache-tvm-ffi
 	touch $@
 
 install: $(STAMP)

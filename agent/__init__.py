@@ -4,7 +4,7 @@ patches, validate them in a sandbox and propose the winner.
 The public surface (what `server/` and scripts may import) is this module plus `agent.types`,
 `agent.events`, `agent.config` and `agent.errors`. Everything else is private.
 
-    async for event in repair(root, ["tests/test_x.py::test_y"], Config()):
+    async for event in run_repair(root, ["tests/test_x.py::test_y"], Config()):
         ...   # PlanUpdated, TestsRan, Localized, CandidatesRanked, Validation, ProposalReady, Done
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from .cancel import CancelToken
 from .config import Config, LlmConfig, WatchConfig
 from .errors import BadInput, Cancelled, RemedyError
 from .memory.decisions import record_decision
-from .session import repair
+from .session import run_repair
 from .testing.discover import TestFunction, find_tests, is_test_file
 
-__all__ = ["repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
+__all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
            "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
            "record_decision"]

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--max-candidates", type=int, default=400)
     fix.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
     fix.add_argument("--workers", type=int, default=2)
+    from .traces.cli import add_fix_flags
+    add_fix_flags(fix)
 
     bench = sub.add_parser("bench", help="run a corpus of bug cases and print a table")
     bench.add_argument("corpus", help="folder of cases (each with a case.toml)")
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .rank.cli import add_parsers as add_ebm_parsers
     add_ebm_parsers(sub)
+    from .traces.cli import add_parsers as add_trace_parsers
+    add_trace_parsers(sub)
     return parser
 
 
@@ -73,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ebm":
             from .rank.cli import main as ebm_main
             return ebm_main(args)
+        if args.command in ("export", "cost"):
+            from .traces.cli import main as traces_main
+            return traces_main(args)
         if args.command == "undo":
             from .sandbox.apply import undo_last
             restored = undo_last(Path(args.root))
@@ -95,9 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fix(args: argparse.Namespace) -> int:
     from .render import ProgressPrinter
+    from .traces.cli import llm_config
 
     config = Config(engine=args.engine, ranker=args.ranker, time_budget=args.time_budget,
-                    max_candidates=args.max_candidates, python=args.python, workers=args.workers)
+                    max_candidates=args.max_candidates, python=args.python, workers=args.workers,
+                    llm=llm_config(args))
     cancel = CancelToken()
     printer = ProgressPrinter()
     result, bad_input = asyncio.run(_drive(Path(args.root), args.test_ids, config, cancel, printer))
@@ -116,13 +125,14 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 async def _drive(root: Path, test_ids, config: Config, cancel: CancelToken, printer) -> tuple[FixResult, bool]:
-    from . import repair
+    from . import run_repair
 
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, cancel.cancel)
     loop.add_signal_handler(signal.SIGTERM, cancel.cancel)
     result, bad_input = FixResult(FixStatus.ERROR, message="session ended without a result"), False
-    async for event in repair(root, test_ids, config, cancel):
+    from .traces.cli import tty_approver
+    async for event in run_repair(root, test_ids, config, cancel, approve=tty_approver):
         printer.event(event)
         if isinstance(event, Error) and event.kind == "bad_input":
             bad_input = True

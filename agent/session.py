@@ -1,6 +1,6 @@
 """The repair session: reproduce -> localize -> generate -> rank -> validate -> propose.
 
-`repair()` is an async generator of typed events (agent.events), so the CLI, the language server
+`run_repair()` is an async generator of typed events (agent.events), so the CLI, the language server
 and the bench drive the same code. Blocking steps run in worker threads; the cancel token is
 checked between steps and kills every subprocess the session started.
 """
@@ -24,13 +24,13 @@ from .rank import RankContext, rank_candidates
 from .types import FixResult, FixStatus, Proposal, RunReport, TestResult
 from .validate import Plausible, Validator
 
-__all__ = ["repair"]
+__all__ = ["run_repair"]
 
 STEPS = ("Reproduce the failure", "Localize the fault", "Generate candidates", "Rank candidates",
          "Validate candidates", "Propose a patch")
 
 
-async def repair(root: Path | str, test_ids: Sequence[str] | None = None, config: Config | None = None,
+async def run_repair(root: Path | str, test_ids: Sequence[str] | None = None, config: Config | None = None,
                  cancel: CancelToken | None = None, approve=None) -> AsyncIterator[Event]:
     """Run one repair session; yields events and always ends with `Done`.
 
@@ -82,12 +82,12 @@ class _Session:
     async def run(self) -> AsyncIterator[Event]:
         from .testing.runner import PytestRunner, check_pytest
 
-        yield self.plan.start(0)
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
         await asyncio.to_thread(check_pytest, project.python)
         runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
                               env=_path_env(project))
         test_files = self._target_files(project)
+        yield self.plan.start(0)
         # Warm validation workers start while the failure is reproduced: they are needed next.
         pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool, project, runner, test_files))
         try:

@@ -45,8 +45,8 @@ def engine_session(root: Path, test_ids: Sequence[str], config: Config, cancel: 
                    approve: Approver) -> AsyncIterator[Event]:
     """The real engine. The approval port is handed over once `agent.repair` takes one."""
     if "approve" in inspect.signature(agent.repair).parameters:
-        return agent.repair(root, list(test_ids), config, cancel, approve=approve)  # type: ignore[call-arg]
-    return agent.repair(root, list(test_ids), config, cancel)
+        return agent.run_repair(root, list(test_ids), config, cancel, approve=approve)  # type: ignore[call-arg]
+    return agent.run_repair(root, list(test_ids), config, cancel)
 
 
 class Priority(enum.IntEnum):

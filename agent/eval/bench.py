@@ -43,7 +43,7 @@ class CaseRun:
 
 
 def run_case(case: Case, config: Config) -> CaseRun:
-    from .. import repair
+    from .. import run_repair
 
     with tempfile.TemporaryDirectory(prefix=f"remedy-bench-{case.name}-") as tmp:
         root = Path(tmp) / "project"
@@ -53,7 +53,7 @@ def run_case(case: Case, config: Config) -> CaseRun:
 
         async def drive():
             nonlocal result, validations, to_first
-            async for event in repair(root, list(case.failing), config):
+            async for event in run_repair(root, list(case.failing), config):
                 if isinstance(event, Validation):
                     validations += 1
                     if event.plausible and to_first is None:

@@ -61,6 +61,7 @@ def load_corpus(folder: Path | str, only: list[str] | None = None) -> list[Case]
 
 
 def _load_case(folder: Path) -> Case:
+    folder = folder.resolve()
     try:
         data = tomllib.loads((folder / "case.toml").read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -60,6 +60,8 @@ def baseline_energies(data: DataSet, a: int, b: int, kind: str) -> np.ndarray:
 
 def calibrate(model: EnergyModel, data: DataSet, split: str = "val") -> Isotonic:
     groups = data.groups(split)
+    if not groups:
+        return Isotonic((), ())
     energies = score_groups(model, data, groups)
     x = np.concatenate([set_log_probs(e) for e in energies])
     y = np.concatenate([data.labels[a:b] for a, b in groups]).astype(np.float64)

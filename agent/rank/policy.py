@@ -11,8 +11,7 @@ Without probabilities (rankers "none"/"prior") the plan is the default.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 __all__ = ["ValidationPlan", "validation_plan", "DEFAULT_EXTRA"]
 
@@ -21,8 +20,7 @@ CONFIDENT = 0.5       # calibrated P(correct) of the leader
 SEPARATED = 0.25      # leader's probability minus the runner-up's
 
 
-@dataclass(frozen=True)
-class ValidationPlan:
+class ValidationPlan(NamedTuple):
     parallelism: int          # candidates validated at the same time (<= workers)
     stop_after_first: bool    # stop as soon as one candidate is plausible
     extra_after_first: int    # else: how many more candidates to try after the first plausible one

@@ -128,7 +128,7 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if (step + 1) % 200 == 0 or step == 0:
             log(f"  [{name}] step {step + 1}/{tc.steps} loss {np.mean(losses[-200:]):.3f} "
                 f"({time.monotonic() - started:.0f}s)")

@@ -56,7 +56,9 @@ async function openWorkspace(page, ws) {
   await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
   // Activation signal: the status-bar item reads "Remedy: idle" once the server is initialized.
-  await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 120000 });
+  const up = page.locator('[aria-label="Remedy: idle"], [aria-label="Remedy: server stopped"]').first();
+  await up.waitFor({ timeout: 120000 });
+  check(await up.getAttribute('aria-label') === 'Remedy: idle', 'the Remedy server did not start');
   step(`extension active, server running (${path.basename(ws)})`);
 }
 

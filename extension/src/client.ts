@@ -88,8 +88,14 @@ export class RemedyClient implements vscode.Disposable {
       },
     };
     const client = new LanguageClient('remedy', 'Remedy', serverOptions, clientOptions);
-    client.onNotification(EVENT_NOTIFICATION, (event: RemedyEvent) => this.listeners.onEvent(event));
-    client.onNotification(PROPOSAL_NOTIFICATION, (proposal: ProposalPayload) => this.listeners.onProposal(proposal));
+    client.onNotification(EVENT_NOTIFICATION, (event: RemedyEvent) => {
+      this.output.info(`[${event.jobId}] ${event.type}`);
+      this.listeners.onEvent(event);
+    });
+    client.onNotification(PROPOSAL_NOTIFICATION, (proposal: ProposalPayload) => {
+      this.output.info(`[${proposal.jobId}] proposal ${proposal.proposalId}: ${proposal.summary} (${proposal.hunks.length} hunks)`);
+      this.listeners.onProposal(proposal);
+    });
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && this.client === client) {
         this.listeners.onRunning(false, 'the server stopped; see the Remedy output');

@@ -108,6 +108,12 @@ def _handler(server: FakeOpenAI):
             pass
 
         def do_POST(self) -> None:
+            try:
+                self._post()
+            except (BrokenPipeError, ConnectionResetError):
+                pass            # the client gave up (its timeout test): nothing to answer
+
+        def _post(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 return self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})

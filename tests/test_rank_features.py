@@ -1,0 +1,95 @@
+"""The ranker's features on hand-made candidates: edit size, template, suspiciousness, distance,
+failure-message identifiers, syntax validity and naturalness."""
+from __future__ import annotations
+
+import numpy as np
+
+from agent.rank import RankContext
+from agent.rank.features import FEATURE_NAMES, extract
+from agent.rank.tokens import tokenize
+from agent import types as T
+from agent.types import Candidate, Edit, Frame, Outcome, SuspiciousLine
+
+SRC = b"""def total(items, limit):
+    count = 0
+    for item in items:
+        if item.price > limit:
+            count += 1
+    return count
+"""
+PATH = "shop.py"
+
+
+def _cand(old: bytes, new: str, template: str, susp: float = 0.5, cid: str = "") -> Candidate:
+    start = SRC.index(old)
+    line = SRC[:start].count(b"\n") + 1
+    return Candidate(edits=(Edit(PATH, start, start + len(old), new),), template=template, path=PATH,
+                     line=line, suspiciousness=susp, id=cid or new)
+
+
+def _ctx(message: str = "", frames=()) -> RankContext:
+    lines = [SuspiciousLine(PATH, 4, 0.9), SuspiciousLine(PATH, 6, 0.4)]
+    failing = [T.TestResult("t.py::test_total", Outcome.FAILED, message, tuple(frames))]
+    return RankContext(files={PATH: SRC}, lines=lines, failing=failing)
+
+
+def _f(ex, row: int, name: str) -> float:
+    return float(ex.features[row, FEATURE_NAMES.index(name)])
+
+
+def test_edit_size_template_and_suspiciousness():
+    cands = [_cand(b">", ">=", "operator.comparison", 0.9),
+             _cand(b"count += 1", "count += item.price * 2", "statement.insert", 0.4)]
+    ex = extract(cands, _ctx())
+    assert ex.features.shape == (2, len(FEATURE_NAMES))
+    assert _f(ex, 0, "tmpl_operator.comparison") == 1.0 and _f(ex, 0, "tmpl_statement.insert") == 0.0
+    assert _f(ex, 0, "log_edit_chars") < _f(ex, 1, "log_edit_chars")
+    assert _f(ex, 0, "changed_new") < _f(ex, 1, "changed_new")
+    assert _f(ex, 0, "is_top_line") == 1.0 and _f(ex, 1, "is_top_line") == 0.0
+    assert _f(ex, 0, "susp") == np.float32(0.9)
+    assert _f(ex, 0, "log_top_distance") == 0.0 and _f(ex, 1, "log_top_distance") > 0.0
+    assert _f(ex, 0, "old_op") == 1.0 and _f(ex, 0, "new_op") == 1.0   # `>` → `>=`: operator leaves
+
+
+def test_identifiers_in_failure_message_and_traceback():
+    cands = [_cand(b"limit:", "count:", "identifier.replace"), _cand(b"> limit", ">= limit", "operator.comparison")]
+    ex = extract(cands, _ctx("AssertionError: count was 3", [Frame(PATH, 4, "total")]))
+    assert _f(ex, 0, "new_ids_in_message") == 1.0 and _f(ex, 0, "old_ids_in_message") == 0.0
+    assert _f(ex, 1, "new_ids_in_message") == 0.0
+    assert _f(ex, 0, "line_in_traceback") == 1.0
+    assert _f(ex, 0, "new_id_in_window") == 1.0        # `count` is used two lines up
+
+
+def test_syntax_validity_of_the_edited_statement():
+    cands = [_cand(b"count += 1", "count += 2", "literal.replace"),
+             _cand(b"count += 1", "count += (1", "llm")]
+    ex = extract(cands, _ctx())
+    assert _f(ex, 0, "new_valid") == 1.0 and _f(ex, 0, "broke_syntax") == 0.0
+    assert _f(ex, 1, "new_valid") == 0.0 and _f(ex, 1, "broke_syntax") == 1.0
+    assert _f(ex, 1, "tmpl_llm") == 1.0
+
+
+def test_naturalness_prefers_lines_like_the_project():
+    project = {PATH: SRC, "other.py": b"def f(xs):\n    n = 0\n    n += 1\n    n += 1\n    return n\n"}
+    cands = [_cand(b"count += 1", "count += 1 ** lambda: 3", "x"), _cand(b"count += 1", "count -= 1", "y")]
+    ctx = _ctx()
+    ctx.project_sources = project
+    ex = extract(cands, ctx)
+    assert _f(ex, 1, "ce_new") < _f(ex, 0, "ce_new")
+
+
+def test_validation_outcome_and_logprob_when_known():
+    cands = [_cand(b">", ">=", "llm", cid="a"), _cand(b">", "<", "operator.comparison", cid="b")]
+    cands[0] = Candidate(cands[0].edits, "llm", PATH, 4, source="llm", logprob=-3.0, id="a")
+    ctx = _ctx()
+    ctx.outcomes = {"b": (1, 3)}
+    ex = extract(cands, ctx)
+    assert _f(ex, 0, "has_logprob") == 1.0 and _f(ex, 0, "logprob") == np.float32(-0.3)
+    assert _f(ex, 1, "outcome_known") == 1.0 and _f(ex, 1, "outcome_failed") == 0.75
+    assert _f(ex, 0, "outcome_known") == 0.0
+
+
+def test_tokens_are_tree_sitter_leaves():
+    toks = tokenize(b"if x.y >= 10000: return 'a'\n")
+    assert [t.text for t in toks] == ["if", "x", ".", "y", ">=", "<int>", ":", "return", "'a'"]
+    assert [t.kind for t in toks][:3] == ["kw", "id", "op"]
