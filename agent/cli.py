@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_ebm_parsers(sub)
     from .traces.cli import add_parsers as add_trace_parsers
     add_trace_parsers(sub)
+    from .watch.cli import add_parser as add_watch_parser
+    add_watch_parser(sub)
     return parser
 
 
@@ -80,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("export", "cost"):
             from .traces.cli import main as traces_main
             return traces_main(args)
+        if args.command == "watch":
+            from .watch.cli import main as watch_main
+            return watch_main(args)
         if args.command == "undo":
             from .sandbox.apply import undo_last
             restored = undo_last(Path(args.root))

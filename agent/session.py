@@ -108,6 +108,8 @@ class _Session:
         if report.collection_errors:
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
         self._check_targets_exist(report)
+        # Candidates that loop forever should cost seconds, not the full test timeout.
+        runner.timeout = _validation_timeout(report, self.config.test_timeout)
         self.failing = [r for r in report.failing if self._is_target(r.test_id)]
         if not self.failing:
             yield self.plan.finish_all()
@@ -295,3 +297,8 @@ async def _close_pool(pool: asyncio.Future) -> None:
     except Exception:   # it never started: nothing to close
         return
     await asyncio.to_thread(started.close)
+
+
+def _validation_timeout(report: RunReport, ceiling: float) -> float:
+    """Ten times what the reproduced tests took (start-up excluded), at least 3 s, at most the ceiling."""
+    return min(ceiling, max(3.0, 10.0 * sum(r.duration for r in report.results) + 2.0))

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Protocol, Sequence
 
-import agent
 from agent import CancelToken
+from agent import run_repair
 from agent.config import Config
 from agent.errors import Cancelled
 from agent.events import Done, Error, Event
@@ -43,10 +43,10 @@ CANCEL_GRACE_S = 10.0   # after this, a cancelled engine that has not stopped is
 
 def engine_session(root: Path, test_ids: Sequence[str], config: Config, cancel: CancelToken,
                    approve: Approver) -> AsyncIterator[Event]:
-    """The real engine. The approval port is handed over once `agent.repair` takes one."""
-    if "approve" in inspect.signature(agent.repair).parameters:
-        return agent.run_repair(root, list(test_ids), config, cancel, approve=approve)  # type: ignore[call-arg]
-    return agent.run_repair(root, list(test_ids), config, cancel)
+    """The real engine. The approval port is handed over once `run_repair` takes one."""
+    if "approve" in inspect.signature(run_repair).parameters:
+        return run_repair(root, list(test_ids), config, cancel, approve=approve)  # type: ignore[call-arg]
+    return run_repair(root, list(test_ids), config, cancel)
 
 
 class Priority(enum.IntEnum):

@@ -95,6 +95,7 @@ async def client(lsp_client: LanguageClient, request):
     root = copy_workspace(request.getfixturevalue("tmp_path"))
     ed = lsp_client.editor = Editor(lsp_client, root)
     lsp_client.feature(types.WORKSPACE_APPLY_EDIT)(lambda ls, params: ed.apply(params))
+    lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda ls, params: None)
     lsp_client.feature("remedy/event")(lambda ls, params: ed.events.append(_plain(params)))
     lsp_client.feature("remedy/proposal")(lambda ls, params: ed.proposals.append(_plain(params)))
 

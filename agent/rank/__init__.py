@@ -81,7 +81,7 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
     from .calibrate import set_log_probs
     from .checkpoint import load_shipped
     from .features import extract
-    from .model import encode_windows
+    from .model import ENCODED_LEN, encode_windows, shrink
 
     shipped = load_shipped()
     variant = "full" if ranker == "ebm" else "features_only"
@@ -89,7 +89,7 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
         return None
     model = shipped.models[variant]
     ex = extract(cands, ctx)
-    ids, aux = encode_windows(ex.windows, model.config.max_len, model.config.vocab)
+    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
     with torch.inference_mode():
         energy = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
                        torch.from_numpy(ex.features)).double().numpy()
@@ -104,7 +104,12 @@ def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -
     if ranker == "none" or not cands:
         return [Ranked(c) for c in cands]
     if ranker in ("ebm", "features"):
-        ranked = _model(cands, ranker, ctx)
+        try:
+            ranked = _model(cands, ranker, ctx)
+        except (KeyError, ValueError, IndexError, RuntimeError) as exc:   # never lose a session to ranking
+            log.warning("ranker %r failed (%s: %s); using the template prior", ranker,
+                        type(exc).__name__, exc)
+            return _prior(cands)
         if ranked is not None:
             return ranked
         log.warning("ranker %r unavailable (no EBM checkpoint); using the template prior", ranker)

@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import logging
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -80,9 +81,12 @@ def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
 
 @functools.cache
 def load_shipped() -> Ranker | None:
-    """The shipped checkpoint, or None (logged once) when it is missing or unreadable."""
+    """The shipped checkpoint (or the folder named by $REMEDY_EBM_CHECKPOINT), or None (logged once) when it is missing or unreadable. Scoring
+    runs on one thread: the batches are small and extra threads only contend."""
+    torch.set_num_threads(1)
+    override = os.environ.get("REMEDY_EBM_CHECKPOINT")
     try:
-        return load(variants=("full", "features_only"))
+        return load(Path(override) if override else None, variants=("full", "features_only"))
     except (FileNotFoundError, OSError, ValueError, KeyError, RuntimeError) as exc:
         log.warning("EBM checkpoint unavailable (%s); ranking falls back to the template prior", exc)
         return None

@@ -30,7 +30,7 @@ from ..ast.parser import is_valid_python, parse
 from ..ast.scope import index_module
 from ..types import Frame, Outcome, SuspiciousLine, TestResult
 from .features import FEATURE_NAMES, extract, template_kinds
-from .model import encode_windows
+from .model import ENCODED_LEN, encode_windows, shrink
 from .mutate import function_statements, mutate
 from .naturalness import NGramModel, file_lines
 from .tokens import tokenize
@@ -38,7 +38,7 @@ from .tokens import tokenize
 __all__ = ["stdlib_sources", "generate", "load", "DataSet", "SPLITS"]
 
 SPLITS = ("train", "val", "test")
-MAX_LEN = 64
+MAX_LEN = ENCODED_LEN
 VOCAB = 16384
 _WS = re.compile(rb"\s+")
 _EXCLUDE = re.compile(r"(^|/)(test|tests|idlelib|lib2to3|turtledemo|ensurepip|site-packages|"
@@ -293,7 +293,8 @@ class DataSet:
         return [g for g in out if self.labels[g[0]:g[1]].any()] if with_positive else out
 
 
-def load(path: Path) -> DataSet:
+def load(path: Path, max_len: int | None = None) -> DataSet:
+    """Read a corpus; with `max_len`, the token windows are shrunk to what the trunk reads."""
     z = np.load(path)
     sizes = z["group_sizes"]
     ends = np.cumsum(sizes)
@@ -301,7 +302,10 @@ def load(path: Path) -> DataSet:
     meta = json.loads(Path(str(path) + ".json").read_text())
     if meta["feature_names"] != list(FEATURE_NAMES):
         raise ValueError(f"{path}: made with other features; run `remedy ebm data` again")
-    return DataSet(z["features"], z["ids"], z["aux"], z["labels"], z["template"], z["susp"],
+    ids, aux = z["ids"], z["aux"]
+    if max_len is not None:
+        ids, aux = shrink(ids, aux, max_len)
+    return DataSet(z["features"], ids, aux, z["labels"], z["template"], z["susp"],
                    z["prior_rank"], bounds, z["group_split"], meta["hash"],
                    z["group_kind"] if "group_kind" in z else np.array([""] * len(sizes)))
 

@@ -19,24 +19,25 @@ from torch import nn
 
 from .tokens import EditWindow, Token, bucket
 
-__all__ = ["ModelConfig", "EnergyModel", "encode_windows"]
+__all__ = ["ModelConfig", "EnergyModel", "encode_windows", "shrink", "ENCODED_LEN"]
 
 torch.set_flush_denormal(True)
 
 _CLS, _SEP, _SPECIAL = 1, 2, 3
 _SEGMENTS = {"before": 0, "old": 1, "new": 2, "after": 3}
 _MAX_NAMES = 15
+ENCODED_LEN = 64   # what the corpus stores; the trunk reads `shrink`-ed sequences of config.max_len
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     n_features: int
     vocab: int = 16384
-    dim: int = 64
+    dim: int = 48
     layers: int = 2
     heads: int = 4
-    ff: int = 128
-    max_len: int = 64
+    ff: int = 96
+    max_len: int = 32
     dropout: float = 0.1
     use_trunk: bool = True
     use_linear: bool = True
@@ -84,6 +85,55 @@ def encode_windows(windows: Sequence[EditWindow], max_len: int = 64,
                     anon = names.setdefault(tok.text, min(len(names) + 1, _MAX_NAMES))
             aux[row, col] = seg | (int(changed) << 2) | (anon << 3)
     return ids, aux
+
+
+def shrink(ids: np.ndarray, aux: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut encoded windows down to `max_len` (vectorised `_clip` of each part): old and new
+    statements to a few tokens around their first change, then as much context as fits (two
+    thirds before the edit, one third after)."""
+    if ids.shape[1] <= max_len:
+        return ids, aux
+    n, width = ids.shape
+    part = (max_len - 4) // 3
+    cols = np.arange(width)[None, :]
+    real = (ids != 0) & (ids != _SEP) & (cols > 0)
+    seg = aux & 3
+    masks = [real & (seg == k) for k in range(4)]
+    ranks = [np.cumsum(m, axis=1) - 1 for m in masks]
+    counts = [m.sum(1) for m in masks]
+    starts, lens = [None, None, None], [None, None, None]
+    for k in (1, 2):
+        changed = masks[k] & (((aux >> 2) & 1) == 1)
+        has = changed.any(1)
+        first = np.where(has, np.take_along_axis(ranks[k], changed.argmax(1)[:, None], 1)[:, 0], 0)
+        starts[k] = np.clip(first - part // 3, 0, np.maximum(counts[k] - part, 0))
+        lens[k] = np.minimum(counts[k], part)
+    room = max_len - 4 - lens[1] - lens[2]
+    n_after = np.minimum(counts[3], room // 3)
+    n_before = np.minimum(counts[0], room - n_after)
+    skip0 = counts[0] - n_before
+    dest = np.full((n, width), -1, dtype=np.int64)
+    keep = masks[0] & (ranks[0] >= skip0[:, None])
+    dest[keep] = (1 + ranks[0] - skip0[:, None])[keep]
+    base1 = 2 + n_before
+    base2 = base1 + lens[1] + 1
+    base3 = base2 + lens[2] + 1
+    for k, base in ((1, base1), (2, base2)):
+        keep = masks[k] & (ranks[k] >= starts[k][:, None]) & (ranks[k] < (starts[k] + part)[:, None])
+        dest[keep] = (base[:, None] + ranks[k] - starts[k][:, None])[keep]
+    keep = masks[3] & (ranks[3] < n_after[:, None])
+    dest[keep] = (base3[:, None] + ranks[3])[keep]
+    out_ids = np.zeros((n, max_len), dtype=ids.dtype)
+    out_aux = np.zeros((n, max_len), dtype=aux.dtype)
+    rows, src_cols = np.nonzero(dest >= 0)
+    out_ids[rows, dest[rows, src_cols]] = ids[rows, src_cols]
+    out_aux[rows, dest[rows, src_cols]] = aux[rows, src_cols]
+    everyone = np.arange(n)
+    out_ids[:, 0] = _CLS
+    for k, pos in enumerate((1 + n_before, base2 - 1, base3 - 1)):
+        out_ids[everyone, pos] = _SEP
+        out_aux[everyone, pos] = k
+    return out_ids, out_aux
 
 
 class EnergyModel(nn.Module):

@@ -27,9 +27,9 @@ torch.set_flush_denormal(True)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 1200
-    groups_per_step: int = 16
-    set_size: int = 32
+    steps: int = 1000
+    groups_per_step: int = 12
+    set_size: int = 24
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup: int = 60

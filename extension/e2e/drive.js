@@ -115,6 +115,8 @@ async function waitForProposal(page) {
   for (;;) {
     const r = await inlineReview(page);
     if (r.struck.includes('>') && r.added.includes('>=')) return r;
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Remedy' });
+    if (await toast.count()) throw new Error(`the repair reported: ${await toast.first().innerText()}`);
     if (Date.now() > deadline) throw new Error(`no inline proposal: ${JSON.stringify(r)}`);
     await page.waitForTimeout(500);
   }

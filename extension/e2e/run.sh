@@ -91,6 +91,8 @@ cat > "$RUN/ud/User/settings.json" <<JSON
 JSON
 for ws in accept reject; do
   cp -r "$REPO/extension/e2e/fixture" "$RUN/ws-$ws"
+  # its own repository, as a user's project would be: inside ours it would sit in an ignored folder
+  git -C "$RUN/ws-$ws" init -q
 done
 
 PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,0 +1,316 @@
+"""The background pipeline behind "Background watch": change batch -> affected tests -> a run in a
+sandbox copy -> `WatchUpdate` (what fails now, what passes again) -> optional auto-repair.
+
+    watcher = Watcher(root, config, on_update, on_event)
+    watcher.start()                 # NotAProject for a bad root
+    watcher.notify_saved(path)      # the editor's didSave
+    watcher.reconfigure(config)     # settings changed: stop, restart or just switch auto-repair
+    watcher.stop()
+
+One worker thread runs the batches, so there is never more than one test run: a newer batch
+cancels the run in progress (its changes are merged into the next run, not lost). Runs happen in
+one long-lived sandbox copy kept in step with the root file by file, with per-test coverage that
+feeds the impact cache, at nice 10. Callbacks are called from Remedy's threads: a server hands them
+to its event loop (`loop.call_soon_threadsafe`). Nothing here ever writes to the user's files
+except the cache under `.remedy/`.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..cancel import CancelToken
+from ..config import Config
+from ..errors import BadInput, Cancelled, NotAProject
+from ..events import Event
+from ..sandbox.process import Limits
+from ..sandbox.workspace import Sandbox
+from ..types import Outcome, RunReport, TestResult
+from .impact import Impact, ImpactIndex
+from .observer import Change, ChangeFeed
+from .repair import NICE, RepairJob, start_repair
+
+__all__ = ["Watcher", "WatchUpdate"]
+
+
+@dataclass
+class WatchUpdate:
+    """The outcome of one background run.
+
+    failing: every test failing after this run that the run saw (a test file that could not be
+    collected appears as a TestResult whose test_id is the file); fixed: ids that failed before and
+    pass again, or whose test is gone; ran: the ids or files that were run; changed: the files
+    whose change caused the run; errors: collection errors, one line each."""
+    failing: list[TestResult]
+    fixed: list[str]
+    ran: list[str]
+    changed: list[str]
+    errors: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    def to_data(self) -> dict[str, Any]:
+        return {"failing": [{"testId": r.test_id, "outcome": r.outcome.value, "message": r.message,
+                             "path": r.frames[-1].path if r.frames else r.test_id.split("::")[0],
+                             "line": r.frames[-1].line if r.frames else 0} for r in self.failing],
+                "fixed": self.fixed, "ran": self.ran, "changed": self.changed,
+                "errors": self.errors, "duration": self.duration}
+
+
+class Watcher:
+    def __init__(self, root: Path | str, config: Config,
+                 on_update: Callable[[WatchUpdate], None],
+                 on_event: Callable[[RepairJob, Event], None] | None = None) -> None:
+        self.root = Path(root).expanduser()
+        self.config = config
+        self.on_update = on_update
+        self.on_event = on_event or (lambda job, event: None)
+        self.failing: dict[str, TestResult] = {}
+        self.runs = 0                       # test runs started (cancelled ones included)
+        self.repair: RepairJob | None = None
+        self.errors: list[str] = []         # runs that failed for reasons of Remedy's own
+        self._feed: ChangeFeed | None = None
+        self._pending: dict[str, Change] = {}
+        self._run_token: CancelToken | None = None
+        self._busy = False
+        self._cond = threading.Condition()
+        self._stopped = True
+        self._thread: threading.Thread | None = None
+
+    # -- the server's API -------------------------------------------------------------------
+    def start(self) -> None:
+        if not self.root.is_dir():
+            raise NotAProject(f"root is not a directory: {self.root}")
+        self.root = self.root.resolve()
+        with self._cond:
+            if not self._stopped:
+                return
+            self._stopped = False
+        self._thread = threading.Thread(target=self._work, name="remedy-watch", daemon=True)
+        self._thread.start()
+        self._feed = ChangeFeed(self.root, self._on_batch, self.config.watch.debounce_s)
+        self._feed.start()
+
+    def stop(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
+            self._feed = None
+        with self._cond:
+            self._stopped = True
+            if self._run_token is not None:
+                self._run_token.cancel()
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._stop_repair()
+
+    def notify_saved(self, path: str | Path) -> None:
+        if self._feed is not None:
+            self._feed.notify_saved(path)
+
+    def reconfigure(self, config: Config) -> None:
+        old, self.config = self.config, config
+        if not config.watch.enabled:
+            self.stop()
+            return
+        if not config.watch.auto_repair:
+            self._stop_repair()
+        if self._stopped:
+            self.start()
+        elif (old.python, old.pytest_args, old.watch.debounce_s, old.test_timeout) != \
+                (config.python, config.pytest_args, config.watch.debounce_s, config.test_timeout):
+            self.stop()
+            self.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no change is queued and no run is in progress (tests, the bench)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self._feed.problems) if self._feed is not None else []
+
+    # -- scheduling -------------------------------------------------------------------------
+    def _on_batch(self, changes: list[Change]) -> None:
+        with self._cond:
+            for change in changes:
+                self._pending[change.path] = change
+            if self._run_token is not None:
+                self._run_token.cancel()          # a newer batch wins
+            self._cond.notify_all()
+        job = self.repair
+        if job is not None and job.running and job.files & {c.path for c in changes}:
+            job.stop()
+
+    def _work(self) -> None:
+        sandbox: Sandbox | None = None
+        impact: ImpactIndex | None = None
+        try:
+            while True:
+                if sandbox is None:            # made before the first save: it would be awaited
+                    sandbox, impact = self._prepare()
+                with self._cond:
+                    while not self._stopped and not self._pending:
+                        self._cond.wait()
+                    if self._stopped:
+                        return
+                    batch, self._pending = self._pending, {}
+                    token = self._run_token = CancelToken()
+                    self._busy = True
+                try:
+                    if sandbox is not None and impact is not None:
+                        self._run_batch(sandbox, impact, list(batch.values()), token)
+                except Cancelled:
+                    with self._cond:
+                        self._pending = {**batch, **self._pending}
+                except Exception as exc:       # one bad run must not end the watching
+                    self.errors.append(f"{type(exc).__name__}: {exc}")
+                finally:
+                    with self._cond:
+                        self._run_token, self._busy = None, False
+                        self._cond.notify_all()
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+            if impact is not None:
+                impact.close()
+
+    def _prepare(self) -> tuple[Sandbox | None, ImpactIndex | None]:
+        try:
+            sandbox = Sandbox(self.root).__enter__()
+        except OSError as exc:
+            self.errors.append(f"cannot copy the project: {exc}")
+            return None, None
+        return sandbox, ImpactIndex(self.root)
+
+    # -- one run ----------------------------------------------------------------------------
+    def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],
+                   token: CancelToken) -> None:
+        started = time.monotonic()
+        _sync(sandbox, self.root, changes)
+        impact.update_files(changes)
+        chosen = impact.affected(changes)
+        impact.forget(changes)
+        token.check()
+        gone = self._forget_deleted_tests(changes)
+        if not chosen:
+            if gone:
+                self._deliver(WatchUpdate([], gone, [], _paths(changes)))
+            return
+        self.runs += 1
+        report, coverage = self._run_tests(sandbox, chosen, token)
+        token.check()
+        impact.record(coverage)
+        update = self._update(report, chosen, changes, impact)
+        update.fixed = sorted(set(update.fixed) | set(gone))
+        update.duration = time.monotonic() - started
+        self._deliver(update)
+        self._maybe_repair(update, changes, impact)
+
+    def _run_tests(self, sandbox: Sandbox, chosen: Impact, token: CancelToken
+                   ) -> tuple[RunReport, dict]:
+        from ..localize import coverage_run_options
+        from ..project import _detect_python
+        from ..testing.runner import PytestRunner
+
+        env = {"PYTHONPATH": "src"} if (sandbox.path / "src").is_dir() else {}
+        runner = PytestRunner(self.config.python or _detect_python(self.root), self.config.pytest_args,
+                              self.config.test_timeout, limits=Limits(nice=NICE), env=env)
+        with tempfile.TemporaryDirectory(prefix="remedy-watch-") as tmp:
+            out = Path(tmp) / "coverage.json"
+            plugins, paths, cov_env = coverage_run_options(out, root=sandbox.path)
+            tests = [] if chosen.everything else chosen.tests
+            report = runner.run(sandbox.path, tests, extra_plugins=plugins, plugin_paths=paths,
+                                env=cov_env, cancel=token)
+            if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
+                # a cached node id no longer exists: run the whole files instead
+                files = sorted({t.split("::")[0] for t in tests})
+                report = runner.run(sandbox.path, files, extra_plugins=plugins, plugin_paths=paths,
+                                    env=cov_env, cancel=token)
+            try:
+                coverage = json.loads(out.read_text(encoding="utf-8")).get("tests", {})
+            except (OSError, ValueError):
+                coverage = {}
+        return report, coverage
+
+    def _update(self, report: RunReport, chosen: Impact, changes: list[Change],
+                impact: ImpactIndex) -> WatchUpdate:
+        ran_files = set(impact.test_files) if chosen.everything else {t.split("::")[0] for t in chosen.tests}
+        now_failing = {r.test_id: r for r in report.failing}
+        for error in report.collection_errors:
+            path = next((f for f in ran_files if error.startswith(f)), "")
+            if path:
+                now_failing[path] = TestResult(path, Outcome.ERROR, error)
+        seen = {r.test_id for r in report.results} | set(now_failing)
+        fixed = []
+        for test_id in list(self.failing):
+            if test_id in now_failing:
+                continue
+            if test_id in seen or test_id.split("::")[0] in ran_files:
+                fixed.append(test_id)
+                del self.failing[test_id]
+        self.failing.update(now_failing)
+        ran = sorted(impact.test_files) if chosen.everything else chosen.tests
+        return WatchUpdate(sorted(now_failing.values(), key=lambda r: r.test_id), sorted(fixed), ran,
+                           _paths(changes), list(report.collection_errors))
+
+    def _forget_deleted_tests(self, changes: list[Change]) -> list[str]:
+        deleted = {c.path for c in changes if c.deleted}
+        gone = [t for t in self.failing if t.split("::")[0] in deleted]
+        for test_id in gone:
+            del self.failing[test_id]
+        return gone
+
+    def _deliver(self, update: WatchUpdate) -> None:
+        try:
+            self.on_update(update)
+        except Exception:     # the server's bug must not stop the watcher
+            pass
+
+    # -- auto-repair ------------------------------------------------------------------------
+    def _maybe_repair(self, update: WatchUpdate, changes: list[Change], impact: ImpactIndex) -> None:
+        job = self.repair
+        failing = sorted(t for t in self.failing if "::" in t)
+        if job is not None and job.running:
+            if sorted(job.tests) == failing:
+                return
+            job.stop()
+        if not (self.config.watch.auto_repair and failing and update.failing):
+            return
+        files = set(_paths(changes)) | {t.split("::")[0] for t in failing}
+        for test_id in failing:
+            files |= set(impact.sources_of(test_id))
+        self.repair = start_repair(self.root, failing, files, self.config.with_(workers=1),
+                                   self.on_event)
+
+    def _stop_repair(self) -> None:
+        if self.repair is not None:
+            self.repair.stop()
+
+
+def _paths(changes: list[Change]) -> list[str]:
+    return sorted(c.path for c in changes)
+
+
+def _sync(sandbox: Sandbox, root: Path, changes: list[Change]) -> None:
+    """Bring the long-lived copy in step with the root for the changed files."""
+    for change in changes:
+        try:
+            if change.deleted or not (root / change.path).is_file():
+                sandbox.remove(change.path)
+            else:
+                sandbox.write(change.path, (root / change.path).read_bytes())
+        except (OSError, BadInput):
+            continue             # deleted again meanwhile: the next batch will say so

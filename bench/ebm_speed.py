@@ -1,0 +1,74 @@
+"""How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
+(batched, features and tokens already extracted), and the whole `rank_candidates` call (feature
+extraction with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
+
+    .venv/bin/python bench/ebm_speed.py [--threads 1] [--repeats 50]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sysconfig
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+    torch.set_flush_denormal(True)
+    torch.set_num_threads(args.threads)
+
+    from agent.rank import RankContext, rank_candidates
+    from agent.rank.checkpoint import load
+    from agent.rank.features import extract
+    from agent.rank.model import ENCODED_LEN, encode_windows, shrink
+    from agent.repair.generator import generate_candidates
+    from agent.types import SuspiciousLine
+
+    load_times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        ranker = load(variants=("full", "features_only"))
+        load_times.append(time.perf_counter() - started)
+    model = ranker.models["full"]
+
+    path = Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py"
+    src = path.read_bytes()
+    lines = [SuspiciousLine("textwrap.py", n, 1.0 / (i + 1)) for i, n in enumerate((262, 265, 270, 280, 296, 300))]
+    cands = generate_candidates({"textwrap.py": src}, lines, max_candidates=100)[:100]
+    ctx = RankContext(files={"textwrap.py": src}, lines=lines, failing=[])
+    ex = extract(cands, ctx)
+    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
+    tensors = (torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux), torch.from_numpy(ex.features))
+    score_times = []
+    with torch.inference_mode():
+        for _ in range(5):
+            model(*tensors)
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            model(*tensors)
+            score_times.append(time.perf_counter() - started)
+    rank_times = []
+    for _ in range(max(3, args.repeats // 10)):
+        started = time.perf_counter()
+        rank_candidates(cands, "ebm", ctx)
+        rank_times.append(time.perf_counter() - started)
+    print(json.dumps({
+        "candidates": len(cands), "threads": args.threads,
+        "load_s_median": round(statistics.median(load_times), 4),
+        "score_ms_median": round(1000 * statistics.median(score_times), 2),
+        "score_ms_min": round(1000 * min(score_times), 2),
+        "rank_candidates_ms_median": round(1000 * statistics.median(rank_times), 1),
+        "loadavg": open("/proc/loadavg").read().split()[:3],
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The ranker inside sessions: candidates are validated in energy order, a missing checkpoint falls
+back to the template prior with a log line, and editor decisions become labelled examples."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from agent import repair
+from agent.config import Config
+from agent.events import CandidatesRanked, Done, Validation
+from agent.memory.feedback import read_feedback, record_feedback
+from agent.rank import RankContext, rank_candidates
+from agent.rank.checkpoint import CHECKPOINT_DIR, load_shipped
+from agent.repair.generator import generate_candidates, prior_order
+from agent.types import SuspiciousLine
+
+needs_checkpoint = pytest.mark.skipif(not (CHECKPOINT_DIR / "model.pt").exists(),
+                                      reason="no shipped EBM checkpoint")
+
+
+def _drive(root: Path, config: Config):
+    events = []
+
+    async def go():
+        async for event in repair(root, [], config):
+            events.append(event)
+
+    asyncio.run(go())
+    return events
+
+
+@needs_checkpoint
+def test_session_validates_in_energy_order(invoice: Path):
+    events = _drive(invoice, Config(ranker="ebm", workers=1, time_budget=120))
+    ranked = next(e for e in events if isinstance(e, CandidatesRanked))
+    energies = [t["energy"] for t in ranked.top]
+    assert all(e is not None for e in energies) and energies == sorted(energies)
+    validated = [e.candidate_id for e in events if isinstance(e, Validation)]
+    assert validated, "nothing was validated"
+    shown = [t["id"] for t in ranked.top]
+    n = min(len(validated), len(shown))
+    assert validated[:n] == shown[:n]
+    assert next(e for e in events if isinstance(e, Done)).result.status.value == "fixed"
+
+
+def _site():
+    src = b"def f(xs, n):\n    total = 0\n    for i in range(n):\n        total += xs[i]\n    return total\n"
+    files = {"m.py": src}
+    lines = [SuspiciousLine("m.py", 3, 0.9), SuspiciousLine("m.py", 4, 0.7)]
+    return files, lines, generate_candidates(files, lines, max_candidates=40)
+
+
+def test_missing_checkpoint_falls_back_to_prior(tmp_path, monkeypatch, caplog):
+    files, lines, cands = _site()
+    monkeypatch.setenv("REMEDY_EBM_CHECKPOINT", str(tmp_path))
+    load_shipped.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="agent.rank"):
+            ranked = rank_candidates(cands, "ebm", RankContext(files, lines, []))
+    finally:
+        load_shipped.cache_clear()
+    assert [r.candidate.id for r in ranked] == [c.id for c in prior_order(cands)]
+    assert any("falls back" in r.message or "template prior" in r.message for r in caplog.records)
+
+
+@needs_checkpoint
+def test_feedback_round_trip(tmp_path):
+    files, lines, cands = _site()
+    ranked = rank_candidates(cands, "ebm", RankContext(files, lines, []))
+    assert all(r.probability is not None and 0 <= r.probability <= 1 for r in ranked)
+    best = ranked[0].candidate
+    assert record_feedback(tmp_path, "p1", best, accepted=True) is not None
+    assert record_feedback(tmp_path, "p2", ranked[1].candidate, accepted=False) is not None
+    examples = read_feedback(tmp_path)
+    assert [e.accepted for e in examples] == [True, False]
+    assert examples[0].features.shape[0] == min(16, len(cands)) and examples[0].ids.shape[0] == examples[0].features.shape[0]
+    from agent.types import Candidate
+    assert record_feedback(tmp_path, "p3", Candidate((), "x", "m.py", 1, id="unknown"), True) is None
