@@ -15,7 +15,8 @@ from .errors import BadInput, Cancelled, RemedyError
 from .memory.decisions import record_decision
 from .session import run_repair
 from .testing.discover import TestFunction, find_tests, is_test_file
+from .watch import RepairJob, Watcher, WatchUpdate
 
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
            "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
-           "record_decision"]
+           "record_decision", "Watcher", "WatchUpdate", "RepairJob"]

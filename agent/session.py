@@ -143,36 +143,32 @@ class _Session:
             return
 
         yield self.plan.start(4)
-        validator = Validator(project, runner, await pool, self.cancel, files, report, self.failing,
-                              workers=self.config.workers)
-        try:
-            async for event in validator.run(ranked, self.deadline):
-                yield event
-        finally:
-            self.tests_run += validator.tests_run
-            self.tried = validator.tried
-        best = validator.best()
+        validate = _Rounds(self, project, runner, await pool, files, report)
+        async for event in validate(ranked):
+            yield event
+        if validate.best is None and len(validate.partial) > 1 and time.monotonic() < self.deadline:
+            from .repair.combine import combine_partials
+            pairs = await asyncio.to_thread(combine_partials, validate.partial, files)
+            if pairs:
+                self.generated += len(pairs)
+                more = await asyncio.to_thread(rank_candidates, pairs, "none",
+                                               RankContext(files=files, lines=lines, failing=self.failing))
+                yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
+                async for event in validate(more):
+                    yield event
         for k in (self.llm.schedule() if self.llm is not None else ()):
-            if best is not None or time.monotonic() >= self.deadline:
+            if validate.best is not None or time.monotonic() >= self.deadline:
                 break
             async for event in self.llm.round(k, project, files, self.failing, lines):
                 yield event
             more = await asyncio.to_thread(rank_candidates, self.llm.fresh, self.config.ranker,
                                            RankContext(files=files, lines=lines, failing=self.failing))
             self.generated += len(more)
-            if not more:
-                continue
-            yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
-            again = Validator(project, runner, await pool, self.cancel, files, report, self.failing,
-                              workers=self.config.workers)
-            tried = self.tried
-            try:
-                async for event in again.run(more, self.deadline):
+            if more:
+                yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
+                async for event in validate(more):
                     yield event
-            finally:
-                self.tests_run += again.tests_run
-                self.tried = tried + again.tried
-            best = again.best()
+        best = validate.best
         if best is None:
             yield self.plan.fail(4)
             why = "time budget exhausted" if time.monotonic() >= self.deadline else "no candidate passed"
@@ -267,6 +263,32 @@ class _Session:
         message = "\n".join(t.message for t in self.failing[:3])
         return generate_candidates(files, lines, max_candidates=self.config.max_candidates,
                                    message=message)
+
+
+class _Rounds:
+    """Validation rounds of one session on a shared pool: counts add up, the best patch is kept."""
+
+    def __init__(self, session: _Session, project: Project, runner, pool, files: dict[str, bytes],
+                 reproduced: RunReport) -> None:
+        self.session, self.project, self.runner, self.pool = session, project, runner, pool
+        self.files, self.reproduced = files, reproduced
+        self.best: Plausible | None = None
+        self.partial: list = []
+
+    async def __call__(self, ranked) -> AsyncIterator[Event]:
+        s = self.session
+        validator = Validator(self.project, self.runner, self.pool, s.cancel, self.files, self.reproduced,
+                              s.failing, workers=s.config.workers)
+        try:
+            async for event in validator.run(ranked, s.deadline):
+                yield event
+        finally:
+            s.tests_run += validator.tests_run
+            s.tried += validator.tried
+        self.partial += [(r.candidate, passed) for r, passed in validator.partial]
+        found = validator.best()
+        if found is not None and (self.best is None or (found.size, found.order) < (self.best.size, self.best.order)):
+            self.best = found
 
 
 def _summary(ranked) -> dict:

@@ -43,6 +43,7 @@ class _Outcome:
     stage: str
     patched: dict[str, bytes]
     passed_ids: list[str]
+    targets_passed: frozenset[str] = frozenset()
 
 
 class Validator:
@@ -61,6 +62,7 @@ class Validator:
         self.tests_run = 0
         self.tried = 0
         self.plausible: list[Plausible] = []
+        self.partial: list[tuple[Ranked, frozenset[str]]] = []   # made some failing targets pass
         self._lock = threading.Lock()
         self._baseline_done = False
 
@@ -92,6 +94,8 @@ class Validator:
                     c = outcome.ranked.candidate
                     yield Validation(c.id, c.description, outcome.plausible, outcome.passed,
                                      outcome.failed, outcome.stage)
+                    if outcome.targets_passed:
+                        self.partial.append((outcome.ranked, outcome.targets_passed))
                     if outcome.plausible:
                         self._keep(outcome)
                         if stop_at is None:
@@ -128,8 +132,9 @@ class Validator:
         report = self.pool.validate(patched, self.failing_ids)
         self._count(report)
         if not self._all_pass(report, self.failing_ids):
+            fixed = frozenset(r.test_id for r in report.passing) if not report.timed_out else frozenset()
             return _Outcome(order, ranked, False, len(report.passing), max(len(report.failing), 1),
-                            "target", patched, [])
+                            "target", patched, [], fixed)
         if self.regression_ids:
             report2 = self.pool.validate(patched, self.regression_ids)
             self._count(report2)

@@ -131,3 +131,12 @@ def test_console_script_is_installed():
     assert script.exists(), "pip install -e . must install the `remedy` console script"
     proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0 and "fix" in proc.stdout
+
+
+def test_two_independent_bugs_are_fixed_together(tmp_path: Path):
+    from conftest import FIXTURES, copy_project
+    root = copy_project(FIXTURES / "twobugs", tmp_path / "twobugs")
+    code, out, err = remedy_json("fix", "--root", str(root), "--apply")
+    assert code == 0 and out["status"] == "fixed", (out, err)
+    assert len(out["failing_tests"]) == 2
+    assert _pytest_passes(root)

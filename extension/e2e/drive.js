@@ -36,14 +36,16 @@ function pytest(ws) {
 
 async function palette(page, label) {
   const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: exact }) }).first();
   for (let attempt = 1; ; attempt++) {
     try {
       await page.keyboard.press('F1');
       await input.waitFor({ state: 'visible', timeout: 10000 });
       await input.fill('>' + label);
       await row.waitFor({ timeout: 10000 });
-      await page.keyboard.press('Enter');
+      await row.click();
       return;
     } catch (e) {
       if (attempt >= 3) throw e;
@@ -166,7 +168,8 @@ async function fixFailingTest(page, ws) {
     step('clicked Accept');
     await page.locator('.view-line', { hasText: 'if quantity >= BULK_THRESHOLD:' }).first().waitFor({ timeout: 30000 });
     await waitForNoProposal(page);
-    await palette(page, 'File: Save');
+    await page.locator('.monaco-editor .view-line', { hasText: 'BULK_DISCOUNT = 0.1' }).first().click();
+    await page.keyboard.press('Control+S');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 30000 });
     const fixed = fs.readFileSync(path.join(wsAccept, TARGET), 'utf8');
     check(fixed === original.replace('quantity > BULK_THRESHOLD', 'quantity >= BULK_THRESHOLD'), `accepted file:\n${fixed}`);
