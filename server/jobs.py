@@ -5,8 +5,10 @@ the first (it is never replaced: the first may be about to propose a fix the use
 user jobs run before background jobs, first come first served within a priority. The background
 file watcher submits `Priority.BACKGROUND` jobs through the same `Jobs.submit`.
 
-The session is an async generator that does blocking work, so each job drives it in a worker thread
-with its own event loop and hops every event back onto the server's loop. This module knows nothing
+The session is an async generator that does blocking, CPU-heavy work. The real engine runs each job
+in a child process (server/engine_process.py), so it cannot starve the server of the GIL and a
+crash ends only that job; an injected `SessionFn` (tests, embedders) runs in a worker thread with
+its own event loop, every event hopped back onto the server's loop. This module knows nothing
 of LSP: a `JobListener` (server/reporting.py) turns a job's life into progress and notifications.
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ from agent.config import Config
 from agent.errors import Cancelled
 from agent.events import Done, Error, Event
 from agent.types import FixStatus
+
+from .engine_process import EngineProcess
 
 __all__ = ["Priority", "JobState", "Job", "JobListener", "Jobs", "SessionFn", "Approver",
            "engine_session"]
@@ -86,8 +90,10 @@ class JobListener(Protocol):
 
 
 class Jobs:
-    def __init__(self, session: SessionFn, listener: JobListener, approve: Approver) -> None:
+    def __init__(self, session: SessionFn | None, listener: JobListener, approve: Approver) -> None:
+        """`session` None: the real engine, one child process per job."""
         self._session, self._listener, self._approve = session, listener, approve
+        self._process = EngineProcess(CANCEL_GRACE_S)
         self._ids = itertools.count(1)
         self._jobs: dict[str, Job] = {}
         self._queues: dict[Path, list[Job]] = {}
@@ -162,7 +168,12 @@ class Jobs:
             log.exception("job %s: reporting the end failed", job.id)
         job.finished.set()
 
-    async def _events(self, job: Job) -> AsyncIterator[Event]:
+    def _events(self, job: Job) -> AsyncIterator[Event]:
+        if self._session is None:
+            return self._process.events(job.root, job.test_ids, job.config, job.cancel, self._approve)
+        return self._thread_events(job, self._session)
+
+    async def _thread_events(self, job: Job, session: SessionFn) -> AsyncIterator[Event]:
         """The session's events, produced in a worker thread and delivered on this loop."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
@@ -175,7 +186,7 @@ class Jobs:
 
         def work() -> None:
             async def drive() -> None:
-                async for event in self._session(job.root, job.test_ids, job.config, job.cancel,
+                async for event in session(job.root, job.test_ids, job.config, job.cancel,
                                                  self._approve):
                     put(event)
             try:

@@ -1,6 +1,9 @@
 """Code lenses: "Fix this test" above every pytest test function and method (found with
 tree-sitter by `agent.find_tests`), and above each hunk of a pending proposal "Accept | Reject",
-plus "Accept all | Reject all" above the proposal's first hunk in the file."""
+plus "Accept all | Reject all" above the proposal's first hunk in the file.
+
+Editors ask for lenses on every keystroke and scroll, so the "Fix this test" lenses of an open
+document are computed once per (uri, version) and kept until the next version arrives."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,18 +31,27 @@ def code_lens(ls: "RemedyServer", params: types.CodeLensParams) -> list[types.Co
     try:
         root = ls.root_for(uri)
         path = convert.relative_path(root, uri)
-        text, _ = ls.document(uri)
+        text, version = ls.document(uri)
     except BadInput:
         return []
-    lines = text.splitlines()
     found = _proposal_lenses(ls, root, path, text)
     if is_test_file(path):
-        for test in find_tests(text):
-            found.append(types.CodeLens(
-                range=convert.name_range(lines, test.line, test.start_col, test.end_col),
-                command=types.Command(title="Fix this test", command=FIX_TEST,
-                                      arguments=[{"uri": uri, "testId": f"{path}::{test.node_id}"}])))
+        cached = ls.test_lens_cache.get(uri)
+        if version is None or cached is None or cached[0] != (root, version):
+            cached = ((root, version), _test_lenses(uri, path, text))
+            if version is not None:           # a file read from disk has no version to key on
+                ls.test_lens_cache[uri] = cached
+        found.extend(cached[1])
     return found
+
+
+def _test_lenses(uri: str, path: str, text: str) -> list[types.CodeLens]:
+    lines = text.splitlines()
+    return [types.CodeLens(
+        range=convert.name_range(lines, test.line, test.start_col, test.end_col),
+        command=types.Command(title="Fix this test", command=FIX_TEST,
+                              arguments=[{"uri": uri, "testId": f"{path}::{test.node_id}"}]))
+        for test in find_tests(text)]
 
 
 def _proposal_lenses(ls: "RemedyServer", root, path: str, text: str) -> list[types.CodeLens]:

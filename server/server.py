@@ -17,7 +17,7 @@ from agent.errors import BadInput
 
 from . import actions, commands, convert, diagnostics, lenses, settings
 from .diagnostics import TestDiagnostics
-from .jobs import Jobs, SessionFn, engine_session
+from .jobs import Jobs, SessionFn
 from .prompts import Prompts
 from .proposals import ProposalStore
 from .reporting import JobReporter
@@ -38,11 +38,13 @@ class RemedyProtocol(LanguageServerProtocol):
 
 
 class RemedyServer(LanguageServer):
-    def __init__(self, session: SessionFn = engine_session) -> None:
+    def __init__(self, session: SessionFn | None = None) -> None:
+        """`session` None runs the real engine in a child process per job."""
         super().__init__("remedy", "0.1.0", protocol_cls=RemedyProtocol)
         self.config = Config()
         self.prompts = Prompts(self)
         self.proposals = ProposalStore()
+        self.test_lens_cache: dict[str, tuple[tuple[Path, int], list[types.CodeLens]]] = {}
         self.test_diagnostics = TestDiagnostics()
         self.reporter = JobReporter(self)
         self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)
@@ -85,7 +87,7 @@ class RemedyServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
 
 
-def create_server(session: SessionFn = engine_session) -> RemedyServer:
+def create_server(session: SessionFn | None = None) -> RemedyServer:
     server = RemedyServer(session)
 
     @server.feature(types.INITIALIZE)

@@ -189,6 +189,18 @@ async function fixFailingTest(page, ws) {
     // ---- 2. reject
     await fixFailingTest(page, wsReject);
     await shot(page, 'reject-2-inline-review.png');
+    await (await lensAbove(page, 'Review in diff editor', BUGGY_LINE)).click();
+    const diffTab = page.locator('.tab.active', { hasText: 'Remedy:' });
+    await diffTab.waitFor({ timeout: 20000 });
+    await page.locator('.monaco-diff-editor .modified .view-line', { hasText: 'if quantity >= BULK_THRESHOLD:' }).first().waitFor({ timeout: 20000 });
+    await page.locator('.monaco-diff-editor .original .view-line', { hasText: BUGGY_LINE }).first().waitFor({ timeout: 20000 });
+    await page.waitForTimeout(300);
+    await shot(page, 'reject-3-diff-editor.png');
+    step('"Review in diff editor" shows the current file against the proposed one');
+    await palette(page, 'View: Close Editor');
+    await diffTab.waitFor({ state: 'detached', timeout: 10000 });
+    await page.locator('.tab.active', { hasText: 'pricing.py' }).waitFor({ timeout: 10000 });
+    await waitForProposal(page);
     await (await lensAbove(page, 'Reject', BUGGY_LINE)).click();
     step('clicked Reject');
     await waitForNoProposal(page);
@@ -197,7 +209,7 @@ async function fixFailingTest(page, ws) {
     check(fs.readFileSync(path.join(wsReject, TARGET), 'utf8') === original, 'rejected file must be unchanged');
     const still = pytest(wsReject);
     check(still.code === 1, `the test should still fail after Reject:\n${still.out}`);
-    await shot(page, 'reject-3-after.png');
+    await shot(page, 'reject-4-after.png');
     step('nothing changed and the test still fails');
 
     // ---- 3. a server prompt (window/showMessageRequest) as a notification
@@ -210,6 +222,13 @@ async function fixFailingTest(page, ws) {
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await toast.waitFor({ state: 'detached', timeout: 10000 });
     step('the server prompt appeared as a notification and was answered');
+
+    // ---- 4. Remedy: Restart Server brings a new server up, lenses and all
+    await palette(page, 'Remedy: Restart Server');
+    await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
+    await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 60000 });
+    await lensAbove(page, 'Fix this test', FAILING);
+    step('restarted the server');
     console.log(`DRIVE OK in ${stamp()}`);
   } catch (e) {
     await shot(page, 'failure.png').catch(() => {});
