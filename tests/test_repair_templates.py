@@ -184,6 +184,129 @@ CASES = [
         def shout(s):
             return s.lower().lstrip()
         """, 3, "s.lower().lstrip()", "s.upper().lstrip()"),
+    ("statement.wrap_if", """
+        def is_weekday(day):
+            return day.weekday() < 5
+
+        def add_weekdays(day, n):
+            while n > 0:
+                day = day.next()
+                n -= 1
+            return day
+
+        def count_weekdays(days):
+            return sum(1 for day in days if is_weekday(day))
+        """, 8, "        n -= 1\n", "        if is_weekday(day):\n            n -= 1\n"),
+    ("statement.wrap_if", """
+        def format_parts(counts):
+            parts = []
+            for unit, count in counts:
+                parts.append(f"{count}{unit}")
+            return " ".join(parts)
+        """, 5, "        parts.append(", "        if count:\n            parts.append("),
+    ("operator.unary", """
+        def days_between(start, end):
+            return days_until(end, start)
+        """, 3, "return days_until(end, start)", "return -days_until(end, start)"),
+    ("call.builtin_swap", """
+        def iso_weekday(day):
+            return day.weekday()
+        """, 3, "day.weekday()", "day.isoweekday()"),
+    ("call.copy", """
+        import copy
+
+        def merge(base, override):
+            merged = base
+            merged.update(override)
+            return merged
+        """, 5, "merged = base", "merged = copy.deepcopy(base)"),
+    ("swap.elements", """
+        def split_pair(line):
+            for sep in (":", "="):
+                if sep in line:
+                    return line.split(sep, 1)
+            return None
+        """, 3, '(":", "=")', '("=", ":")'),
+    ("off_by_one", """
+        def numbered(lines):
+            return [(n, line) for n, line in enumerate(lines)]
+        """, 3, "enumerate(lines)", "enumerate(lines, start=1)"),
+    ("off_by_one", """
+        def flatten(xs, depth):
+            out = []
+            for x in xs:
+                if isinstance(x, list) and depth > 0:
+                    out.extend(flatten(x, depth))
+                else:
+                    out.append(x)
+            return out
+        """, 6, "flatten(x, depth)", "flatten(x, depth - 1)"),
+    ("off_by_one", """
+        def camel(words):
+            return words[0] + "".join(w.title() for w in words)
+        """, 3, "for w in words)", "for w in words[1:])"),
+    ("off_by_one", """
+        def median(xs):
+            mid = len(xs) // 2
+            return (xs[mid] + xs[mid + 1]) / 2
+        """, 4, "xs[mid] + xs[mid + 1]", "xs[mid - 1] + xs[mid]"),
+    ("swap.operands", """
+        def variance(ss, n, sample):
+            return ss / (n - 1 if sample else n)
+        """, 3, "n - 1 if sample else n", "n if sample else n - 1"),
+    ("condition.weaken", """
+        def insert(node, value):
+            if value < node.value:
+                node.left = value
+            elif value > node.value:
+                node.right = value
+            return node
+        """, 5, "elif value > node.value:", "else:"),
+    ("attribute.replace", """
+        class Parser:
+            def expr(self):
+                return self.term()
+
+            def term(self):
+                value = self.unary()
+                return value * self.term()
+
+            def unary(self):
+                return self.atom()
+
+            def atom(self):
+                return self.take()
+
+            def take(self):
+                return 1
+
+            def peek(self):
+                return self.bump()
+        """, 8, "value * self.term()", "value * self.unary()"),
+    ("return.insert", """
+        def insert(root, value):
+            if value < root.value:
+                root.left = value
+            else:
+                root.right = value
+        """, 6, "        root.right = value\n", "        root.right = value\n    return root\n"),
+    ("call.keyword", """
+        def evict(cache):
+            return cache.popitem()
+        """, 3, "cache.popitem()", "cache.popitem(last=False)"),
+    ("call.keyword", """
+        def newest_first(xs):
+            return sorted(xs, reverse=True)
+        """, 3, "sorted(xs, reverse=True)", "sorted(xs)"),
+    ("statement.move", """
+        def net(log, sku):
+            total = 0
+            for name, qty in log:
+                if name != sku:
+                    continue
+            total += qty
+            return total
+        """, 7, "\n    total += qty\n", "\n        total += qty\n"),
 ]
 
 

@@ -68,6 +68,7 @@ def test_break_then_mend(project: Path, watch):
     assert [r.test_id for r in update.failing] == ["tests/test_calc.py::test_add",
                                                   "tests/test_calc.py::test_add_negative"]
     assert "tests/test_text.py" not in update.ran            # import graph: not affected
+    assert watcher.wait_idle(60)           # coverage is learnt in the background after the update
     edit(project / "pkg" / "calc.py", "a - b", "a + b")
     update = rec.next_update()
     assert update.failing == []

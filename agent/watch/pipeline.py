@@ -34,6 +34,7 @@ from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
 from .observer import Change, ChangeFeed
 from .repair import NICE, RepairJob, start_repair
+from .warm import WarmPath
 
 __all__ = ["Watcher", "WatchUpdate"]
 
@@ -71,6 +72,7 @@ class Watcher:
         self.on_event = on_event or (lambda job, event: None)
         self.failing: dict[str, TestResult] = {}
         self.runs = 0                       # test runs started (cancelled ones included)
+        self._warm: WarmPath | None = None    # the fast path, made in the worker thread
         self.repair: RepairJob | None = None
         self.errors: list[str] = []         # runs that failed for reasons of Remedy's own
         self._feed: ChangeFeed | None = None
@@ -186,6 +188,8 @@ class Watcher:
                 sandbox.close()
             if impact is not None:
                 impact.close()
+            if self._warm is not None:
+                self._warm.close()
 
     def _prepare(self) -> tuple[Sandbox | None, ImpactIndex | None]:
         try:
@@ -193,7 +197,18 @@ class Watcher:
         except OSError as exc:
             self.errors.append(f"cannot copy the project: {exc}")
             return None, None
-        return sandbox, ImpactIndex(self.root)
+        impact = ImpactIndex(self.root)
+        self._warm = WarmPath(self.root, self._runner(), impact.test_files)
+        self._warm.rebase(impact.test_files)
+        return sandbox, impact
+
+    def _runner(self):
+        from ..project import _detect_python
+        from ..testing.runner import PytestRunner
+
+        return PytestRunner(self.config.python or _detect_python(self.root), self.config.pytest_args,
+                            self.config.test_timeout, limits=Limits(nice=NICE),
+                            env={"PYTHONPATH": "src"} if (self.root / "src").is_dir() else {})
 
     # -- one run ----------------------------------------------------------------------------
     def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],
@@ -210,24 +225,39 @@ class Watcher:
                 self._deliver(WatchUpdate([], gone, [], _paths(changes)))
             return
         self.runs += 1
-        report, coverage = self._run_tests(sandbox, chosen, token)
-        token.check()
-        impact.record(coverage)
+        tests = sorted(impact.test_files) if chosen.everything else chosen.tests
+        report = self._warm.run(changes, tests) if self._warm is not None else None
+        warm = report is not None and not report.collection_errors and bool(report.results)
+        if not warm:
+            report, coverage = self._run_tests(sandbox, chosen, token)
+            token.check()
+            impact.record(coverage)
         update = self._update(report, chosen, changes, impact)
         update.fixed = sorted(set(update.fixed) | set(gone))
         update.duration = time.monotonic() - started
         self._deliver(update)
         self._maybe_repair(update, changes, impact)
+        if not warm and self._warm is not None:
+            self._warm.rebase(impact.test_files)      # after the update: it must not delay it
+        elif chosen.via_graph:
+            self._learn_impact(sandbox, impact, chosen, token)
+
+    def _learn_impact(self, sandbox: Sandbox, impact: ImpactIndex, chosen: Impact,
+                      token: CancelToken) -> None:
+        """The warm path records no coverage: run once more, after the update, to learn which tests
+        exercise the files the import graph had to guess for. A newer batch simply cancels it."""
+        try:
+            _, coverage = self._run_tests(sandbox, chosen, token)
+            token.check()
+        except Cancelled:
+            return
+        impact.record(coverage)
 
     def _run_tests(self, sandbox: Sandbox, chosen: Impact, token: CancelToken
                    ) -> tuple[RunReport, dict]:
         from ..localize import coverage_run_options
-        from ..project import _detect_python
-        from ..testing.runner import PytestRunner
 
-        env = {"PYTHONPATH": "src"} if (sandbox.path / "src").is_dir() else {}
-        runner = PytestRunner(self.config.python or _detect_python(self.root), self.config.pytest_args,
-                              self.config.test_timeout, limits=Limits(nice=NICE), env=env)
+        runner = self._runner()
         with tempfile.TemporaryDirectory(prefix="remedy-watch-") as tmp:
             out = Path(tmp) / "coverage.json"
             plugins, paths, cov_env = coverage_run_options(out, root=sandbox.path)

@@ -2,12 +2,13 @@
 `generate(site) -> Iterable[Fix]`. `TEMPLATES` lists them, most likely kind first."""
 from __future__ import annotations
 
-from . import (attribute_replace, builtin_swap, call_unwrap, call_wrap, condition_negate,
+from . import (attribute_replace, builtin_swap, call_copy, call_keyword, call_unwrap, call_wrap,
+               condition_negate,
                condition_strengthen, condition_weaken, default_value, guard_insert,
                identifier_replace, literal_replace, loop_break, off_by_one, operator_arithmetic,
                operator_augmented, operator_boolean, operator_comparison, return_insert,
-               return_value, statement_delete, statement_insert, statement_move, swap_arguments,
-               swap_operands)
+               return_value, statement_delete, statement_insert, statement_move,
+               statement_wrap_if, swap_arguments, swap_elements, swap_operands, unary_toggle)
 
 __all__ = ["TEMPLATES"]
 
@@ -16,6 +17,7 @@ TEMPLATES = tuple(sorted(
      identifier_replace, attribute_replace, swap_arguments, swap_operands, condition_negate,
      condition_strengthen, condition_weaken, builtin_swap, call_wrap, call_unwrap, literal_replace,
      return_value, statement_delete, statement_insert, guard_insert, statement_move, return_insert,
-     loop_break, default_value),
+     loop_break, default_value, statement_wrap_if, unary_toggle, call_copy, swap_elements,
+     call_keyword),
     key=lambda module: -module.PRIOR,
 ))

@@ -21,10 +21,36 @@ def generate(site: Site) -> Iterable[Fix]:
             continue
         name, owner = text(attr), text(obj)
         if owner in SELF_NAMES and site.scope.cls is not None:
-            pool = sorted(site.scope.methods) if is_callee(node) else [f.text for f in site.scope.fields]
+            pool = _methods(site) if is_callee(node) else [f.text for f in site.scope.fields]
         elif is_callee(node):
             continue
         else:
             pool = list(site.index.by_object.get(owner, []))
         for other in [p for p in pool if p != name][:_PER_NAME]:
             yield replace(attr, other, f"`{owner}.{name}` → `{owner}.{other}`")
+
+
+def _methods(site: Site) -> list[str]:
+    """The class's methods, nearest definition to the enclosing method first (itself included: a
+    recursive-descent parser calling the wrong level calls a neighbouring level, or itself)."""
+    func, cls = site.scope.function, site.scope.cls
+    key = ("method_order", cls.start_byte)
+    if key not in site.shared:
+        body = cls.child_by_field_name("body")
+        defs = []
+        for child in body.named_children if body is not None else ():
+            if child.type == "decorated_definition":
+                child = child.child_by_field_name("definition")
+            if child is not None and child.type == "function_definition":
+                defs.append((child.start_byte, text(child.child_by_field_name("name"))))
+        site.shared[key] = defs
+    defs = site.shared[key]
+    here = next((i for i, (start, _) in enumerate(defs) if func is not None and start == func.start_byte), None)
+    position = {name: i for i, (_, name) in enumerate(defs)}
+    far = len(defs) + 1
+
+    def distance(name: str) -> tuple[int, str]:
+        if here is None or name not in position:
+            return (far, name)
+        return (abs(position[name] - here), name)
+    return sorted(site.scope.methods, key=distance)

@@ -1,5 +1,5 @@
 """Condition weakening: add a disjunct over a name the condition already reads (`c` →
-`x is None or c`, `not x or c`, `c or x`) or drop one side of an `and`."""
+`x is None or c`, `not x or c`, `c or x`), drop one side of an `and`, or turn a chain's last `elif c:` into `else:`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -27,6 +27,18 @@ def generate(site: Site) -> Iterable[Fix]:
                 yield replace(cond, f"not {name} or {body}")
                 yield replace(cond, f"{body} or {name}")
         yield from _drop_and_operand(cond)
+    yield from _elif_to_else(site)
+
+
+def _elif_to_else(site: Site) -> Iterable[Fix]:
+    """The last `elif c:` of a chain → `else:` (a case the chain wrongly leaves out)."""
+    stmt = site.stmt
+    if stmt.type != "elif_clause" or stmt.next_named_sibling is not None:
+        return
+    colon = next((c for c in stmt.children if c.type == ":"), None)
+    if colon is not None:
+        yield Fix(((stmt.start_byte, colon.end_byte, "else:"),),
+                  f"`elif {text(stmt.child_by_field_name('condition'))}:` → `else:`")
 
 
 def _drop_and_operand(cond: Node) -> Iterable[Fix]:

@@ -1,6 +1,7 @@
 """Off-by-one repairs: integer literals ±1, `e ± 1` → `e`, and `e` → `e + 1`/`e - 1` where
-boundaries live (indices, slice bounds, `range()` arguments, the bound of an ordering comparison);
-`range(1, n)` ↔ `range(n)`."""
+boundaries live (indices, slice bounds, `range()` arguments, the bound of an ordering comparison,
+the arguments of a recursive call); `range(1, n)` ↔ `range(n)`; `enumerate(xs)` ↔
+`enumerate(xs, start=1)`; a loop over `xs` → over `xs[1:]` or `xs[:-1]`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -32,6 +33,11 @@ def generate(site: Site) -> Iterable[Fix]:
         yield replace(bound, f"{paren(bound)} - 1")
     for call in site.nodes("call"):
         yield from _range_start(call)
+        yield from _enumerate_start(call)
+    yield from _shift_indices(site)
+    for iterable in _iterables(site):
+        yield replace(iterable, f"{text(iterable)}[1:]")
+        yield replace(iterable, f"{text(iterable)}[:-1]")
 
 
 def _int(node: Node) -> int | None:
@@ -73,6 +79,13 @@ def _boundaries(site: Site) -> Iterable[Node]:
         func = node.child_by_field_name("function")
         if func is not None and text(func) == "range":
             yield from node.child_by_field_name("arguments").named_children
+    own = _function_name(site)
+    for node in site.nodes("call"):   # a recursive call that forgets to shrink its argument
+        func, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+        if own and func is not None and text(func) in (own, f"self.{own}", f"cls.{own}") \
+                and args is not None and args.type == "argument_list":
+            for arg in args.named_children:
+                yield from _numeric_leaves(arg)
     for node in site.nodes("comparison_operator"):
         ops = node.children_by_field_name("operators")
         if len(ops) == 1 and text(ops[0]) in _ORDERING:
@@ -91,3 +104,72 @@ def _range_start(call: Node) -> Iterable[Fix]:
         for start in ("1", "0"):
             yield Fix(((values[0].start_byte, values[0].start_byte, f"{start}, "),),
                       f"`{text(call)}` → `range({start}, {text(values[0])})`")
+
+
+def _function_name(site: Site) -> str:
+    func = site.scope.function
+    name = func.child_by_field_name("name") if func is not None else None
+    return text(name) if name is not None else ""
+
+
+def _numeric_leaves(node: Node) -> Iterable[Node]:
+    """The plain names among a value: itself, or the branches of a conditional expression."""
+    if node.type == "keyword_argument":
+        node = node.child_by_field_name("value")
+    if node is None:
+        return
+    if node.type in ("identifier", "attribute"):
+        yield node
+    elif node.type == "conditional_expression":
+        for branch in (node.named_children[0], node.named_children[-1]):
+            yield from _numeric_leaves(branch)
+
+
+def _iterables(site: Site) -> Iterable[Node]:
+    """Plain-name iterables of loops and comprehensions, which may need to skip an element."""
+    for node in site.nodes("for_statement", "for_in_clause"):
+        right = node.child_by_field_name("right")
+        if right is not None and right.type in ("identifier", "attribute"):
+            yield right
+
+
+def _enumerate_start(call: Node) -> Iterable[Fix]:
+    """`enumerate(xs)` ↔ `enumerate(xs, start=1)` (its start ±1 is the integer-literal rule)."""
+    func, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+    if func is None or text(func) != "enumerate" or args is None or args.type != "argument_list":
+        return
+    values = [a for a in args.named_children if a.type != "comment"]
+    if len(values) == 1:
+        yield Fix(((values[0].end_byte, values[0].end_byte, ", start=1"),),
+                  f"`{text(call)}` → `enumerate({text(values[0])}, start=1)`")
+    elif len(values) == 2:
+        yield Fix(((values[0].end_byte, values[1].end_byte, ""),),
+                  f"`{text(call)}` → `enumerate({text(values[0])})`")
+
+
+def _shift_indices(site: Site) -> Iterable[Fix]:
+    """Every index into the same sequence shifted together (`xs[i] + xs[i + 1]` →
+    `xs[i - 1] + xs[i]`): a window placed one step off."""
+    by_object: dict[str, list[Node]] = {}
+    for node in site.nodes("subscript"):
+        obj, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
+        if obj is not None and index is not None and index.type not in ("slice", "string", "tuple"):
+            by_object.setdefault(text(obj), []).append(index)
+    for obj, indices in by_object.items():
+        if len(indices) < 2 or len(indices) > 4 or len({text(i) for i in indices}) < 2:
+            continue
+        for delta in (1, -1):
+            spans = tuple((i.start_byte, i.end_byte, _shifted(i, delta)) for i in indices)
+            yield Fix(spans, f"shift every index into `{obj}` by {delta:+d}")
+
+
+def _shifted(node: Node, delta: int) -> str:
+    if node.type == "integer" and _int(node) is not None:
+        return str(_int(node) + delta)
+    right = node.child_by_field_name("right") if node.type == "binary_operator" else None
+    op = node.child_by_field_name("operator") if right is not None else None
+    if right is not None and right.type == "integer" and text(op) in "+-" and _int(right) is not None:
+        k = (_int(right) if text(op) == "+" else -_int(right)) + delta
+        left = text(node.child_by_field_name("left"))
+        return left if k == 0 else f"{left} {'+' if k > 0 else '-'} {abs(k)}"
+    return f"{paren(node)} {'+' if delta > 0 else '-'} 1"

@@ -1,10 +1,11 @@
 """Missing-return repairs: a function whose body falls off its end gets `return <name>` for the
-names it assigns last (the forgotten `return result`)."""
+names it assigns last (the forgotten `return result`), then for its parameters."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..site import Fix, Site, prior_of
+from ._names import SELF_NAMES
 
 KIND = "return.insert"
 PRIOR = prior_of(KIND)
@@ -29,6 +30,9 @@ def generate(site: Site) -> Iterable[Fix]:
     locals_ = [n for n in site.scope.variables if n.kind == "local"]
     everything = [n for n in site.index.bindings.get(func.start_byte, []) if n.kind == "local"]
     names = sorted({n.text: n for n in locals_ + everything}.values(), key=lambda n: -n.line)
+    # Then the parameters (the `return root` after updating a recursive structure in place).
+    names += [n for n in site.index.bindings.get(func.start_byte, [])
+              if n.kind == "param" and n.text not in SELF_NAMES and n.text not in {m.text for m in names}]
     for name in names[:_MAX_NAMES]:
         yield Fix(((end, end, f"{indent}return {name.text}{site.newline}"),),
                   f"add `return {name.text}` at the end of `{func.child_by_field_name('name').text.decode()}`")

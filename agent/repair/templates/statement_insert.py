@@ -66,6 +66,9 @@ def _donors(site: Site, known: tuple[set[str], set[str]]) -> list[Node]:
     if "useful_statements" not in site.shared:
         site.shared["useful_statements"] = [n for n in walk(site.tree.root_node) if _useful(n)]
     module = [n for n in site.shared["useful_statements"] if not _inside(n, func)]
+    # Module donors that touch what this function touches (`self._data`, `key`) first.
+    words = _words(site, func)
+    module.sort(key=lambda n: -len(_words(site, n) & words))
     stmt_text = text(site.stmt)
     picked: list[Node] = []
     seen: set[str] = {stmt_text}
@@ -97,3 +100,17 @@ def _names_known(node: Node, known: tuple[set[str], set[str]]) -> bool:
     self_ok = bool(SELF_NAMES & bindable)
     return all(text(n) in known or (self_ok and text(n) in SELF_NAMES)
                for n in walk(node) if n.type == "identifier" and (is_variable(n) or text(n) in SELF_NAMES))
+
+
+def _words(site: Site, node: Node) -> frozenset[str]:
+    """Names and `self.x` fields a statement or function mentions (memoised per node)."""
+    key = ("words", node.start_byte, node.end_byte)
+    if key not in site.shared:
+        found = set()
+        for n in walk(node):
+            if n.type == "identifier" and is_variable(n) and text(n) not in BUILTINS:
+                found.add(text(n))
+            elif n.type == "attribute" and text(n).split(".")[0] in SELF_NAMES:
+                found.add(".".join(text(n).split(".")[:2]))
+        site.shared[key] = frozenset(found)
+    return site.shared[key]

@@ -1,5 +1,7 @@
 """Misplaced-statement repairs: move the statement one position up or down within its block
-(e.g. an increment that should happen after the value is used)."""
+(e.g. an increment that should happen after the value is used), or fix its indentation: a statement
+right after a loop or `if` indented into that block's body (an accumulation dedented out of its
+loop), and the last statement of such a block dedented out of it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ def generate(site: Site) -> Iterable[Fix]:
     stmt = site.stmt
     if stmt.type not in SIMPLE_TYPES or stmt.parent is None or not site.owns_lines():
         return
+    yield from _indentation(site)
     for forward, word in ((False, "up"), (True, "down")):
         other = _neighbour(stmt, forward)
         if other is None or not other.type.endswith("_statement") or not site.owns_lines(other):
@@ -38,3 +41,28 @@ def generate(site: Site) -> Iterable[Fix]:
             continue
         yield Fix(((a_start, a_end, b_text), (b_start, b_end, a_text)),
                   f"move `{shorten(text(stmt))}` {word}")
+
+
+_BLOCKS = frozenset({"for_statement", "while_statement", "if_statement", "with_statement"})
+
+
+def _indentation(site: Site) -> Iterable[Fix]:
+    stmt = site.stmt
+    start, end = site.line_region()
+    if site.src[end - 1:end] != b"\n" or stmt.end_point.row != stmt.start_point.row:
+        return
+    prev = stmt.prev_named_sibling
+    if prev is not None and prev.type in _BLOCKS and prev.end_point.row + 1 == stmt.start_point.row:
+        last = prev.named_children[-1]
+        if last.type == "block" and last.named_children:
+            indent = site.offsets.indent_of(last.named_children[0].start_point.row + 1)
+            if len(indent) > len(site.indent):
+                yield Fix(((start, end, site.reindent(stmt, indent)),),
+                          f"indent `{shorten(text(stmt))}` into the `{prev.type.split('_')[0]}` above")
+    block = stmt.parent
+    owner = block.parent if block is not None and block.type == "block" else None
+    if owner is not None and owner.type in _BLOCKS and stmt.next_named_sibling is None \
+            and owner.named_children[-1] == block and stmt.prev_named_sibling is not None:
+        indent = site.offsets.indent_of(owner.start_point.row + 1)
+        yield Fix(((start, end, site.reindent(stmt, indent)),),
+                  f"dedent `{shorten(text(stmt))}` out of the `{owner.type.split('_')[0]}`")
