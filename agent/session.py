@@ -109,7 +109,7 @@ class _Session:
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
         self._check_targets_exist(report)
         # Candidates that loop forever should cost seconds, not the full test timeout.
-        runner.timeout = _validation_timeout(report, self.config.test_timeout)
+        runner.timeout, runner.warm_timeout = _validation_timeouts(report, self.config.test_timeout)
         self.failing = [r for r in report.failing if self._is_target(r.test_id)]
         if not self.failing:
             yield self.plan.finish_all()
@@ -321,6 +321,8 @@ async def _close_pool(pool: asyncio.Future) -> None:
     await asyncio.to_thread(started.close)
 
 
-def _validation_timeout(report: RunReport, ceiling: float) -> float:
-    """Ten times what the reproduced tests took (start-up excluded), at least 3 s, at most the ceiling."""
-    return min(ceiling, max(3.0, 10.0 * sum(r.duration for r in report.results) + 2.0))
+def _validation_timeouts(report: RunReport, ceiling: float) -> tuple[float, float]:
+    """(fresh pytest, warm request) limits: ten times what the reproduced tests took plus a margin,
+    and for a fresh process twice its measured start-up too; never above the configured ceiling."""
+    tests = 10.0 * sum(r.duration for r in report.results) + 2.0
+    return min(ceiling, max(5.0, 2.0 * report.duration + tests)), min(ceiling, max(3.0, tests))

@@ -55,6 +55,20 @@ class TestDiagnostics:
             touched.add(split_test_id(test_id)[0])
         return touched
 
+    def on_watch_run(self, root: Path, failing: dict[str, str], ran: list[str],
+                     fixed: list[str]) -> set[str]:
+        """Record a background watch run: `failing` testId (or a test file that could not be
+        collected) -> message; what it ran and did not find failing passes now, as do `fixed`."""
+        known = self.failing.setdefault(root, {})
+        touched = set()
+        for test_id in [t for t in known if t not in failing and (t in fixed or _covered(t, ran))]:
+            del known[test_id]
+            touched.add(split_test_id(test_id)[0])
+        for test_id, message in failing.items():
+            known[test_id] = (message or "failed")[:MAX_MESSAGE]
+            touched.add(split_test_id(test_id)[0])
+        return touched
+
     def on_localized(self, root: Path, event: Localized) -> set[str]:
         old = {p for p, _, _ in self.hints.get(root, [])}
         top = sorted(event.lines, key=lambda s: -s.score)[:MAX_HINTS]
@@ -86,6 +100,12 @@ class TestDiagnostics:
                     range=convert.line_range(lines, line), severity=types.DiagnosticSeverity.Hint,
                     message=f"suspicious line (score {score:.2f})", source=SOURCE, code="suspicious"))
         return found
+
+
+def _covered(test_id: str, ran: list[str]) -> bool:
+    """Whether a run of the ids or files in `ran` ran `test_id`."""
+    path = split_test_id(test_id)[0]
+    return any(r in (test_id, path) or test_id.startswith((r + "::", r + "[")) for r in ran)
 
 
 def publish(ls: "RemedyServer", root: Path, paths: set[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -21,7 +22,7 @@ from .prompts import CANCEL, RUN_ANYWAY
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["JobReporter", "EVENT", "PROPOSAL"]
+__all__ = ["JobReporter", "EVENT", "PROPOSAL", "record"]
 
 EVENT, PROPOSAL = "remedy/event", "remedy/proposal"
 log = logging.getLogger(__name__)
@@ -56,15 +57,7 @@ class JobReporter:
     def event(self, job: Job, event: Event) -> None:
         self._ls.protocol.notify(EVENT, convert.event_payload(job.id, event))
         self._report(job, event)
-        store = self._ls.test_diagnostics
-        if isinstance(event, TestsRan):
-            diagnostics.publish(self._ls, job.root, store.on_tests_ran(job.root, event))
-        elif isinstance(event, Localized):
-            diagnostics.publish(self._ls, job.root, store.on_localized(job.root, event))
-        elif isinstance(event, ProposalReady):
-            self._ls.proposals.add(PendingProposal(event.proposal, job.id, job.root, list(job.test_ids)))
-            self._ls.protocol.notify(PROPOSAL, convert.proposal_payload(job.root, event.proposal, job.id))
-            self._ls.refresh_lenses()
+        record(self._ls, job.id, job.root, job.test_ids, event)
 
     def _report(self, job: Job, event: Event) -> None:
         token = job.extra.get("token")
@@ -103,6 +96,25 @@ class JobReporter:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def record(ls: "RemedyServer", job_id: str, root: Path, test_ids: list[str],
+           event: Event) -> PendingProposal | None:
+    """What a session event means beyond its `remedy/event`: diagnostics from its test runs and
+    localization, and a proposal that waits for review (returned) when a fix is ready. Shared by
+    user jobs and the background watch's repairs."""
+    store = ls.test_diagnostics
+    if isinstance(event, TestsRan):
+        diagnostics.publish(ls, root, store.on_tests_ran(root, event))
+    elif isinstance(event, Localized):
+        diagnostics.publish(ls, root, store.on_localized(root, event))
+    elif isinstance(event, ProposalReady):
+        pending = PendingProposal(event.proposal, job_id, root, list(test_ids))
+        ls.proposals.add(pending)
+        ls.protocol.notify(PROPOSAL, convert.proposal_payload(root, event.proposal, job_id))
+        ls.refresh_lenses()
+        return pending
+    return None
 
 
 def _progress_message(event: Event) -> str | None:

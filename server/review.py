@@ -17,7 +17,7 @@ from .reporting import PROPOSAL
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["accept", "reject", "show"]
+__all__ = ["accept", "reject", "show", "reveal"]
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +66,20 @@ async def show(ls: "RemedyServer", pending: PendingProposal) -> dict[str, Any]:
     """Send the proposal again and bring its first pending hunk into view."""
     payload = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
     ls.protocol.notify(PROPOSAL, payload)
+    return {"proposalId": pending.id, "shown": await reveal(ls, pending)}
+
+
+async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
+    """Ask the editor to show the first pending hunk, selected (`window/showDocument`)."""
     first = pending.pending()[0] if pending.pending() else None
-    shown = False
     window = ls.client_capabilities.window
-    if first is not None and window is not None and window.show_document is not None:
-        start = pending.expected_start(first)
-        result = await ls.window_show_document_async(types.ShowDocumentParams(
-            uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
-            selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
-        shown = bool(result and result.success)
-    return {"proposalId": pending.id, "shown": shown}
+    if first is None or window is None or window.show_document is None:
+        return False
+    start = pending.expected_start(first)
+    result = await ls.window_show_document_async(types.ShowDocumentParams(
+        uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
+        selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
+    return bool(result and result.success)
 
 
 def _decide(ls: "RemedyServer", pending: PendingProposal, hunk: Hunk, accepted: bool) -> None:

@@ -21,6 +21,7 @@ from .jobs import Jobs, SessionFn
 from .prompts import Prompts
 from .proposals import ProposalStore
 from .reporting import JobReporter
+from .watch import WatchService
 
 __all__ = ["RemedyServer", "create_server"]
 
@@ -48,6 +49,7 @@ class RemedyServer(LanguageServer):
         self.test_diagnostics = TestDiagnostics()
         self.reporter = JobReporter(self)
         self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)
+        self.watch = WatchService(self)
 
     # -- workspace ---------------------------------------------------------------------------
     def roots(self) -> list[Path]:
@@ -91,17 +93,39 @@ def create_server(session: SessionFn | None = None) -> RemedyServer:
     server = RemedyServer(session)
 
     @server.feature(types.INITIALIZE)
-    def initialize(ls: RemedyServer, params: types.InitializeParams) -> None:
+    async def initialize(ls: RemedyServer, params: types.InitializeParams) -> None:
         settings.apply_settings(ls, params.initialization_options)
+        await ls.watch.sync()       # watching before the client's first change, however quick
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: RemedyServer, params: types.InitializedParams) -> None:
         await settings.pull_configuration(ls)
+        ls.watch.sync()
 
-    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(settings.did_change_configuration)
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: RemedyServer, params: types.DidChangeConfigurationParams) -> None:
+        await settings.did_change_configuration(ls, params)
+        ls.watch.sync()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: RemedyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.watch.sync()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RemedyServer, params: types.DidChangeTextDocumentParams) -> None:
+        diagnostics.did_change(ls, params)
+        ls.watch.edited(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RemedyServer, params: types.DidSaveTextDocumentParams) -> None:
+        diagnostics.did_save(ls, params)
+        ls.watch.saved(params.text_document.uri)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: RemedyServer, params: None) -> None:
+        await ls.watch.stop_all()
+
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(diagnostics.did_open)
-    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(diagnostics.did_change)
-    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(diagnostics.did_save)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(lenses.code_lens)
     server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix]))(actions.code_action)

@@ -61,6 +61,8 @@ CASES = {
         "pkg/geometry.py": patched("return w * h * d", "return w * h * d + 1").replace(
             b"return n * n", b"return n + n"),
         "pkg/lazy.py": b"def answer():\n    return 41\n"},
+    "dataclass method": {"pkg/geometry.py": patched("return abs(self.x) + abs(self.y)",
+                                                    "return abs(self.x) - abs(self.y)")},
 }
 
 

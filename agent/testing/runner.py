@@ -69,10 +69,12 @@ class PytestRunner:
 
     def __init__(self, python: str = sys.executable, pytest_args: Sequence[str] = (),
                  timeout: float = 30.0, limits: Limits = Limits(),
-                 isolate_network: bool = True, env: Mapping[str, str] | None = None) -> None:
+                 isolate_network: bool = True, env: Mapping[str, str] | None = None,
+                 warm_timeout: float | None = None) -> None:
         self.python = python
         self.pytest_args = tuple(pytest_args)
-        self.timeout = timeout
+        self.timeout = timeout                # a whole pytest process, start-up included
+        self.warm_timeout = warm_timeout      # one warm-worker request (no start-up); None = timeout
         self.limits = limits
         self.isolate_network = isolate_network
         self.env = dict(env or {})     # added to every run's environment (and the warm workers')

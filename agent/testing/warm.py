@@ -92,7 +92,7 @@ class WarmWorker:
             except UnicodeDecodeError:
                 self.fallback_reason = "non-UTF-8 file"
                 return None
-            timeout = self.runner.timeout
+            timeout = self.runner.warm_timeout or self.runner.timeout
             try:
                 self._requests.write(json.dumps({"files": sources, "tests": list(test_ids),
                                                  "timeout": timeout}) + "\n")

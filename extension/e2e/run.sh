@@ -110,11 +110,12 @@ log "code-server listening on $PORT ($((SECONDS - t0)) s)"
 SHOTS="$ROOT/shots"; rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 status=0
 CHROMIUM="$CHROMIUM" node "$REPO/extension/e2e/drive.js" "http://127.0.0.1:$PORT" "$RUN/ws-accept" "$RUN/ws-reject" \
-  "$REPO/extension/e2e/fixture" "$SHOTS" "$PYTHON" || status=$?
+  "$REPO/extension/e2e/fixture" "$SHOTS" "$PYTHON" 2>&1 | tee "$RUN/drive.log" || status=$?
 if [ "$status" != 0 ]; then
-  echo "---- extension host / server log (tail)"
-  find "$RUN/ud/logs" -name '*Remedy*' -exec tail -40 {} \; 2>/dev/null || true
-  tail -20 "$RUN/code-server.log"
+  echo "---- code-server log (tail)"; tail -15 "$RUN/code-server.log"
+  echo "---- Remedy output channel (tail)"
+  find "$RUN/ud/logs" -name 'Remedy.log' -exec tail -40 {} \; 2>/dev/null || true
+  echo "---- drive (tail)"; tail -15 "$RUN/drive.log"
 fi
 kill "$CS_PID" 2>/dev/null || true; wait "$CS_PID" 2>/dev/null || true; trap - EXIT
 log "screenshots: $SHOTS"; ls -1 "$SHOTS"

@@ -92,9 +92,11 @@ class Patcher:
         if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
             if old.__code__.co_freevars != new.__code__.co_freevars:
                 raise Unpatchable(f"closure of {old.__qualname__} changed")
+            # Unchanged code (a dataclass's generated __repr__, say) may keep its own state cells.
+            same_code = old.__code__ == new.__code__
             for name, oc, nc in zip(old.__code__.co_freevars, old.__closure__ or (),
                                     new.__closure__ or ()):
-                self._patch_cell(name, oc, nc, old.__qualname__)
+                self._patch_cell(name, oc, nc, old.__qualname__, same_code)
             old.__code__ = new.__code__
             old.__defaults__ = new.__defaults__
             old.__kwdefaults__ = new.__kwdefaults__
@@ -110,7 +112,7 @@ class Patcher:
             return
         raise Unpatchable(f"cannot patch {type(old).__name__} in place")
 
-    def _patch_cell(self, name: str, oc, nc, where: str) -> None:
+    def _patch_cell(self, name: str, oc, nc, where: str, same_code: bool = False) -> None:
         try:
             ov, nv = oc.cell_contents, nc.cell_contents
         except ValueError:
@@ -123,6 +125,8 @@ class Patcher:
         elif isinstance(nv, _SIMPLE) and isinstance(ov, _SIMPLE):
             if type(ov) is not type(nv) or ov != nv:
                 oc.cell_contents = nv
+        elif same_code and type(ov) is type(nv):
+            return
         else:
             raise Unpatchable(f"closure variable {name} of {where} changed")
 
