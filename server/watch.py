@@ -129,6 +129,7 @@ class WatchService:
         return call
 
     def _updated(self, root: Path, update: WatchUpdate) -> None:
+        self._log(f"DEBUG update {update.to_data()} {root} {list(self._watchers)}")
         if root not in self._watchers:        # stopped meanwhile
             return
         failing = {r.test_id: r.message or r.outcome.value for r in update.failing}

@@ -108,7 +108,7 @@ async def test_break_on_disk_then_mend_updates_unopened_test_file(editor: Editor
     assert remedy_diagnostics(ed, "tests/test_labels.py") is None        # not affected, not run
 
     edit_on_disk(ed.root / "shop/prices.py", "a - b", "a + b")
-    await until(lambda: ed.client.diagnostics.get(test_uri) == [], "the diagnostic to be cleared")
+    await until(lambda: ed.client.diagnostics.get(test_uri) == [], f"the diagnostic to be cleared {ed.client.diagnostics}", 20)
 
 
 async def test_collection_error_marks_the_top_of_the_file(editor: Editor):

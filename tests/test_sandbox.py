@@ -135,3 +135,14 @@ def test_apply_refuses_paths_outside_and_rolls_back(tmp_path):
         apply_to_root(tmp_path, {"a.py": b"A = 2\n", "dir": b"x"})
     assert (tmp_path / "a.py").read_text() == "A = 1\n" and undo_last(tmp_path) is None
     assert not list(tmp_path.rglob("*.remedy-tmp"))
+
+
+def test_project_inside_an_ignored_folder_of_a_repo_is_walked(tmp_path):
+    import subprocess
+    from agent.sandbox.workspace import project_files
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    proj = tmp_path / "ignored" / "proj"
+    proj.mkdir(parents=True)
+    (proj / "mod.py").write_text("x = 1\n")
+    assert project_files(proj) == ["mod.py"]

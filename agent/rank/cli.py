@@ -30,7 +30,7 @@ def add_parsers(subparsers) -> None:
     train = sub.add_parser("train", help="train, calibrate and write the checkpoint")
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--steps", type=int, default=1000)
+    train.add_argument("--steps", type=int, default=600)
     train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
     train.add_argument("--with-feedback", nargs="*", metavar="ROOT", default=None,
                        help="also learn from editor decisions recorded under these roots (default: .)")
@@ -63,7 +63,9 @@ def _data(args) -> int:
 def _train(args) -> int:
     from .checkpoint import save
     from .data import load
-    from .evaluate import calibrate, evaluate
+    from dataclasses import replace
+
+    from .evaluate import calibrate, evaluate, metrics, rank_of_fix, score_groups
     from .features import FEATURE_NAMES
     from .model import ModelConfig
     from .train import TrainConfig, train_model
@@ -78,15 +80,21 @@ def _train(args) -> int:
         _err(f"feedback: {len(feedback)} decisions")
     tc = TrainConfig(steps=args.steps, seed=args.seed)
     base = ModelConfig(n_features=len(FEATURE_NAMES))
-    models = {}
-    history = {}
-    for name, trunk, linear, tcv in (
-            ("features_only", False, True, TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02,
-                                                        groups_per_step=32, warmup=10)),
-            ("full", True, True, tc), ("trunk_only", True, False, tc)):
-        from dataclasses import replace
+    models, history = {}, {}
+    val_groups = data.groups("val", with_positive=True)
+
+    def val_mrr(model) -> float:
+        ranks = [rank_of_fix(e, data.labels[a:b])
+                 for e, (a, b) in zip(score_groups(model, data, val_groups), val_groups)]
+        return metrics(ranks)["mrr"]
+
+    linear_tc = TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02, groups_per_step=32, warmup=10)
+    for name, trunk, linear, tcv, init in (("features_only", False, True, linear_tc, None),
+                                           ("full", True, True, tc, "features_only"),
+                                           ("trunk_only", True, False, tc, None)):
         cfg = replace(base, use_trunk=trunk, use_linear=linear)
-        models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name)
+        models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name,
+                                                  init_from=models.get(init), select=val_mrr)
     calibration = {"ebm": calibrate(models["full"], data), "features": calibrate(models["features_only"], data)}
     val = evaluate(models, data, "val")
     test = evaluate(models, data, "test")

@@ -98,10 +98,24 @@ def _feedback_loss(model: EnergyModel, fb: FeedbackSet) -> torch.Tensor:
     return -torch.log1p(-logp[0].exp().clamp(max=1 - 1e-6))
 
 
+def _warm_start(model: EnergyModel, linear: EnergyModel) -> None:
+    """Start from a trained features-only model with a silent trunk: E(x) begins as λ·f(x)."""
+    model.linear.load_state_dict(linear.linear.state_dict())
+    model.feat_mean.copy_(linear.feat_mean)
+    model.feat_std.copy_(linear.feat_std)
+    if model.config.use_trunk:
+        torch.nn.init.zeros_(model.head[-1].weight)
+        torch.nn.init.zeros_(model.head[-1].bias)
+
+
 def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfig(),
                 feedback: Sequence[FeedbackSet] = (), log: Callable[[str], None] = print,
-                name: str = "full") -> tuple[EnergyModel, dict]:
-    """Train one variant on the train split; returns the model (eval mode) and a small history."""
+                name: str = "full", init_from: EnergyModel | None = None,
+                select: Callable[[EnergyModel], float] | None = None,
+                every: int = 100) -> tuple[EnergyModel, dict]:
+    """Train one variant on the train split; returns the model (eval mode) and a small history.
+    With `select` (a validation score, higher is better), the best of the checks made every
+    `every` steps is kept — early stopping on the validation split."""
     torch.manual_seed(tc.seed)
     rng = np.random.default_rng(tc.seed)
     model = EnergyModel(config)
@@ -109,6 +123,10 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
     rows = np.concatenate([np.arange(a, b) for a, b in data.groups("train")])
     feats = data.features[rows]
     model.set_feature_scaling(feats.mean(0), feats.std(0))
+    if init_from is not None and config.use_linear and init_from.linear is not None:
+        _warm_start(model, init_from)
+    best = (select(model.eval()), 0, {k: v.clone() for k, v in model.state_dict().items()}) \
+        if select is not None else None
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / tc.warmup) * 0.5 * (
@@ -129,8 +147,18 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         opt.step()
         sched.step()
         losses.append(loss.item())
+        if select is not None and (step + 1) % every == 0:
+            score = select(model.eval())
+            model.train()
+            if score > best[0]:
+                best = (score, step + 1, {k: v.clone() for k, v in model.state_dict().items()})
+            log(f"  [{name}] step {step + 1}: validation {score:.3f} (best {best[0]:.3f} at {best[1]})")
         if (step + 1) % 200 == 0 or step == 0:
             log(f"  [{name}] step {step + 1}/{tc.steps} loss {np.mean(losses[-200:]):.3f} "
                 f"({time.monotonic() - started:.0f}s)")
+    if best is not None:
+        model.load_state_dict(best[2])
     model.eval()
-    return model, {"final_loss": float(np.mean(losses[-100:])), "seconds": time.monotonic() - started}
+    return model, {"final_loss": float(np.mean(losses[-100:])), "seconds": time.monotonic() - started,
+                   "best_step": best[1] if best else tc.steps,
+                   "best_validation": best[0] if best else None}

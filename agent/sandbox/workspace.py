@@ -35,7 +35,9 @@ def _git_files(root: Path) -> list[str] | None:
                              capture_output=True, timeout=60, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
-    return [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    files = [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    # A project inside a folder its enclosing repository ignores lists nothing: walk it instead.
+    return files or None
 
 
 def _walk_files(root: Path) -> list[str]:

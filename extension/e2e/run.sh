@@ -49,6 +49,8 @@ if [ ! -x "$CODE_SERVER" ]; then
   mkdir -p "$TMPDIR/vscode-ripgrep-cache-$RG_PKG_VERSION" "$ROOT/rgpkg" "$ROOT/cs"
   cp "$(command -v rg)" "$ROOT/rgpkg/rg"
   tar czf "$TMPDIR/vscode-ripgrep-cache-$RG_PKG_VERSION/$RG_ASSET" -C "$ROOT/rgpkg" rg
+  # node-gyp builds against Debian's node headers rather than downloading them
+  [ -d /usr/include/node ] && export npm_config_nodedir="${npm_config_nodedir:-/usr}"
   [ -f "$ROOT/cs/package.json" ] || echo '{"name":"cs-host","private":true}' > "$ROOT/cs/package.json"
   # yes: node-pty's postinstall runs npx; unsafe_perm: code-server's postinstall refuses root otherwise.
   ( cd "$ROOT/cs" && npm_config_yes=true npm_config_unsafe_perm=true \

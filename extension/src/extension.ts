@@ -58,6 +58,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (isRunning) {
         updateStatus();
       } else {
+        // what the old server had in flight or pending is gone with it
+        plan.serverStopped();
+        review.clear();
+        planView.refresh();
         status.show('error', detail);
       }
     },

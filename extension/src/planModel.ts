@@ -204,6 +204,15 @@ export class PlanModel {
     }
   }
 
+  /** The server went away: its unfinished jobs will never finish. */
+  serverStopped(): void {
+    for (const job of this.jobs.values()) {
+      if (job.state === 'queued' || job.state === 'running' || job.state === 'proposal') {
+        job.state = job.state === 'proposal' ? 'finished' : 'cancelled';
+      }
+    }
+  }
+
   /** Tree: one node per job (newest first) holding its plan steps, then what happened. */
   nodes(): TreeNode[] {
     return this.all().map((job) => {

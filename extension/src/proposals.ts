@@ -82,6 +82,12 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     this.changed();
   }
 
+  /** Forget every proposal (the server that made them is gone). */
+  clear(): void {
+    this.proposals.clear();
+    this.changed();
+  }
+
   pendingCount(): number {
     return [...this.proposals.values()].filter((p) => this.pendingOf(p).length > 0).length;
   }

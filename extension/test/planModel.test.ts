@@ -75,3 +75,12 @@ test('malformed event data does not throw', () => {
   model.apply({ jobId: 'j', type: 'Unknown', data: {} });
   assert.equal(model.nodes()[0].children.find((c) => c.label === 'Activity')!.children[0].label, '0 candidates ranked');
 });
+
+test('jobs in flight when the server stops are marked cancelled', () => {
+  const model = new PlanModel();
+  model.apply(ev('JobStarted', { testIds: ['t'] }));
+  model.apply(ev('JobStarted', { testIds: ['u'] }, 'j2'));
+  model.apply(ev('ProposalReady', { proposalId: 'p', summary: 's' }, 'j2'));
+  model.serverStopped();
+  assert.deepEqual(model.all().map((j) => j.state), ['finished', 'cancelled']);
+});
