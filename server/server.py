@@ -43,6 +43,7 @@ class RemedyServer(LanguageServer):
         """`session` None runs the real engine in a child process per job."""
         super().__init__("remedy", "0.1.0", protocol_cls=RemedyProtocol)
         self.config = Config()
+        self.settings_applied = 0        # how many times settings arrived (settings.py)
         self.prompts = Prompts(self)
         self.proposals = ProposalStore()
         self.test_lens_cache: dict[str, tuple[tuple[Path, int], list[types.CodeLens]]] = {}

@@ -43,6 +43,7 @@ def apply_settings(ls: "RemedyServer", options: Any) -> bool:
     """Replace the server's config; on bad settings tell the user and keep the old one."""
     try:
         ls.config = config_from(options)
+        ls.settings_applied += 1
         return True
     except BadInput as exc:
         ls.window_show_message(types.ShowMessageParams(
@@ -63,11 +64,14 @@ async def pull_configuration(ls: "RemedyServer") -> None:
     caps = ls.client_capabilities.workspace
     if caps is None or not caps.configuration:
         return
+    applied = ls.settings_applied
     try:
         result = await ls.workspace_configuration_async(types.ConfigurationParams(
             items=[types.ConfigurationItem(section=SECTION)]))
     except Exception as exc:  # a client that fails the request leaves the settings as they are
         log.warning("workspace/configuration failed: %s", exc)
+        return
+    if applied != ls.settings_applied:      # settings pushed while we asked are newer: keep them
         return
     if result and result[0] is not None:
         apply_settings(ls, result[0])

@@ -104,8 +104,11 @@ class WatchService:
         found = self._locate(uri)
         if found is None:
             return
-        current = self._watchers[found[0]].repair
-        for job in {*self._repairs.values(), *([current] if current is not None else [])}:
+        jobs = dict(self._repairs)
+        current = self._watchers[found[0]].repair       # started, but no event from it yet
+        if current is not None:
+            jobs[current.id] = current
+        for job in jobs.values():
             if job.running and found[1] in job.files:
                 job.stop()
 
@@ -129,7 +132,6 @@ class WatchService:
         return call
 
     def _updated(self, root: Path, update: WatchUpdate) -> None:
-        self._log(f"DEBUG update {update.to_data()} {root} {list(self._watchers)}")
         if root not in self._watchers:        # stopped meanwhile
             return
         failing = {r.test_id: r.message or r.outcome.value for r in update.failing}
