@@ -5,9 +5,10 @@ batches of `Change`s.
 Only Python files and pytest's configuration files count; VCS data, virtualenvs, caches, build
 folders and Remedy's own copies are ignored. Nothing is walked or hashed at start: the top-level
 folders get one recursive inotify watch each (so a `.venv` or `node_modules` at the root is never
-watched at all), the root itself a flat one. A change is reported once: a file whose mtime and size,
-or failing that whose content hash, match what was last reported is dropped, which also collapses
-a didSave with the watchdog event of the same save.
+watched at all), the root itself a flat one. A change is reported once: a file whose content hash (mtime
+and size for files too big to hash) matches what was last reported is dropped, which also collapses
+a didSave with the watchdog event of the same save. Same-size edits within one timestamp tick are
+still seen, because the hash, not the mtime, decides.
 """
 from __future__ import annotations
 
@@ -228,8 +229,8 @@ class ChangeFeed:
         for rel in batch:
             before = self._seen.get(rel, _UNSEEN)
             path = self.root / rel
-            if before not in (_UNSEEN, None) and _same_stat(path, before):
-                continue
+            if before not in (_UNSEEN, None) and before[2].startswith("mtime:") and _same_stat(path, before):
+                continue            # too big to hash: mtime and size are all we compare
             now = _signature(path)
             self._seen[rel] = now
             if before is _UNSEEN or _content(before) != _content(now):
