@@ -41,7 +41,7 @@ def main() -> None:
 
     path = Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py"
     src = path.read_bytes()
-    lines = [SuspiciousLine("textwrap.py", n, 1.0 / (i + 1)) for i, n in enumerate((262, 265, 270, 280, 296, 300))]
+    lines = [SuspiciousLine("textwrap.py", n, 1.0 / (i + 1)) for i, n in enumerate(range(250, 330, 3))]
     cands = generate_candidates({"textwrap.py": src}, lines, max_candidates=100)[:100]
     ctx = RankContext(files={"textwrap.py": src}, lines=lines, failing=[])
     ex = extract(cands, ctx)

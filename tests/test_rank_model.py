@@ -50,7 +50,7 @@ def _small(trunk: bool = True, linear: bool = True) -> ModelConfig:
 @pytest.mark.parametrize("trunk,linear", [(True, True), (True, False), (False, True)])
 def test_info_nce_puts_the_positive_lowest(trunk, linear):
     data = _toy()
-    model, hist = train_model(data, _small(trunk, linear), TrainConfig(steps=150, groups_per_step=8,
+    model, hist = train_model(data, _small(trunk, linear), TrainConfig(steps=80, groups_per_step=8,
                                                                        set_size=8, lr=1e-2, warmup=5),
                               log=lambda s: None)
     groups = data.groups("train", with_positive=True)
@@ -142,3 +142,14 @@ def test_validation_plan_follows_probability_and_margin():
     assert validation_plan(_ranked(0.05, 0.04), 4) == (4, False, 6)
     assert validation_plan(_ranked(None, None), 2) == (2, False, 6)
     assert validation_plan([], 2) == (2, False, 6)
+
+
+def test_feedback_sets_enter_training():
+    from agent.rank.train import FeedbackSet
+    data = _toy()
+    fb = FeedbackSet(data.features[:8].copy(), data.ids[:8].copy(), data.aux[:8].copy(), accepted=True)
+    fb.features[0, 5] = 9.0        # a decision the toy data cannot explain: only feedback teaches it
+    tc = TrainConfig(steps=60, groups_per_step=4, set_size=8, lr=1e-2, warmup=5, feedback_weight=20.0)
+    with_fb, _ = train_model(data, _small(False, True), tc, [fb], log=lambda s: None)
+    without, _ = train_model(data, _small(False, True), tc, [], log=lambda s: None)
+    assert with_fb.linear.weight[0, 5] < without.linear.weight[0, 5]

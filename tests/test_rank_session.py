@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import repair
+from agent import run_repair
 from agent.config import Config
 from agent.events import CandidatesRanked, Done, Validation
 from agent.memory.feedback import read_feedback, record_feedback
@@ -25,7 +25,7 @@ def _drive(root: Path, config: Config):
     events = []
 
     async def go():
-        async for event in repair(root, [], config):
+        async for event in run_repair(root, [], config):
             events.append(event)
 
     asyncio.run(go())

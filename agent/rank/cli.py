@@ -32,6 +32,8 @@ def add_parsers(subparsers) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--steps", type=int, default=600)
     train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
+    train.add_argument("--residual", action="store_true",
+                       help="keep the features-only term fixed and learn the trunk as a residual")
     train.add_argument("--with-feedback", nargs="*", metavar="ROOT", default=None,
                        help="also learn from editor decisions recorded under these roots (default: .)")
     ev = sub.add_parser("eval", help="top-1/top-5/MRR on the held-out split, beside the baselines")
@@ -79,6 +81,8 @@ def _train(args) -> int:
             feedback += read_feedback(Path(root))
         _err(f"feedback: {len(feedback)} decisions")
     tc = TrainConfig(steps=args.steps, seed=args.seed)
+    residual = TrainConfig(steps=args.steps, seed=args.seed, lr=5e-4, weight_decay=0.1,
+                           freeze_linear=True) if args.residual else tc
     base = ModelConfig(n_features=len(FEATURE_NAMES))
     models, history = {}, {}
     val_groups = data.groups("val", with_positive=True)
@@ -90,7 +94,7 @@ def _train(args) -> int:
 
     linear_tc = TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02, groups_per_step=32, warmup=10)
     for name, trunk, linear, tcv, init in (("features_only", False, True, linear_tc, None),
-                                           ("full", True, True, tc, "features_only"),
+                                           ("full", True, True, residual, "features_only"),
                                            ("trunk_only", True, False, tc, None)):
         cfg = replace(base, use_trunk=trunk, use_linear=linear)
         models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name,
@@ -103,7 +107,7 @@ def _train(args) -> int:
             "torch": torch_version(), "params": {k: sum(p.numel() for p in m.parameters())
                                                  for k, m in models.items()},
             "history": history, "val": _brief(val), "test": _brief(test),
-            "feedback_examples": len(feedback)}
+            "feedback_examples": len(feedback), "residual_trunk": bool(args.residual)}
     save(args.out, models, calibration, meta)
     _err(f"trained in {seconds:.0f}s; checkpoint written to {args.out}")
     _print_table(test)

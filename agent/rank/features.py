@@ -33,8 +33,10 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @functools.cache
 def template_kinds() -> tuple[str, ...]:
-    data = json.loads(resources.files("agent.repair").joinpath("priors.json").read_text("utf-8"))
-    return tuple(sorted(k for k in data if not k.startswith("_")))
+    """Kinds with their own one-hot column, frozen in template_kinds.json (not read from the
+    generator's priors, which grow as templates are added and would shift every column)."""
+    data = json.loads(resources.files("agent.rank").joinpath("template_kinds.json").read_text("utf-8"))
+    return tuple(data["kinds"])
 
 
 @functools.cache

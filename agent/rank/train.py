@@ -35,6 +35,7 @@ class TrainConfig:
     warmup: int = 60
     seed: int = 0
     feedback_weight: float = 3.0
+    freeze_linear: bool = False   # residual trunk: keep a warm-started λ·f(x) fixed, learn E_trunk only
 
 
 @dataclass
@@ -127,6 +128,8 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         _warm_start(model, init_from)
     best = (select(model.eval()), 0, {k: v.clone() for k, v in model.state_dict().items()}) \
         if select is not None else None
+    if tc.freeze_linear and model.linear is not None and init_from is not None:
+        model.linear.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / tc.warmup) * 0.5 * (
