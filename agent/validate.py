@@ -15,13 +15,10 @@ from .diff import changed_lines
 from .errors import Cancelled
 from .events import Event, Validation
 from .project import Project
-from .rank import Ranked
+from .rank import Ranked, validation_plan
 from .types import RunReport, TestResult
 
-__all__ = ["Plausible", "Validator", "EXTRA_AFTER_FIRST"]
-
-# After the first plausible patch, look at a few more candidates for a smaller one.
-EXTRA_AFTER_FIRST = 6
+__all__ = ["Plausible", "Validator"]
 
 
 @dataclass
@@ -70,7 +67,14 @@ class Validator:
         return min(self.plausible, key=lambda p: (p.size, p.order), default=None)
 
     async def run(self, ranked: Sequence[Ranked], deadline: float) -> AsyncIterator[Event]:
+        """Validate best first. The ranker's calibrated confidence sets the pace (agent.rank.policy):
+        a confident, well-separated leader is tried alone and ends the search if it passes; the
+        first failure widens to every worker. After the first plausible patch a few more are tried
+        in case a smaller one passes too."""
         await asyncio.to_thread(self._baseline)
+        plan = validation_plan(ranked, self.workers)
+        extra = 0 if plan.stop_after_first else plan.extra_after_first
+        width = plan.parallelism
         executor = ThreadPoolExecutor(self.workers, thread_name_prefix="remedy-validate")
         queue = iter(enumerate(ranked))
         pending: set[asyncio.Future] = set()
@@ -78,7 +82,7 @@ class Validator:
         next_order = 0
         try:
             while True:
-                while (len(pending) < self.workers and time.monotonic() < deadline
+                while (len(pending) < width and time.monotonic() < deadline
                        and not self.cancel.cancelled and (stop_at is None or next_order <= stop_at)):
                     item = next(queue, None)
                     if item is None:
@@ -99,7 +103,9 @@ class Validator:
                     if outcome.plausible:
                         self._keep(outcome)
                         if stop_at is None:
-                            stop_at = outcome.order + EXTRA_AFTER_FIRST
+                            stop_at = outcome.order + extra
+                    else:
+                        width = self.workers     # the leader was wrong: stop trusting the ranking
         finally:
             for future in pending:
                 future.cancel()
