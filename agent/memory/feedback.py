@@ -9,20 +9,18 @@ process did not rank cannot be recorded and returns None.
 """
 from __future__ import annotations
 
-import json
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from agent.memory.jsonl import append_jsonl, read_jsonl
 from agent.types import Candidate
 
 __all__ = ["record_feedback", "read_feedback", "FEEDBACK_FILE"]
 
 FEEDBACK_FILE = Path(".remedy") / "feedback.jsonl"
 _SIBLINGS = 15
-_lock = threading.Lock()
 
 
 def record_feedback(root: Path | str, proposal_id: str, candidate: Candidate, accepted: bool) -> Path | None:
@@ -45,13 +43,7 @@ def record_feedback(root: Path | str, proposal_id: str, candidate: Candidate, ac
         "tokens": np.asarray(scored.tokens)[rows].tolist(),
         "aux": np.asarray(scored.aux)[rows].tolist(),
     }
-    path = Path(root) / FEEDBACK_FILE
-    line = json.dumps(record) + "\n"
-    with _lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(line)
-    return path
+    return append_jsonl(Path(root) / FEEDBACK_FILE, record)
 
 
 def read_feedback(root: Path | str) -> list:
@@ -60,15 +52,8 @@ def read_feedback(root: Path | str) -> list:
     from agent.rank.features import FEATURE_NAMES
     from agent.rank.train import FeedbackSet
 
-    path = Path(root) / FEEDBACK_FILE
-    if not path.exists():
-        return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for rec in read_jsonl(Path(root) / FEEDBACK_FILE):
         if rec.get("feature_names") != list(FEATURE_NAMES):
             continue
         out.append(FeedbackSet(np.asarray(rec["features"], dtype=np.float32),

@@ -15,6 +15,7 @@ from typing import Any
 from ..config import Config
 from ..diff import unified_diff
 from ..llm.catalog import cost_usd
+from ..memory.jsonl import read_jsonl
 from ..types import FixResult
 
 __all__ = ["TRACES_DIR", "write_session_trace", "read_traces", "build_record"]
@@ -71,9 +72,5 @@ def read_traces(root: Path) -> list[dict[str, Any]]:
     folder = Path(root) / TRACES_DIR
     records = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
+        records += read_jsonl(path)
     return records
