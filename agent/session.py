@@ -20,7 +20,7 @@ from .events import (CandidatesRanked, Done, Error, Event, Localized, PlanUpdate
                      TestsRan)
 from .plan import Plan
 from .project import Project, open_project
-from .rank import RankContext, rank_candidates
+from .rank import RankContext, preload, rank_candidates
 from .types import FixResult, FixStatus, Proposal, RunReport, TestResult
 from .validate import Plausible, Validator
 
@@ -90,6 +90,7 @@ class _Session:
         yield self.plan.start(0)
         # Warm validation workers start while the failure is reproduced: they are needed next.
         pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool, project, runner, test_files))
+        ranker = asyncio.ensure_future(asyncio.to_thread(preload, self.config.ranker))
         try:
             async for event in self._pipeline(project, runner, test_files, pool):
                 if isinstance(event, Done) and self.llm is not None and self.llm.engine is not None:
@@ -98,6 +99,7 @@ class _Session:
                 yield event
         finally:
             await _close_pool(pool)
+            await asyncio.gather(ranker, return_exceptions=True)
 
     async def _pipeline(self, project: Project, runner, test_files: list[str], pool) -> AsyncIterator[Event]:
         from .localize import localize

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 from ..types import Candidate, SuspiciousLine, TestResult
 from .policy import ValidationPlan, validation_plan
 
-__all__ = ["RankContext", "Ranked", "rank_candidates", "ValidationPlan", "validation_plan",
+__all__ = ["RankContext", "Ranked", "rank_candidates", "preload", "ValidationPlan", "validation_plan",
            "scored_set_of"]
 
 log = logging.getLogger("agent.rank")
@@ -114,3 +114,12 @@ def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -
             return ranked
         log.warning("ranker %r unavailable (no EBM checkpoint); using the template prior", ranker)
     return _prior(cands)
+
+
+def preload(ranker: str) -> None:
+    """Import torch and load the checkpoint ahead of time (a session does it while the failure is
+    reproduced), so ranking later costs only the scoring."""
+    if ranker in ("ebm", "features"):
+        from .checkpoint import load_shipped
+        from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)
+        load_shipped()

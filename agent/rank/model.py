@@ -41,6 +41,7 @@ class ModelConfig:
     dropout: float = 0.1
     use_trunk: bool = True
     use_linear: bool = True
+    feat_hidden: int = 0      # > 0: a small MLP over the standardised features beside λ·f (interactions)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -144,6 +145,9 @@ class EnergyModel(nn.Module):
         self.register_buffer("feat_mean", torch.zeros(c.n_features))
         self.register_buffer("feat_std", torch.ones(c.n_features))
         self.linear = nn.Linear(c.n_features, 1) if c.use_linear else None
+        self.feat_mlp = nn.Sequential(nn.Linear(c.n_features, c.feat_hidden), nn.GELU(),
+                                      nn.Dropout(c.dropout), nn.Linear(c.feat_hidden, 1)) \
+            if c.use_linear and c.feat_hidden > 0 else None
         if c.use_trunk:
             self.tok = nn.Embedding(c.vocab, c.dim, padding_idx=0)
             self.pos = nn.Embedding(c.max_len, c.dim)
@@ -172,11 +176,24 @@ class EnergyModel(nn.Module):
         x = self.encoder(self.norm(x), src_key_padding_mask=ids == 0)
         return self.head(x[:, 0]).squeeze(-1)
 
+    def trunk_is_silent(self) -> bool:
+        """True when the trunk's output layer is all zeros, so E_trunk(x) = 0 for every input (the
+        warm-started trunk that early stopping kept at step 0): scoring can skip it entirely."""
+        if not self.config.use_trunk:
+            return True
+        last = self.head[-1]
+        return not (bool(last.weight.detach().any()) or bool(last.bias.detach().any()))
+
     def forward(self, ids: torch.Tensor, aux: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
         energy = torch.zeros(feats.shape[0], device=feats.device)
         if self.linear is not None:
-            energy = energy + self.linear((feats - self.feat_mean) / self.feat_std).squeeze(-1)
-        if self.config.use_trunk:
+            z = (feats - self.feat_mean) / self.feat_std
+            energy = energy + self.linear(z).squeeze(-1)
+            if self.feat_mlp is not None:
+                energy = energy + self.feat_mlp(z.clamp(-8.0, 8.0)).squeeze(-1)
+        # In training the trunk always runs (its zero head still gets gradients); in eval a silent
+        # trunk adds exactly zero, so it is skipped — the batched forward is then the linear term.
+        if self.config.use_trunk and (self.training or not self.trunk_is_silent()):
             energy = energy + self.trunk(ids, aux)
         return energy
 

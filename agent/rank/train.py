@@ -102,6 +102,8 @@ def _feedback_loss(model: EnergyModel, fb: FeedbackSet) -> torch.Tensor:
 def _warm_start(model: EnergyModel, linear: EnergyModel) -> None:
     """Start from a trained features-only model with a silent trunk: E(x) begins as λ·f(x)."""
     model.linear.load_state_dict(linear.linear.state_dict())
+    if model.feat_mlp is not None and linear.feat_mlp is not None:
+        model.feat_mlp.load_state_dict(linear.feat_mlp.state_dict())
     model.feat_mean.copy_(linear.feat_mean)
     model.feat_std.copy_(linear.feat_std)
     if model.config.use_trunk:
@@ -130,6 +132,8 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         if select is not None else None
     if tc.freeze_linear and model.linear is not None and init_from is not None:
         model.linear.requires_grad_(False)
+        if model.feat_mlp is not None:
+            model.feat_mlp.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / tc.warmup) * 0.5 * (

@@ -47,6 +47,20 @@ def matches(test_id: str, nodeid: str) -> bool:
             or nodeid.startswith(test_id + "[") or nodeid.startswith(test_id + "/"))
 
 
+# Remedy's own test tooling, installed beside it; loading it costs every pytest start about a second.
+_OWN_TOOLING_PLUGINS = ("pytest-lsp",)
+
+
+def _without_own_tooling(python: str) -> tuple[str, ...]:
+    """When the user's tests run on Remedy's own interpreter, leave out plugins that only Remedy's
+    development brought there (never the user's: a project with its own venv is untouched)."""
+    try:
+        same = os.path.realpath(python) == os.path.realpath(sys.executable)
+    except OSError:
+        return ()
+    return tuple(arg for name in _OWN_TOOLING_PLUGINS for arg in ("-p", f"no:{name}")) if same else ()
+
+
 def base_args(root: Path) -> list[str]:
     return ["-q", "-p", "no:cacheprovider", "-p", "remedy_report", f"--rootdir={root}",
             "-o", "console_output_style=classic"]
@@ -72,7 +86,7 @@ class PytestRunner:
                  isolate_network: bool = True, env: Mapping[str, str] | None = None,
                  warm_timeout: float | None = None) -> None:
         self.python = python
-        self.pytest_args = tuple(pytest_args)
+        self.pytest_args = _without_own_tooling(python) + tuple(pytest_args)
         self.timeout = timeout                # a whole pytest process, start-up included
         self.warm_timeout = warm_timeout      # one warm-worker request (no start-up); None = timeout
         self.limits = limits
