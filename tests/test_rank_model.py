@@ -153,3 +153,37 @@ def test_feedback_sets_enter_training():
     with_fb, _ = train_model(data, _small(False, True), tc, [fb], log=lambda s: None)
     without, _ = train_model(data, _small(False, True), tc, [], log=lambda s: None)
     assert with_fb.linear.weight[0, 5] < without.linear.weight[0, 5]
+
+
+def test_silent_trunk_is_skipped_in_eval_but_trains():
+    """A zero head makes E_trunk = 0: eval skips the trunk (same energies), training still runs it."""
+    model = EnergyModel(_small())
+    torch.nn.init.zeros_(model.head[-1].weight)
+    torch.nn.init.zeros_(model.head[-1].bias)
+    data = _toy()
+    x = (torch.from_numpy(data.ids[:8].astype(np.int64)), torch.from_numpy(data.aux[:8]),
+         torch.from_numpy(data.features[:8]))
+    calls = []
+    model.trunk = lambda ids, aux: calls.append(1) or torch.zeros(ids.shape[0])
+    model.eval()
+    assert model.trunk_is_silent()
+    with torch.inference_mode():
+        model(*x)
+    assert not calls
+    model.train()
+    model(*x)
+    assert calls
+
+
+def test_feature_mlp_trains_and_round_trips(tmp_path):
+    data = _toy()
+    cfg = ModelConfig(n_features=N_FEAT, vocab=256, dim=16, layers=1, heads=2, ff=32, max_len=L,
+                      dropout=0.0, use_trunk=False, feat_hidden=8)
+    model, _ = train_model(data, cfg, TrainConfig(steps=60, groups_per_step=8, set_size=8, lr=1e-2, warmup=5),
+                           log=lambda s: None)
+    save(tmp_path, {"features_only": model}, {}, {"note": "toy"})
+    back = load(tmp_path, variants=("features_only",)).models["features_only"]
+    assert back.feat_mlp is not None
+    groups = data.groups("train")
+    for ea, eb in zip(score_groups(model, data, groups), score_groups(back, data, groups)):
+        np.testing.assert_allclose(ea, eb, atol=2e-2)

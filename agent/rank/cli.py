@@ -27,11 +27,16 @@ def add_parsers(subparsers) -> None:
     data.add_argument("--per-file", type=int, default=5)
     data.add_argument("--max-files", type=int, default=320)
     data.add_argument("--workers", type=int, default=2)
+    merge = sub.add_parser("merge", help="concatenate corpora (e.g. other seeds: more bugs per file)")
+    merge.add_argument("inputs", nargs="+", type=Path)
+    merge.add_argument("--out", type=Path, default=DEFAULT_DATA)
     train = sub.add_parser("train", help="train, calibrate and write the checkpoint")
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--steps", type=int, default=600)
     train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
+    train.add_argument("--feat-hidden", type=int, default=32,
+                       help="width of the MLP over the features beside the linear term (0: linear only)")
     train.add_argument("--residual", action="store_true",
                        help="keep the features-only term fixed and learn the trunk as a residual")
     train.add_argument("--with-feedback", nargs="*", metavar="ROOT", default=None,
@@ -47,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
     import torch
     torch.set_flush_denormal(True)
     torch.set_num_threads(1)   # on a shared 2-core machine one thread is several times faster
-    return {"data": _data, "train": _train, "eval": _eval}[args.ebm_command](args)
+    return {"data": _data, "merge": _merge, "train": _train, "eval": _eval}[args.ebm_command](args)
 
 
 def _err(msg: str) -> None:
@@ -58,6 +63,13 @@ def _data(args) -> int:
     from .data import generate
     summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seed, per_file=args.per_file,
                        max_files=args.max_files, workers=args.workers, log=_err)
+    print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
+    return 0
+
+
+def _merge(args) -> int:
+    from .data import merge
+    summary = merge(args.inputs, args.out)
     print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
     return 0
 
@@ -83,7 +95,8 @@ def _train(args) -> int:
     tc = TrainConfig(steps=args.steps, seed=args.seed)
     residual = TrainConfig(steps=args.steps, seed=args.seed, lr=5e-4, weight_decay=0.1,
                            freeze_linear=True) if args.residual else tc
-    base = ModelConfig(n_features=len(FEATURE_NAMES))
+    base = ModelConfig(n_features=len(FEATURE_NAMES), feat_hidden=args.feat_hidden,
+                       dropout=0.2 if args.feat_hidden else ModelConfig.dropout)
     models, history = {}, {}
     val_groups = data.groups("val", with_positive=True)
 
@@ -92,7 +105,9 @@ def _train(args) -> int:
                  for e, (a, b) in zip(score_groups(model, data, val_groups), val_groups)]
         return metrics(ranks)["mrr"]
 
-    linear_tc = TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02, groups_per_step=32, warmup=10)
+    linear_tc = TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02, groups_per_step=32, warmup=10) \
+        if not args.feat_hidden else TrainConfig(steps=1200, seed=args.seed, set_size=128, lr=0.01,
+                                                 groups_per_step=32, warmup=10, weight_decay=0.05)
     for name, trunk, linear, tcv, init in (("features_only", False, True, linear_tc, None),
                                            ("full", True, True, residual, "features_only"),
                                            ("trunk_only", True, False, tc, None)):
@@ -107,7 +122,8 @@ def _train(args) -> int:
             "torch": torch_version(), "params": {k: sum(p.numel() for p in m.parameters())
                                                  for k, m in models.items()},
             "history": history, "val": _brief(val), "test": _brief(test),
-            "feedback_examples": len(feedback), "residual_trunk": bool(args.residual)}
+            "feedback_examples": len(feedback), "residual_trunk": bool(args.residual),
+            "feat_hidden": args.feat_hidden}
     save(args.out, models, calibration, meta)
     _err(f"trained in {seconds:.0f}s; checkpoint written to {args.out}")
     _print_table(test)

@@ -35,7 +35,7 @@ from .mutate import function_statements, mutate
 from .naturalness import NGramModel, file_lines
 from .tokens import tokenize
 
-__all__ = ["stdlib_sources", "generate", "load", "DataSet", "SPLITS"]
+__all__ = ["stdlib_sources", "generate", "merge", "load", "DataSet", "SPLITS"]
 
 SPLITS = ("train", "val", "test")
 MAX_LEN = ENCODED_LEN
@@ -236,8 +236,26 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int = 0, per_file
     return summary
 
 
+def merge(inputs: Sequence[Path], out: Path) -> dict:
+    """Concatenate corpora (e.g. the same files under other seeds: more bugs per file) into `out`.
+    The split stays by source file, since each group keeps the split of its file."""
+    parts = [np.load(p) for p in inputs]
+    metas = [json.loads(Path(str(p) + ".json").read_text()) for p in inputs]
+    for p, meta in zip(inputs, metas):
+        if meta["feature_names"] != list(FEATURE_NAMES):
+            raise ValueError(f"{p}: made with other features; run `remedy ebm data` again")
+    kinds = [z["group_kind"] if "group_kind" in z.files else np.array([""] * len(z["group_sizes"]))
+             for z in parts]
+    arrays = {k: np.concatenate([z[k] for z in parts]) for k in parts[0].files if k != "group_kind"}
+    arrays["group_kind"] = np.concatenate([k.astype(str) for k in kinds])
+    summary = _write(out, arrays, [m["seed"] for m in metas], sum(m["seconds"] for m in metas))
+    summary["files"] = max(m["files"] for m in metas)
+    summary["merged_from"] = [str(p) for p in inputs]
+    Path(str(out) + ".json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
 def _save(out: Path, groups: list[_Group], seed: int, seconds: float) -> dict:
-    out.parent.mkdir(parents=True, exist_ok=True)
     sizes = np.array([len(g.labels) for g in groups], dtype=np.int32)
     arrays = {
         "features": np.concatenate([g.features for g in groups]),
@@ -251,23 +269,33 @@ def _save(out: Path, groups: list[_Group], seed: int, seconds: float) -> dict:
         "group_split": np.array([SPLITS.index(g.split) for g in groups], dtype=np.int8),
         "group_kind": np.array([g.kind for g in groups]),
     }
+    summary = _write(out, arrays, seed, seconds)
+    summary["files"] = len({g.file for g in groups})
+    Path(str(out) + ".json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _write(out: Path, arrays: dict, seed, seconds: float) -> dict:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sizes = arrays["group_sizes"]
+    labels, split, kinds = arrays["labels"], arrays["group_split"], arrays["group_kind"]
+    ends = np.cumsum(sizes)
+    has_pos = np.array([labels[e - n:e].any() for e, n in zip(ends, sizes)], dtype=bool)
     digest = hashlib.sha256()
     for key in sorted(arrays):
         digest.update(key.encode())
         digest.update(np.ascontiguousarray(arrays[key]).tobytes())
     np.savez(out, **arrays)
-    with_pos = [g for g in groups if g.labels.any()]
     summary = {
-        "hash": digest.hexdigest(), "seed": seed, "instances": len(groups),
-        "candidates": int(sizes.sum()), "with_positive": len(with_pos),
-        "splits": {s: {"instances": sum(g.split == s for g in groups),
-                       "with_positive": sum(g.split == s for g in with_pos)} for s in SPLITS},
-        "kinds": dict(Counter(g.kind for g in groups).most_common()),
-        "kinds_with_positive": dict(Counter(g.kind for g in with_pos).most_common()),
-        "files": len({g.file for g in groups}), "feature_names": list(FEATURE_NAMES),
+        "hash": digest.hexdigest(), "seed": seed, "instances": int(len(sizes)),
+        "candidates": int(sizes.sum()), "with_positive": int(has_pos.sum()),
+        "splits": {s: {"instances": int(np.sum(split == k)),
+                       "with_positive": int(np.sum((split == k) & has_pos))} for k, s in enumerate(SPLITS)},
+        "kinds": dict(Counter(map(str, kinds)).most_common()),
+        "kinds_with_positive": dict(Counter(map(str, kinds[has_pos])).most_common()),
+        "feature_names": list(FEATURE_NAMES),
         "max_len": MAX_LEN, "vocab": VOCAB, "seconds": round(seconds, 1),
     }
-    Path(str(out) + ".json").write_text(json.dumps(summary, indent=2))
     return summary
 
 

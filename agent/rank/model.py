@@ -33,11 +33,11 @@ ENCODED_LEN = 64   # what the corpus stores; the trunk reads `shrink`-ed sequenc
 class ModelConfig:
     n_features: int
     vocab: int = 16384
-    dim: int = 48
-    layers: int = 2
+    dim: int = 32       # small enough that an active trunk scores 100 candidates in a few ms
+    layers: int = 1
     heads: int = 4
-    ff: int = 96
-    max_len: int = 32
+    ff: int = 64
+    max_len: int = 24
     dropout: float = 0.1
     use_trunk: bool = True
     use_linear: bool = True
