@@ -307,6 +307,75 @@ CASES = [
             total += qty
             return total
         """, 7, "\n    total += qty\n", "\n        total += qty\n"),
+    ("expression.clamp", """
+        def interpolate(values, pos):
+            ordered = sorted(values)
+            lo = int(pos)
+            hi = lo + 1
+            return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+        """, 5, "hi = lo + 1", "hi = min(lo + 1, len(ordered) - 1)"),
+    ("attribute.swap", """
+        class Frac:
+            def __init__(self, num, den):
+                self.num, self.den = num, den
+
+            def __lt__(self, other):
+                return self.num * other.num < other.den * self.den
+        """, 7, "self.num * other.num < other.den * self.den",
+        "self.num * other.den < other.num * self.den"),
+    ("statement.insert_negate", """
+        def signed_product(xs):
+            result = 1
+            for x in xs:
+                if x < 0:
+                    x = abs(x)
+                result *= x
+            return result
+        """, 6, "            x = abs(x)\n", "            x = abs(x)\n            result = -result\n"),
+    ("statement.insert_field", """
+        class Queue:
+            def __init__(self):
+                self.head = None
+                self.tail = None
+
+            def push(self, node):
+                if self.tail is None:
+                    self.head = self.tail = node
+                else:
+                    self.tail.next = node
+                    self.tail = node
+
+            def pop(self):
+                node = self.head
+                self.head = node.next
+                return node
+        """, 17, "        self.head = node.next\n",
+        "        self.head = node.next\n        if node is self.tail:\n            self.tail = None\n"),
+    ("condition.add_field", """
+        def descend(node):
+            while len(node.children) == 1:
+                node = node.children[0]
+            return node
+
+        def mark(node):
+            node.count += 1
+        """, 3, "while len(node.children) == 1:", "while len(node.children) == 1 and node.count == 0:"),
+    ("expression.subtract_len", """
+        def truncate(text: str, width: int, suffix: str = "...") -> str:
+            if len(text) <= width:
+                return text
+            return text[:width] + suffix
+        """, 5, "text[:width]", "text[:width - len(suffix)]"),
+    ("statement.insert_flush", """
+        def chunks(words, size):
+            out, current = [], []
+            for word in words:
+                if len(current) == size:
+                    out.append(current)
+                    current = []
+                current.append(word)
+            return out
+        """, 9, "    return out\n", "    if current:\n        out.append(current)\n    return out\n"),
 ]
 
 

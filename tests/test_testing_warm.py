@@ -112,3 +112,20 @@ def test_unsafe_patches_fall_back(worker, files):
     assert worker.run(files, TESTS) is None
     assert worker.fallback_reason
     assert worker.run({}, ["tests/test_hang.py"]).all_ok
+
+
+def test_class_with_slots_keeps_working_on_old_instances():
+    from agent.testing.plugin.remedy_hotpatch import Patcher
+
+    def make(body):
+        ns: dict = {}
+        exec("class Node:\n    __slots__ = ('children', 'count')\n"
+             "    def __init__(self):\n        self.children, self.count = {}, 0\n"
+             f"    def leaf(self):\n        return {body}\n", ns)
+        return ns["Node"]
+
+    old, new = make("not self.children"), make("not self.children and self.count == 0")
+    node = old()
+    Patcher(".").patch_class(old, new)
+    node.count = 1
+    assert node.leaf() is False and old().leaf() is True

@@ -2,7 +2,8 @@
 `generate(site) -> Iterable[Fix]`. `TEMPLATES` lists them, most likely kind first."""
 from __future__ import annotations
 
-from . import (attribute_replace, builtin_swap, call_copy, call_keyword, call_unwrap, call_wrap,
+from . import (attribute_replace, attribute_swap, condition_field, expression_clamp,
+               field_maintain, length_adjust, loop_flush, sign_flip, builtin_swap, call_copy, call_keyword, call_unwrap, call_wrap,
                condition_negate,
                condition_strengthen, condition_weaken, default_value, guard_insert,
                identifier_replace, literal_replace, loop_break, off_by_one, operator_arithmetic,
@@ -18,6 +19,7 @@ TEMPLATES = tuple(sorted(
      condition_strengthen, condition_weaken, builtin_swap, call_wrap, call_unwrap, literal_replace,
      return_value, statement_delete, statement_insert, guard_insert, statement_move, return_insert,
      loop_break, default_value, statement_wrap_if, unary_toggle, call_copy, swap_elements,
-     call_keyword),
+     call_keyword, expression_clamp, attribute_swap, sign_flip, field_maintain, condition_field,
+     length_adjust, loop_flush),
     key=lambda module: -module.PRIOR,
 ))

@@ -147,6 +147,8 @@ class Patcher:
             ov = old.__dict__.get(key, _MISSING)
             if ov is nv:
                 continue
+            if isinstance(ov, types.MemberDescriptorType) and isinstance(nv, types.MemberDescriptorType):
+                continue   # a slot (same __slots__, checked above): the old descriptor fits old instances
             if isinstance(ov, type) and isinstance(nv, type):
                 self.patch_class(ov, nv)
             elif isinstance(ov, types.FunctionType) and isinstance(nv, types.FunctionType):
