@@ -90,9 +90,8 @@ def copy_workspace(tmp: Path) -> Path:
     return root
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "server"]))
-async def client(lsp_client: LanguageClient, request):
-    root = copy_workspace(request.getfixturevalue("tmp_path"))
+def attach_editor(lsp_client: LanguageClient, root: Path) -> "Editor":
+    """The client side of an editor: applies edits, records events, proposals and prompts."""
     ed = lsp_client.editor = Editor(lsp_client, root)
     lsp_client.feature(types.WORKSPACE_APPLY_EDIT)(lambda ls, params: ed.apply(params))
     lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda ls, params: None)
@@ -104,6 +103,13 @@ async def client(lsp_client: LanguageClient, request):
         ed.prompts.append(params)
         return types.MessageActionItem(title=ed.answer) if ed.answer else None
 
+    return ed
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "server"]))
+async def client(lsp_client: LanguageClient, request):
+    root = copy_workspace(request.getfixturevalue("tmp_path"))
+    attach_editor(lsp_client, root)
     lsp_client.set_configuration({"remedy": {"engine": "builtin", "timeBudget": 120}})
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),

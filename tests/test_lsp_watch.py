@@ -18,7 +18,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from test_lsp_e2e import Editor, _plain
+from test_lsp_e2e import Editor, _plain, attach_editor
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lsp_watch_ws"
 WAIT = 120.0
@@ -41,16 +41,7 @@ def auto_repair() -> bool:
 async def client(lsp_client: LanguageClient, request):
     root = Path(shutil.copytree(FIXTURE, request.getfixturevalue("tmp_path") / "ws",
                                 ignore=shutil.ignore_patterns("__pycache__", ".remedy")))
-    ed = lsp_client.editor = Editor(lsp_client, root)
-    lsp_client.feature(types.WORKSPACE_APPLY_EDIT)(lambda ls, params: ed.apply(params))
-    lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda ls, params: None)
-    lsp_client.feature("remedy/event")(lambda ls, params: ed.events.append(_plain(params)))
-    lsp_client.feature("remedy/proposal")(lambda ls, params: ed.proposals.append(_plain(params)))
-
-    @lsp_client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(ls, params: types.ShowMessageRequestParams):
-        ed.prompts.append(params)
-        return types.MessageActionItem(title=ed.answer) if ed.answer else None
+    ed = attach_editor(lsp_client, root)
 
     options = settings(auto_repair=request.getfixturevalue("auto_repair"))
     lsp_client.set_configuration(options)
