@@ -66,9 +66,9 @@ class Config:
     @classmethod
     def from_settings(cls, section: dict[str, Any] | None) -> "Config":
         """Build from the editor's `remedy` settings object (camelCase keys, as in package.json)."""
-        s = dict(section or {})
         if not isinstance(section or {}, dict):
             raise BadInput("remedy settings must be an object")
+        s = dict(section or {})
         llm = s.get("llm") or {}
         watch = s.get("watch") or {}
         if not isinstance(llm, dict) or not isinstance(watch, dict):

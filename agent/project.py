@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import NotAProject, UserSyntaxError
 from .sandbox.workspace import project_files
 
-__all__ = ["Project", "open_project", "is_test_file"]
+__all__ = ["Project", "open_project", "is_test_file", "detect_python", "source_path_env"]
 
 def is_test_file(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
@@ -59,7 +59,7 @@ def open_project(root: Path | str, python: str = "") -> Project:
         raise NotAProject(f"not a Python project (no .py files): {path}")
     for rel in sources:
         _check_syntax(path, rel)
-    return Project(root=path, python=python or _detect_python(path), sources=sources)
+    return Project(root=path, python=python or detect_python(path), sources=sources)
 
 
 def _python_files(root: Path) -> list[str]:
@@ -79,9 +79,15 @@ def _check_syntax(root: Path, rel: str) -> None:
         raise UserSyntaxError(f"cannot compile {rel}: {exc}") from None
 
 
-def _detect_python(root: Path) -> str:
+def detect_python(root: Path) -> str:
+    """The project's own virtualenv interpreter, else Remedy's."""
     for venv in (".venv", "venv", "env"):
         candidate = root / venv / "bin" / "python"
         if candidate.exists():
             return str(candidate)
     return sys.executable
+
+
+def source_path_env(root: Path) -> dict[str, str]:
+    """Make a copy's own sources win over an installed (e.g. editable) copy of the project."""
+    return {"PYTHONPATH": "src"} if (Path(root) / "src").is_dir() else {}

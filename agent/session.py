@@ -19,7 +19,7 @@ from .errors import BadInput, Cancelled, RemedyError
 from .events import (CandidatesRanked, Done, Error, Event, Localized, PlanUpdated, ProposalReady,
                      TestsRan)
 from .plan import Plan
-from .project import Project, open_project
+from .project import Project, open_project, source_path_env
 from .rank import RankContext, preload, rank_candidates
 from .types import FixResult, FixStatus, Proposal, RunReport, TestResult
 from .validate import Plausible, Validator
@@ -85,7 +85,7 @@ class _Session:
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
         await asyncio.to_thread(check_pytest, project.python)
         runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
-                              env=_path_env(project))
+                              env=source_path_env(project.root))
         test_files = self._target_files(project)
         yield self.plan.start(0)
         # Warm validation workers start while the failure is reproduced: they are needed next.
@@ -308,11 +308,6 @@ def _proposal(best: Plausible, files: dict[str, bytes]) -> Proposal:
         hunks=hunks_between(before, after), summary=cand.description or cand.template,
         energy=best.ranked.energy, probability=best.ranked.probability,
         tests={"passed": best.passed, "failed": []}, candidate=cand, base_texts=before)
-
-
-def _path_env(project: Project) -> dict[str, str]:
-    """Make the copy's own sources win over an installed (e.g. editable) copy of the project."""
-    return {"PYTHONPATH": "src"} if (project.root / "src").is_dir() else {}
 
 
 async def _close_pool(pool: asyncio.Future) -> None:

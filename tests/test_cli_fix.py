@@ -140,3 +140,11 @@ def test_two_independent_bugs_are_fixed_together(tmp_path: Path):
     assert code == 0 and out["status"] == "fixed", (out, err)
     assert len(out["failing_tests"]) == 2
     assert _pytest_passes(root)
+
+
+def test_settings_that_are_not_an_object_are_bad_input():
+    import pytest
+    from agent.config import Config
+    from agent.errors import BadInput
+    with pytest.raises(BadInput, match="must be an object"):
+        Config.from_settings(["engine", "builtin"])  # type: ignore[arg-type]

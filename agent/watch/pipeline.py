@@ -203,12 +203,12 @@ class Watcher:
         return sandbox, impact
 
     def _runner(self):
-        from ..project import _detect_python
+        from ..project import detect_python, source_path_env
         from ..testing.runner import PytestRunner
 
-        return PytestRunner(self.config.python or _detect_python(self.root), self.config.pytest_args,
+        return PytestRunner(self.config.python or detect_python(self.root), self.config.pytest_args,
                             self.config.test_timeout, limits=Limits(nice=NICE),
-                            env={"PYTHONPATH": "src"} if (self.root / "src").is_dir() else {})
+                            env=source_path_env(self.root))
 
     # -- one run ----------------------------------------------------------------------------
     def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],
