@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--root", default=".", help="project root (default: .)")
     fix.add_argument("--engine", default="auto", choices=ENGINES)
     fix.add_argument("--ranker", default="ebm", choices=RANKERS)
+    fix.add_argument("--no-probe", dest="probe", action="store_false",
+                     help="validate in ranker order, without the value probe of the failing tests")
     fix.add_argument("--apply", action="store_true", help="write the patch into the root")
     fix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     fix.add_argument("--time-budget", type=float, default=60.0, metavar="S")
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a corpus of bug cases and print a table")
     bench.add_argument("corpus", help="folder of cases (each with a case.toml)")
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--ranker", default="ebm", help="comma-separated rankers to compare")
+    bench.add_argument("--ranker", default="ebm",
+                       help="comma-separated rankers to compare; NAME-noprobe: without the value probe")
     bench.add_argument("--time-budget", type=float, default=60.0, metavar="S")
     bench.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     bench.add_argument("--workers", type=int, default=2)
@@ -109,7 +112,7 @@ def _fix(args: argparse.Namespace) -> int:
     from .render import ProgressPrinter
     from .traces.cli import llm_config
 
-    config = Config(engine=args.engine, ranker=args.ranker, time_budget=args.time_budget,
+    config = Config(engine=args.engine, ranker=args.ranker, probe=args.probe, time_budget=args.time_budget,
                     max_candidates=args.max_candidates, python=args.python, workers=args.workers,
                     llm=llm_config(args))
     cancel = CancelToken()

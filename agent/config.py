@@ -44,6 +44,7 @@ class Config:
     max_candidates: int = 400
     test_timeout: float = 30.0       # seconds for one test run before its process group is killed
     ranker: str = "ebm"
+    probe: bool = True               # value-probe the failing tests before validating (not with ranker "none")
     workers: int = 2
     llm: LlmConfig = field(default_factory=LlmConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
@@ -80,6 +81,7 @@ class Config:
                 pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
                 time_budget=float(s.get("timeBudget", cls.time_budget)),
                 max_candidates=int(s.get("maxCandidates", cls.max_candidates)),
+                probe=bool(s.get("probe", cls.probe)),
                 llm=LlmConfig(
                     base_url=str(llm.get("baseUrl", "") or ""),
                     model=str(llm.get("model", "") or ""),

@@ -138,6 +138,8 @@ class _Session:
         ranked = await asyncio.to_thread(
             rank_candidates, candidates, self.config.ranker,
             RankContext(files=files, lines=lines, failing=self.failing))
+        if self.config.probe and self.config.ranker != "none" and len(ranked) > 1:
+            ranked = await asyncio.to_thread(self._probe, await pool, runner, ranked, files, coverage)
         yield CandidatesRanked(len(ranked), [_summary(r) for r in ranked[:10]])
         if not ranked:
             yield self.plan.fail(3)
@@ -259,6 +261,26 @@ class _Session:
                                 env=env, cancel=self.cancel)
             coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
         return report, coverage
+
+    def _probe(self, pool, runner, ranked: list, files: dict[str, bytes], coverage: dict) -> list:
+        """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
+        nothing could be probed or the probe did not finish."""
+        from .probe import Evidence, order_by_evidence, probe_request
+
+        failing_ids = [t.test_id for t in self.failing]
+        sites, payload, tests = probe_request([r.candidate for r in ranked], files, failing_ids,
+                                              coverage.get("tests") or {})
+        if not sites:
+            return ranked
+        timeout = min(self.config.test_timeout, max(5.0, 3.0 * runner.warm_timeout),
+                      max(1.0, self.deadline - time.monotonic()))
+        stats = pool.probe(payload, failing_ids, tests, timeout)
+        if stats is None:
+            return ranked
+        self.tests_run += len(tests)
+        by_id = {s.candidate_id: s for s in sites}
+        return order_by_evidence(ranked, {cid: Evidence.from_stats(v, by_id[cid])
+                                          for cid, v in stats.items() if cid in by_id})
 
     def _generate(self, files: dict[str, bytes], lines) -> list:
         from .repair.generator import generate_candidates

@@ -34,7 +34,7 @@ def _drive(root: Path, config: Config):
 
 @needs_checkpoint
 def test_session_validates_in_energy_order(invoice: Path):
-    events = _drive(invoice, Config(ranker="ebm", workers=1, time_budget=120))
+    events = _drive(invoice, Config(ranker="ebm", probe=False, workers=1, time_budget=120))
     ranked = next(e for e in events if isinstance(e, CandidatesRanked))
     energies = [t["energy"] for t in ranked.top]
     assert all(e is not None for e in energies) and energies == sorted(energies)
@@ -55,13 +55,20 @@ def _site():
 
 def test_missing_checkpoint_falls_back_to_prior(tmp_path, monkeypatch, caplog):
     files, lines, cands = _site()
+    from agent.rank.fast import load_calibration, load_fast
+
+    def forget():
+        for cached in (load_shipped, load_fast, load_calibration):
+            cached.cache_clear()
+
     monkeypatch.setenv("REMEDY_EBM_CHECKPOINT", str(tmp_path))
-    load_shipped.cache_clear()
+    forget()
     try:
         with caplog.at_level(logging.WARNING, logger="agent.rank"):
             ranked = rank_candidates(cands, "ebm", RankContext(files, lines, []))
     finally:
-        load_shipped.cache_clear()
+        monkeypatch.delenv("REMEDY_EBM_CHECKPOINT")
+        forget()
     assert [r.candidate.id for r in ranked] == [c.id for c in prior_order(cands)]
     assert any("falls back" in r.message or "template prior" in r.message for r in caplog.records)
 
@@ -79,3 +86,40 @@ def test_feedback_round_trip(tmp_path):
     assert examples[0].features.shape[0] == min(16, len(cands)) and examples[0].ids.shape[0] == examples[0].features.shape[0]
     from agent.types import Candidate
     assert record_feedback(tmp_path, "p3", Candidate((), "x", "m.py", 1, id="unknown"), True) is None
+
+
+@needs_checkpoint
+def test_silent_trunk_ranks_without_torch_and_matches_the_torch_model():
+    """The shipped checkpoint's trunk is silent, so sessions score with numpy (scorer.json): the
+    same energies as the torch model, and no torch import at all."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import torch
+
+    from agent.rank.encoding import ENCODED_LEN, encode_windows, shrink
+    from agent.rank.fast import load_fast
+    from agent.rank.features import extract
+
+    files, lines, cands = _site()
+    ctx = RankContext(files, lines, [])
+    assert "full" in load_fast()
+    fast = {r.candidate.id: r.energy for r in rank_candidates(cands, "ebm", ctx)}
+    model = load_shipped().models["full"]
+    ex = extract(cands, ctx)
+    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
+    with torch.inference_mode():
+        ref = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                    torch.from_numpy(ex.features)).double().numpy()
+    np.testing.assert_allclose([fast[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
+
+    probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
+             "from agent.repair.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"
+             "src = b'def f(xs, n):\\n    t = 0\\n    for i in range(n):\\n        t += xs[i]\\n    return t\\n'\n"
+             "lines = [SuspiciousLine('m.py', 3, 0.9)]\npreload('ebm')\n"
+             "r = rank_candidates(generate_candidates({'m.py': src}, lines, max_candidates=20), 'ebm',"
+             " RankContext({'m.py': src}, lines, []))\n"
+             "print(len(r) > 1, r[0].energy is not None, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True", "False"], out.stderr

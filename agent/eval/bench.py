@@ -24,6 +24,8 @@ from .corpus import Case, load_corpus
 
 __all__ = ["CaseRun", "run_case", "main"]
 
+NO_PROBE = "-noprobe"     # `--ranker ebm-noprobe`: the same ranker, validated without the value probe
+
 
 @dataclass
 class CaseRun:
@@ -42,7 +44,7 @@ class CaseRun:
     message: str
 
 
-def run_case(case: Case, config: Config) -> CaseRun:
+def run_case(case: Case, config: Config, label: str = "") -> CaseRun:
     from .. import run_repair
 
     with tempfile.TemporaryDirectory(prefix=f"remedy-bench-{case.name}-") as tmp:
@@ -67,7 +69,7 @@ def run_case(case: Case, config: Config) -> CaseRun:
         exact = False
         if result.status is FixStatus.FIXED and result.proposal is not None:
             exact = all(_same_code(case.reference(p), _patched(result, p)) for p in result.files)
-        return CaseRun(case.name, config.ranker, result.status.value, result.status is FixStatus.FIXED,
+        return CaseRun(case.name, label or config.ranker, result.status.value, result.status is FixStatus.FIXED,
                        exact, round(seconds, 2), result.tests_run, result.candidates_generated,
                        result.candidates_tried, to_first, case.kind, case.edits, result.message[:200])
 
@@ -87,7 +89,7 @@ def _same_code(reference: bytes | None, patched: bytes) -> bool:
 
 def main(args: argparse.Namespace) -> int:
     rankers = [r.strip() for r in args.ranker.split(",") if r.strip()]
-    unknown = [r for r in rankers if r not in RANKERS]
+    unknown = [r for r in rankers if r.removesuffix(NO_PROBE) not in RANKERS]
     if unknown or not rankers:
         raise BadInput(f"unknown ranker {unknown[0] if unknown else args.ranker!r} "
                        f"(expected {', '.join(RANKERS)})")
@@ -96,8 +98,9 @@ def main(args: argparse.Namespace) -> int:
     runs: list[CaseRun] = []
     for case in cases:
         for ranker in rankers:
-            run = run_case(case, Config(engine="builtin", ranker=ranker, time_budget=args.time_budget,
-                                        workers=args.workers))
+            run = run_case(case, Config(engine="builtin", ranker=ranker.removesuffix(NO_PROBE),
+                                        probe=not ranker.endswith(NO_PROBE), time_budget=args.time_budget,
+                                        workers=args.workers), label=ranker)
             runs.append(run)
             mark = "[green]fixed[/]" if run.plausible else f"[red]{run.status}[/]"
             err.print(f"{case.name:<32} {ranker:<8} {mark} {run.seconds:6.2f}s tried={run.tried}")

@@ -74,26 +74,41 @@ def _prior(cands: Sequence[Candidate]) -> list[Ranked]:
             for c in prior_order(list(cands))]
 
 
+def _variant(ranker: str) -> str:
+    return "full" if ranker == "ebm" else "features_only"
+
+
 def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked] | None:
     import numpy as np
-    import torch
 
     from .calibrate import set_log_probs
-    from .checkpoint import load_shipped
+    from .encoding import ENCODED_LEN, encode_windows, shrink
+    from .fast import load_calibration, load_fast
     from .features import extract
-    from .model import ENCODED_LEN, encode_windows, shrink
 
-    shipped = load_shipped()
-    variant = "full" if ranker == "ebm" else "features_only"
-    if shipped is None or variant not in shipped.models:
-        return None
-    model = shipped.models[variant]
-    ex = extract(cands, ctx)
-    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
-    with torch.inference_mode():
-        energy = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
-                       torch.from_numpy(ex.features)).double().numpy()
-    calib = shipped.calibration.get("ebm" if ranker == "ebm" else "features")
+    variant = _variant(ranker)
+    fast = load_fast().get(variant)
+    if fast is not None:          # a silent trunk: the energy is the linear term, scored in numpy
+        ex = extract(cands, ctx)
+        ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, fast.vocab), fast.max_len)
+        energy = fast.energy(ex.features).astype(np.float64)
+        calibration = load_calibration()
+    else:
+        import torch
+
+        from .checkpoint import load_shipped
+
+        shipped = load_shipped()
+        if shipped is None or variant not in shipped.models:
+            return None
+        model = shipped.models[variant]
+        ex = extract(cands, ctx)
+        ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
+        with torch.inference_mode():
+            energy = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                           torch.from_numpy(ex.features)).double().numpy()
+        calibration = shipped.calibration
+    calib = calibration.get("ebm" if ranker == "ebm" else "features")
     probs = calib(set_log_probs(energy)) if calib is not None else np.full(len(cands), np.nan)
     _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy))))
     order = sorted(range(len(cands)), key=lambda i: (energy[i], i))
@@ -120,6 +135,10 @@ def preload(ranker: str) -> None:
     """Import torch and load the checkpoint ahead of time (a session does it while the failure is
     reproduced), so ranking later costs only the scoring."""
     if ranker in ("ebm", "features"):
-        from .checkpoint import load_shipped
+        from .fast import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)
-        load_shipped()
+        if _variant(ranker) in load_fast():
+            load_calibration()
+        else:
+            from .checkpoint import load_shipped
+            load_shipped()

@@ -1,6 +1,6 @@
 """The shipped ranker: `checkpoint/model.pt` (weights of the full model and of its two ablations, in
-float16), `checkpoint/calibration.json` (isotonic maps) and `checkpoint/meta.json` (data hash,
-seed, metrics). Read with importlib.resources, so it works from a wheel too."""
+float16), `checkpoint/calibration.json` (isotonic maps), `checkpoint/meta.json` (data hash,
+seed, metrics) and `checkpoint/scorer.json` (the torch-free linear scorer, agent.rank.fast). Read with importlib.resources, so it works from a wheel too."""
 from __future__ import annotations
 
 import functools
@@ -18,7 +18,7 @@ from .calibrate import Isotonic
 from .features import FEATURE_NAMES
 from .model import EnergyModel, ModelConfig
 
-__all__ = ["Ranker", "save", "load", "load_shipped", "CHECKPOINT_DIR", "VARIANTS"]
+__all__ = ["Ranker", "save", "load", "load_shipped", "write_scorer", "CHECKPOINT_DIR", "VARIANTS"]
 
 log = logging.getLogger("agent.rank")
 CHECKPOINT_DIR = Path(__file__).parent / "checkpoint"
@@ -53,6 +53,14 @@ def save(folder: Path, models: dict[str, EnergyModel], calibration: dict[str, Is
         {"input": "log softmax(-energy) within the candidate set",
          **{k: v.to_dict() for k, v in calibration.items()}}, indent=1))
     (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    write_scorer(folder)
+
+
+def write_scorer(folder: Path) -> None:
+    """scorer.json (agent.rank.fast) from the saved, float16-rounded weights of `folder`."""
+    from .fast import SCORER_FILE, scorer_data
+    saved = load(folder)
+    (folder / SCORER_FILE).write_text(json.dumps(scorer_data(saved.models, list(FEATURE_NAMES)), indent=1))
 
 
 def _read(folder, name: str) -> bytes:

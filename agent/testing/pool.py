@@ -121,6 +121,17 @@ class ValidationPool:
             slot.heal()
             self._idle.put(slot)
 
+    def probe(self, sites: list[dict], failing: Sequence[str], test_ids: Sequence[str],
+              timeout: float) -> dict | None:
+        """The value probe (agent.probe) on one warm worker; None where no worker can run it."""
+        slot = self._idle.get()
+        try:
+            slot.ensure_worker()
+            return slot.worker.probe(sites, failing, test_ids, timeout)
+        finally:
+            slot.heal()
+            self._idle.put(slot)
+
     def _in_subprocess(self, slot: _Slot, files: Mapping[str, bytes],
                        test_ids: Sequence[str]) -> RunReport:
         written: list[str] = []

@@ -83,6 +83,19 @@ class WarmWorker:
 
     def run(self, files: dict[str, bytes], test_ids: Sequence[str]) -> RunReport | None:
         """Run `test_ids` with `files` patched in; None means "use the subprocess path"."""
+        answer = self._ask(files, test_ids, {})
+        return None if answer is None else self._report(answer)
+
+    def probe(self, sites: list[dict], failing: Sequence[str], test_ids: Sequence[str],
+              timeout: float) -> dict | None:
+        """Run `test_ids` on the unpatched project under the value probe (plugin/remedy_probe.py);
+        its per-candidate statistics, or None when the worker could not run it to the end."""
+        answer = self._ask({}, test_ids, {"probe": sites, "failing": list(failing), "timeout": timeout})
+        if answer is None or answer.get("timed_out") or answer.get("status"):
+            return None
+        return next((r["stats"] for r in answer["records"] if r.get("kind") == "probe"), None)
+
+    def _ask(self, files: dict[str, bytes], test_ids: Sequence[str], extra: dict) -> dict | None:
         with self._lock:
             if not self.alive or self.collect_errors:
                 self.fallback_reason = "worker not available" if not self.alive else "collect errors"
@@ -92,10 +105,10 @@ class WarmWorker:
             except UnicodeDecodeError:
                 self.fallback_reason = "non-UTF-8 file"
                 return None
-            timeout = self.runner.warm_timeout or self.runner.timeout
+            timeout = float(extra.get("timeout") or self.runner.warm_timeout or self.runner.timeout)
             try:
                 self._requests.write(json.dumps({"files": sources, "tests": list(test_ids),
-                                                 "timeout": timeout}) + "\n")
+                                                 "timeout": timeout, **extra}) + "\n")
                 self._requests.flush()
             except (OSError, ValueError):
                 self._kill()
@@ -108,7 +121,7 @@ class WarmWorker:
             if answer.get("kind") != "result":
                 self.fallback_reason = answer.get("reason", "fallback")
                 return None
-            return self._report(answer)
+            return answer
 
     @staticmethod
     def _report(answer: dict) -> RunReport:

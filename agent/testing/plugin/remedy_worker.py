@@ -6,6 +6,8 @@ $REMEDY_WORKER_FDS ("<in>,<out>"; stdin/stdout stay pytest's own):
 
     -> {"files": {rel: source}, "tests": [nodeid, ...], "timeout": seconds}
     <- {"kind": "result", "records": [...], "timed_out": bool, "status": n, "duration": s}
+    -> {"probe": [site, ...], "failing": [nodeid, ...], "tests": [...], "timeout": seconds}
+    <- the same, its records ending with {"kind": "probe", "stats": {...}} (remedy_probe)
     <- {"kind": "fallback", "reason": "..."}
 
 Each request is served by a forked child: it hot-patches the candidate into the modules the parent
@@ -20,6 +22,7 @@ import json
 import os
 import select
 import signal
+import sys
 import time
 
 import pytest
@@ -58,7 +61,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(session, items, files: dict, out_fd: int) -> None:
+def _child(session, items, files: dict, out_fd: int, request: dict) -> None:
     os.setpgid(0, 0)
     _die_with_parent()
     status = 0
@@ -71,9 +74,24 @@ def _child(session, items, files: dict, out_fd: int) -> None:
             _write_line(out_fd, {"kind": "fallback", "reason": str(exc)})
             return
         reporter.sink = lambda rec: _write_line(out_fd, rec)
+        probe = None
+        if request.get("probe"):
+            import remedy_probe
+            probe = remedy_probe.Probe(request["probe"], str(session.config.rootpath),
+                                       request.get("failing", ()))
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
-            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if probe is not None:
+                probe.begin(item.nodeid)
+                sys.settrace(probe.trace)
+            try:
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            finally:
+                if probe is not None:
+                    sys.settrace(None)
+                    probe.end()
+        if probe is not None:
+            _write_line(out_fd, {"kind": "probe", "stats": probe.result()})
         _write_line(out_fd, {"kind": "done"})
     except BaseException as exc:            # pytest.exit() in a test, or a bug: report and stop
         status = 3
@@ -97,7 +115,7 @@ def _serve(session, request: dict) -> dict:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _child(session, items, request.get("files", {}), write_fd)
+        _child(session, items, request.get("files", {}), write_fd, request)
     os.close(write_fd)
     chunks, timed_out = [], False
     deadline = start + timeout

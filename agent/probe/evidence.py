@@ -1,0 +1,100 @@
+"""What a value probe says about each candidate, and the validation order that follows from it.
+
+Order (stable within each class, so the ranker's order decides among equals):
+0. changes a value in the failing tests, leaves most passing tests that reach it untouched, and
+   does not change the failing-test values exactly as a better-ranked candidate at the same place;
+1. could not be judged: no site (several edits, outside a function), only whether its line runs,
+   or not every run of the line could be evaluated;
+2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
+   candidate does (up to where the original fails, so the two may still part later);
+3. its line never ran in the failing tests;
+4. ran there, was evaluated every time, and never changed a value: it cannot change those tests'
+   outcome.
+Only class 4 is a proof, and only as far as evaluating at the start of the line is faithful; that
+is why nothing is dropped.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .sites import ProbeSite, probe_sites
+
+__all__ = ["Evidence", "probe_request", "order_by_evidence", "MAX_PASSING"]
+
+MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
+
+
+@dataclass(frozen=True)
+class Evidence:
+    failing_reached: int      # times the site's line ran in the failing tests
+    failing_observed: int     # of them, evaluated
+    failing_diffs: int        # of them, with a different value
+    passing_reached: int      # passing tests in which the line ran
+    passing_differed: int     # of them, with a different value at least once
+    digest: str               # of the candidate's values in the failing tests
+    site: ProbeSite
+
+    @property
+    def disturbs_passing(self) -> bool:
+        """Changes a value in most passing tests that reach it (likely a regression)."""
+        return self.passing_reached > 0 and 2 * self.passing_differed > self.passing_reached
+
+    @property
+    def inert(self) -> bool:
+        """Every run of the line in the failing tests was evaluated, and nothing changed."""
+        return (not self.site.reach_only and self.failing_reached > 0
+                and self.failing_observed == self.failing_reached and self.failing_diffs == 0)
+
+    @classmethod
+    def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
+        reached, observed, diffs, pr, pd, digest = stats
+        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site)
+
+
+def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],
+                  coverage_tests: Mapping[str, Mapping]) -> tuple[list[ProbeSite], list[dict], list[str]]:
+    """(sites, the worker's site payload, test ids to run): the failing tests first, then up to
+    MAX_PASSING passing tests whose coverage reaches the most probed lines."""
+    sites = probe_sites(candidates, files)
+    payload = [s.payload() for s in sites]
+    wanted = {(s.path, s.line) for s in sites}
+    failing = set(failing_ids)
+    reach = []
+    for test_id, data in coverage_tests.items():
+        if test_id in failing or not isinstance(data, Mapping) or data.get("outcome") != "passed":
+            continue
+        lines = data.get("lines") or {}
+        hits = sum(1 for path, line in wanted if line in set(lines.get(path, ())))
+        if hits:
+            reach.append((-hits, test_id))
+    passing = [t for _, t in sorted(reach)[:MAX_PASSING]]
+    return sites, payload, list(failing_ids) + passing
+
+
+def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> list:
+    """`ranked`: Ranked records (agent.rank), best first. Returns them reordered by the classes in
+    the module docstring; a list with no evidence comes back unchanged."""
+    if not evidence:
+        return list(ranked)
+    seen: set[tuple] = set()
+    keyed = []
+    for i, r in enumerate(ranked):
+        keyed.append((_class(evidence.get(r.candidate.id), seen), i, r))
+    keyed.sort(key=lambda k: k[:2])
+    return [r for _, _, r in keyed]
+
+
+def _class(ev: Evidence | None, seen: set[tuple]) -> int:
+    if ev is None:
+        return 1
+    if ev.failing_reached == 0:
+        return 3
+    if ev.inert:
+        return 4
+    if ev.failing_diffs == 0:
+        return 1
+    key = (ev.site.path, ev.site.line, ev.site.before, ev.digest)
+    duplicate = key in seen
+    seen.add(key)
+    return 2 if duplicate or ev.disturbs_passing else 0

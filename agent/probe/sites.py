@@ -1,0 +1,283 @@
+"""Probe sites: what to evaluate, and where, to see whether a candidate changes a value at all.
+
+A candidate that edits one place inside a function body can be judged before it is validated:
+evaluate what it changes, as written and as edited, in the live frame each time that line runs
+during the failing tests. If the two never differ there, the edit cannot change those tests'
+outcome. Per candidate `probe_sites` finds:
+
+- an expression edit: the largest enclosing expression that is safe to evaluate twice (no calls
+  except known pure builtins and methods, no assignment, no comprehension), before and after;
+- a statement edit (found by comparing the function's statements before and after): a wrapping
+  `if C:` is `True` vs `bool(C)`, an inserted guard `if C: ...` is `False` vs `bool(C)`, an inserted
+  or deleted `x += e` / `x = e` is the value `x` would hold either way;
+- otherwise, inside a function body, a reach-only site: whether the edited line runs at all.
+Candidates with several edits, or edits outside function bodies (run at import), get no site.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..ast.offsets import Offsets
+from ..types import Candidate
+
+__all__ = ["ProbeSite", "probe_sites", "PURE_BUILTINS", "PURE_METHODS"]
+
+PURE_BUILTINS = frozenset({
+    "abs", "all", "any", "bool", "bytes", "callable", "chr", "dict", "divmod", "enumerate", "float",
+    "frozenset", "hasattr", "int", "isinstance", "issubclass", "len", "list", "max", "min", "ord",
+    "pow", "range", "repr", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "type", "zip",
+})
+PURE_METHODS = frozenset({
+    "get", "keys", "values", "items", "count", "index", "find", "rfind", "startswith", "endswith",
+    "lower", "upper", "casefold", "title", "capitalize", "strip", "lstrip", "rstrip", "split",
+    "rsplit", "splitlines", "partition", "rpartition", "join", "replace", "format", "zfill",
+    "center", "ljust", "rjust", "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum", "isspace",
+    "islower", "isupper", "istitle", "isidentifier", "encode", "decode", "copy", "bit_length",
+    "is_integer", "weekday", "isoweekday", "isocalendar", "isoformat", "toordinal", "date",
+    "total_seconds", "union", "intersection", "difference", "symmetric_difference", "issubset",
+    "issuperset", "isdisjoint", "most_common", "hex",
+})
+_NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
+          ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.FormattedValue, ast.Starred)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+@dataclass(frozen=True)
+class ProbeSite:
+    candidate_id: str
+    path: str
+    line: int           # 1-based line whose "line" event precedes the change
+    before: str         # the expression as written ("" for a reach-only site)
+    after: str          # what the candidate makes of it
+
+    @property
+    def reach_only(self) -> bool:
+        return not self.before
+
+    def payload(self) -> dict:
+        return {"id": self.candidate_id, "path": self.path, "line": self.line, "before": self.before,
+                "after": self.after}
+
+
+def probe_sites(candidates: Sequence[Candidate], files: Mapping[str, bytes]) -> list[ProbeSite]:
+    """One site per candidate that can be probed (see the module docstring)."""
+    parsed: dict[str, _File | None] = {}
+    sites = []
+    for cand in candidates:
+        if len(cand.edits) != 1 or cand.edits[0].path not in files:
+            continue
+        edit = cand.edits[0]
+        if edit.path not in parsed:
+            parsed[edit.path] = _File.load(edit.path, files[edit.path])
+        doc = parsed[edit.path]
+        site = doc.site(cand.id, edit.start, edit.end, edit.text) if doc else None
+        if site is not None:
+            sites.append(site)
+    return sites
+
+
+class _File:
+    def __init__(self, path: str, src: bytes, tree: ast.Module) -> None:
+        self.path, self.src, self.offsets = path, src, Offsets(src)
+        self.parent: dict[int, ast.AST] = {}
+        self.exprs: list[tuple[int, int, ast.expr]] = []
+        self.functions: list[tuple[int, int, ast.AST]] = []
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parent[id(child)] = node
+            if isinstance(node, ast.expr) and node.end_lineno is not None:
+                self.exprs.append((self._start(node), self._end(node), node))
+            elif isinstance(node, _FUNCTIONS):
+                body_start = self.offsets.point_to_byte(node.body[0].lineno, 0)
+                self.functions.append((body_start, self._end(node), node))
+
+    @classmethod
+    def load(cls, path: str, src: bytes) -> _File | None:
+        try:
+            return cls(path, src, ast.parse(src))
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+
+    def _start(self, node: ast.AST) -> int:
+        return self.offsets.point_to_byte(node.lineno, node.col_offset)
+
+    def _end(self, node: ast.AST) -> int:
+        return self.offsets.point_to_byte(node.end_lineno, node.end_col_offset)
+
+    def site(self, cid: str, start: int, end: int, text: str) -> ProbeSite | None:
+        holders = [(s, e, n) for s, e, n in self.exprs if s <= start and end <= e]
+        if holders:
+            s, e, node = min(holders, key=lambda h: (h[1] - h[0], -self._depth(h[2])))
+            if not self._in_function_body(node):
+                return None
+            return self._expression_site(cid, start, end, text, s, e, node)
+        return self._statement_site(cid, start, end, text)
+
+    # -- expressions ---------------------------------------------------------------------------
+    def _expression_site(self, cid: str, start: int, end: int, text: str, s: int, e: int,
+                         node: ast.expr) -> ProbeSite:
+        best = None
+        line = node.lineno
+        while isinstance(node, ast.expr):
+            before = self.src[s:e].decode("utf-8", "replace")
+            after = (self.src[s:start] + text.encode("utf-8") + self.src[end:e]).decode("utf-8", "replace")
+            parent = self.parent.get(id(node))
+            callee = isinstance(parent, ast.Call) and parent.func is node
+            verdict = _evaluable(before, after, node, callee)
+            if verdict is False:
+                break
+            if verdict:
+                best = (node, before, after)
+            if not isinstance(parent, ast.expr) or isinstance(parent, _NEVER):
+                break
+            node, s, e = parent, self._start(parent), self._end(parent)
+        if best is None:
+            return ProbeSite(cid, self.path, line, "", "")
+        node, before, after = best
+        return ProbeSite(cid, self.path, node.lineno, before, after)
+
+    def _depth(self, node: ast.AST) -> int:
+        depth = 0
+        while id(node) in self.parent:
+            node, depth = self.parent[id(node)], depth + 1
+        return depth
+
+    def _in_function_body(self, node: ast.AST) -> bool:
+        """Inside some function's body statements (not its decorators, defaults or annotations)."""
+        child = node
+        parent = self.parent.get(id(child))
+        while parent is not None:
+            if isinstance(parent, _FUNCTIONS):
+                return any(child is stmt for stmt in parent.body)
+            if isinstance(parent, (ast.ClassDef, ast.Module)):
+                return False
+            child, parent = parent, self.parent.get(id(parent))
+        return False
+
+    # -- statements ----------------------------------------------------------------------------
+    def _statement_site(self, cid: str, start: int, end: int, text: str) -> ProbeSite | None:
+        inside = [(s, e, f) for s, e, f in self.functions if s <= start and end <= e]
+        if not inside:
+            return None
+        _, fn_end, fn = min(inside, key=lambda h: h[1] - h[0])
+        seg_start = self.offsets.point_to_byte(fn.lineno, 0)
+        old = self.src[seg_start:fn_end].decode("utf-8", "replace")
+        new = (self.src[seg_start:start] + text.encode("utf-8") + self.src[end:fn_end]).decode("utf-8", "replace")
+        try:
+            a, b = (ast.parse(textwrap.dedent(t)).body[0] for t in (old, new))
+        except (SyntaxError, ValueError, RecursionError, IndexError):
+            return None
+        change = _block_change(a.body, b.body)
+        if change is None:
+            return None
+        line, before, after = change
+        if before and not all(_pure_text(t) for t in (before, after)):
+            before = after = ""
+        return ProbeSite(cid, self.path, line + fn.lineno - 1, before, after)
+
+
+def _block_change(a: list[ast.stmt], b: list[ast.stmt]) -> tuple[int, str, str] | None:
+    """(line in the snippet, before, after) of the one statement-level change between two blocks;
+    before == after == "" where only reaching the line can be told."""
+    da, db = [ast.dump(s) for s in a], [ast.dump(s) for s in b]
+    i = 0
+    while i < min(len(a), len(b)) and da[i] == db[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and da[len(a) - 1 - j] == db[len(b) - 1 - j]:
+        j += 1
+    old, new = a[i:len(a) - j], b[i:len(b) - j]
+    if len(old) == 1 and len(new) == 1:
+        x, y = old[0], new[0]
+        if isinstance(y, ast.If) and not y.orelse and len(y.body) == 1 and ast.dump(y.body[0]) == da[i]:
+            return x.lineno, "True", f"bool({ast.unparse(y.test)})"
+        same = _same_value_statement(x, y)
+        if same is not None:
+            return (x.lineno, *same)
+        if type(x) is type(y) and _same_header(x, y):
+            for field in _BLOCKS:
+                xs, ys = getattr(x, field, None), getattr(y, field, None)
+                if isinstance(xs, list) and [ast.dump(s) for s in xs] != [ast.dump(s) for s in ys]:
+                    return _block_change(xs, ys) if xs and ys else (x.lineno, "", "")
+        return x.lineno, "", ""
+    if not old and len(new) == 1:
+        if i >= len(a):
+            return None                     # appended at the end of a block: no line runs before it
+        return (a[i].lineno, *_effect(new[0], inserted=True))
+    if len(old) == 1 and not new:
+        return (old[0].lineno, *_effect(old[0], inserted=False))
+    return (old[0].lineno, "", "") if old else None
+
+
+def _same_value_statement(x: ast.stmt, y: ast.stmt) -> tuple[str, str] | None:
+    """`t = a` -> `t = b` (and `t += a`, `return a`): the two values."""
+    kinds = (ast.Assign, ast.AugAssign, ast.Return)
+    if type(x) is not type(y) or not isinstance(x, kinds) or x.value is None or y.value is None:
+        return None
+    rest = lambda s: ast.dump(type(s)(**{f: getattr(s, f) for f in s._fields if f != "value"}))
+    if rest(x) != rest(y):
+        return None
+    if isinstance(x, ast.AugAssign):
+        return (ast.unparse(ast.BinOp(x.target, x.op, x.value)), ast.unparse(ast.BinOp(y.target, y.op, y.value)))
+    return ast.unparse(x.value), ast.unparse(y.value)
+
+
+def _same_header(x: ast.stmt, y: ast.stmt) -> bool:
+    strip = lambda s: ast.dump(type(s)(**{f: ([] if f in _BLOCKS or f == "handlers" else getattr(s, f, None))
+                                          for f in s._fields}))
+    try:
+        return strip(x) == strip(y)
+    except TypeError:
+        return False
+
+
+def _effect(stmt: ast.stmt, inserted: bool) -> tuple[str, str]:
+    """(without, with) the statement, as values at its line; ("", "") when not expressible."""
+    if isinstance(stmt, ast.If) and not stmt.orelse:
+        pair = ("False", f"bool({ast.unparse(stmt.test)})")
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, (ast.Name, ast.Attribute)):
+        target = ast.unparse(stmt.target)
+        pair = (target, ast.unparse(ast.BinOp(stmt.target, stmt.op, stmt.value)))
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], (ast.Name, ast.Attribute)):
+        pair = (ast.unparse(stmt.targets[0]), ast.unparse(stmt.value))
+    else:
+        return "", ""
+    return pair if inserted else (pair[1], pair[0])
+
+
+def _evaluable(before: str, after: str, node: ast.expr, callee: bool) -> bool | None:
+    """True: both texts are pure loads worth evaluating. None: not on its own (a callee, a slice)
+    but an enclosing expression may be. False: never (a store, an impure call)."""
+    if isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
+        return False
+    try:
+        trees = [ast.parse("(" + t + "\n)", mode="eval") for t in (before, after)]
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if not all(_pure(t) for t in trees):
+        return False
+    return None if callee else True
+
+
+def _pure_text(text: str) -> bool:
+    try:
+        return _pure(ast.parse("(" + text + "\n)", mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+
+
+def _pure(tree: ast.AST) -> bool:
+    for n in ast.walk(tree):
+        if isinstance(n, _NEVER):
+            return False
+        if isinstance(n, ast.Call):
+            f = n.func
+            if not ((isinstance(f, ast.Name) and f.id in PURE_BUILTINS)
+                    or (isinstance(f, ast.Attribute) and f.attr in PURE_METHODS)):
+                return False
+    return True

@@ -1,0 +1,166 @@
+"""Value probe run by the warm worker's forked child (no imports from `agent`).
+
+`Probe(sites, rootdir, failing)` compiles each site's expression as written and as each candidate
+would write it. While tests run under `sys.settrace(probe.trace)`, every "line" event on a site's
+line evaluates them all in the live frame (before the line itself runs) and compares fingerprints:
+type and value for immutable results; type, value and identity for objects that already existed
+(so `base` and `dict(base)` differ) and for objects whose repr shows no value; for a fresh iterator
+what it yields. An original expression that cannot be evaluated there (a name
+of an enclosing comprehension, say) is not an observation; a site with no expression ("before" is
+empty) only counts that its line ran. At most MAX_EVALS evaluations per site and test. `result()`
+gives, per candidate id,
+
+    [times reached in failing tests, of them observed, of them differing,
+     passing tests reaching it, of them differing, fingerprint digest over the failing tests]
+"""
+from __future__ import annotations
+
+import collections.abc
+import hashlib
+import itertools
+import os
+import sys
+
+MAX_EVALS = 256
+ITER_LIMIT = 10000
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), range, frozenset)
+_UNBOUND = (NameError, UnboundLocalError)
+_SKIP = object()
+
+
+class _Group:
+    """The candidates of one (line, expression): the original is evaluated once for all."""
+
+    def __init__(self, before, cands, names) -> None:
+        self.before, self.cands, self.names = before, cands, names
+
+
+class Probe:
+    def __init__(self, sites: list, rootdir: str, failing) -> None:
+        self.failing = set(failing)
+        self.locs: dict[tuple[str, int], list[_Group]] = {}
+        self.stats: dict[str, list] = {}
+        grouped: dict[tuple, list] = {}
+        for s in sites:
+            key = (os.path.realpath(os.path.join(rootdir, s["path"])), int(s["line"]), s["before"])
+            grouped.setdefault(key, []).append((s["id"], s["after"]))
+        for (path, line, before), cands in grouped.items():
+            try:
+                code = compile("(" + before + "\n)", "<remedy-probe>", "eval") if before else None
+            except (SyntaxError, ValueError):
+                continue
+            compiled, names = [], set(code.co_names if code else ())
+            for cid, after in cands:
+                try:
+                    c = compile("(" + after + "\n)", "<remedy-probe>", "eval") if code else None
+                except (SyntaxError, ValueError):
+                    continue
+                compiled.append((cid, c))
+                names.update(c.co_names if c else ())
+                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8)]
+            if compiled:
+                self.locs.setdefault((path, line), []).append(_Group(code, compiled, tuple(names)))
+        self.files = {path for path, _ in self.locs}
+        self._real: dict[str, str | None] = {}
+        self._test = ""
+        self._evals: dict[int, int] = {}
+        self._reached: set[str] = set()
+        self._differed: set[str] = set()
+
+    # -- per test ------------------------------------------------------------------------------
+    def begin(self, nodeid: str) -> None:
+        self._test = nodeid
+        self._evals.clear()
+        self._reached.clear()
+        self._differed.clear()
+
+    def end(self) -> None:
+        if self._test not in self.failing:
+            for cid in self._reached:
+                self.stats[cid][3] += 1
+            for cid in self._differed:
+                self.stats[cid][4] += 1
+        self._test = ""
+
+    def result(self) -> dict:
+        return {cid: [*s[:5], s[5].hexdigest()] for cid, s in self.stats.items()}
+
+    # -- tracing -------------------------------------------------------------------------------
+    def trace(self, frame, event, arg):
+        filename = frame.f_code.co_filename
+        real = self._real.get(filename, _SKIP)
+        if real is _SKIP:
+            real = os.path.realpath(filename) if filename and not filename.startswith("<") else None
+            self._real[filename] = real
+        return self._line if real in self.files else None
+
+    def _line(self, frame, event, arg):
+        if event == "line" and self._test:
+            groups = self.locs.get((self._real[frame.f_code.co_filename], frame.f_lineno))
+            if groups:
+                for group in groups:
+                    self._observe(frame, group)
+        return self._line
+
+    def _observe(self, frame, group: _Group) -> None:
+        failing = self._test in self.failing
+        for cid, _ in group.cands:
+            if failing:
+                self.stats[cid][0] += 1
+            else:
+                self._reached.add(cid)
+        n = self._evals.get(id(group), 0)
+        if group.before is None or n >= MAX_EVALS:
+            return
+        self._evals[id(group)] = n + 1
+        env_g, env_l = frame.f_globals, frame.f_locals
+        for name in group.names:      # evaluating twice must not advance the code's iterators
+            value = env_l.get(name, env_g.get(name))
+            if isinstance(value, collections.abc.Iterator):
+                return
+        original = _fingerprint(group.before, env_g, env_l, original=True)
+        if original is _SKIP:
+            return
+        for cid, code in group.cands:
+            fp = _fingerprint(code, env_g, env_l)
+            differs = fp != original
+            stats = self.stats[cid]
+            if failing:
+                stats[1] += 1
+                stats[2] += differs
+                stats[5].update(repr(fp).encode("utf-8", "replace"))
+            elif differs:
+                self._differed.add(cid)
+
+
+def _fingerprint(code, env_g, env_l, original: bool = False):
+    try:
+        value = eval(code, env_g, env_l)
+    except _UNBOUND as exc:      # the original cannot see its names from here: no observation
+        return _SKIP if original else ("raise", type(exc).__name__)
+    except Exception as exc:
+        return ("raise", type(exc).__name__)
+    fresh = sys.getrefcount(value) <= 2      # nothing but this frame holds it: it was just made
+    kind = type(value)
+    try:
+        if fresh and isinstance(value, collections.abc.Iterator):   # enumerate(...), zip(...): what it yields
+            value = list(itertools.islice(value, ITER_LIMIT))
+        text = repr(value)
+    except Exception:
+        text = "<unrepresentable>"
+        fresh = False
+    if fresh and " at 0x" in text:           # a default repr says nothing about the value
+        fresh = False
+    if len(text) > 256:
+        text = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=12).hexdigest()
+    if kind in _IMMUTABLE or (kind is tuple and _hashable(value)):
+        return (kind.__qualname__, text)
+    return (kind.__qualname__, text, None if fresh else id(value))
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

@@ -1,0 +1,196 @@
+"""The value probe: which expression each candidate would change (static), what one traced run of
+the failing and passing tests says about it (a real warm worker), and the order that follows."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agent.probe import Evidence, order_by_evidence, probe_request, probe_sites
+from agent.rank import Ranked
+from agent.testing.pool import ValidationPool
+from agent.testing.runner import PytestRunner
+from agent.types import Candidate, Edit
+
+SRC = textwrap.dedent('''\
+    LIMIT = 10
+
+
+    def clamp(values, low):
+        out = []
+        for v in values:
+            if v < low:
+                out.append(low)
+            else:
+                out.append(min(v, LIMIT))
+        return out
+
+
+    def shout(words):
+        return [w.upper() for w in words]
+
+
+    def alias(base):
+        result = base
+        return result
+
+
+    def total(items):
+        return sum(items) + helper(items)
+
+
+    def helper(items):
+        return 0
+    ''')
+TESTS = textwrap.dedent('''\
+    from pkg.mod import alias, clamp, total
+
+
+    def test_clamp_raises_to_low():
+        assert clamp([1, 5], 3) == [3, 5]
+
+
+    def test_clamp_caps():
+        assert clamp([50], 0) == [10]
+
+
+    def test_alias_is_a_copy():
+        base = {"a": 1}
+        alias(base)["b"] = 2
+        assert base == {"a": 1}
+
+
+    def test_total():
+        assert total([1, 2]) == 3
+    ''')
+
+
+def cand(cid: str, old: str, new: str, nth: int = 0) -> Candidate:
+    data = SRC.encode()
+    start = -1
+    for _ in range(nth + 1):
+        start = data.index(old.encode(), start + 1)
+    return Candidate((Edit("pkg/mod.py", start, start + len(old.encode()), new),), "t", "pkg/mod.py",
+                     SRC[:start].count("\n") + 1, id=cid)
+
+
+FILES = {"pkg/mod.py": SRC.encode()}
+
+
+def site_of(c: Candidate):
+    found = probe_sites([c], FILES)
+    return found[0] if found else None
+
+
+def test_sites_take_the_largest_pure_enclosing_expression():
+    s = site_of(cand("a", "low", "low + 1", nth=1))   # the `low` of `v < low`
+    assert (s.line, s.before, s.after) == (7, "v < low", "v < low + 1")
+    s = site_of(cand("b", "min", "max"))              # a callee: compare the calls, not the functions
+    assert (s.before, s.after) == ("min(v, LIMIT)", "max(v, LIMIT)")
+    s = site_of(cand("c", "base", "dict(base)", nth=1))
+    assert (s.line, s.before, s.after) == (19, "base", "dict(base)")
+
+
+def test_sites_skip_what_cannot_be_evaluated_twice():
+    assert site_of(cand("d", "[]", "[0]")).before == "[]"                  # a literal: fine
+    s = site_of(cand("e", "result = base", "out = base"))                  # a new target: only reach
+    assert (s.line, s.reach_only) == (19, True)
+    assert site_of(cand("f", "LIMIT = 10", "LIMIT = 11")) is None         # module level
+    s = site_of(cand("g", "sum(items)", "sum(items) + 1"))                # stops below helper(...)
+    assert (s.before, s.after) == ("sum(items)", "sum(items) + 1")
+    s = site_of(cand("h", "helper(items)", "helper(items[1:])"))          # impure call: only reach
+    assert (s.line, s.reach_only) == (24, True)
+    two = Candidate((Edit("pkg/mod.py", 0, 1, "x"), Edit("pkg/mod.py", 5, 6, "y")), "t", "pkg/mod.py", 1, id="i")
+    assert probe_sites([two], FILES) == []
+
+
+STMTS = textwrap.dedent('''\
+    def f(xs, n):
+        total = 0
+        for x in xs:
+            total += x
+        if n:
+            total -= n
+        return total
+    ''').encode()
+
+
+def stmt_site(old: str, new: str):
+    start = STMTS.index(old.encode())
+    c = Candidate((Edit("m.py", start, start + len(old.encode()), new),), "t", "m.py", 1, id="s")
+    found = probe_sites([c], {"m.py": STMTS})
+    return (found[0].line, found[0].before, found[0].after) if found else None
+
+
+def test_statement_edits_become_the_values_they_change():
+    assert stmt_site("        total += x\n", "        if x > 0:\n            total += x\n") == (4, "True", "bool(x > 0)")
+    assert stmt_site("    total = 0\n", "") == (2, "0", "total")                                # deleted
+    assert stmt_site("    return total", "    total += 1\n    return total") == (7, "total", "total + 1")
+    assert stmt_site("    return total", "    if not xs:\n        return 0\n    return total") == (7, "False", "bool(not xs)")
+    assert stmt_site("total = 0", "total = 1") == (2, "0", "1")
+    assert stmt_site("    return total", "    print(total)\n    return total") == (7, "", "")   # only reach
+    assert stmt_site("        total -= n\n", "        total -= n\n        n = 0\n") is None   # at a block's end
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("probe")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(SRC)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_mod.py").write_text(TESTS)
+    return root
+
+
+def test_probe_in_a_real_worker_tells_inert_changing_and_disturbing_candidates(project):
+    cands = [
+        cand("inert", "v < low", "v <= low"),             # v never equals low in the failing test
+        cand("fix", "result = base", "result = dict(base)"),
+        cand("fixexpr", "base", "dict(base)", nth=1),
+        cand("alias", "base", "base.copy()", nth=1),
+        cand("breaks", "min(v, LIMIT)", "max(v, LIMIT)"),  # not reached by the failing test
+        cand("unknown", "helper(items)", "helper(items[1:])"),
+    ]
+    failing = ["tests/test_mod.py::test_alias_is_a_copy"]
+    coverage = {"tests/test_mod.py::test_clamp_caps": {"outcome": "passed", "lines": {"pkg/mod.py": [6, 7, 10]}},
+                "tests/test_mod.py::test_total": {"outcome": "passed", "lines": {"pkg/mod.py": [24]}}}
+    sites, payload, tests = probe_request(cands, FILES, failing, coverage)
+    assert tests == failing + ["tests/test_mod.py::test_clamp_caps", "tests/test_mod.py::test_total"]
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
+        stats = pool.probe(payload, failing, tests + ["tests/test_mod.py::test_clamp_raises_to_low"], 20.0)
+    assert stats is not None
+    by_id = {s.candidate_id: s for s in sites}
+    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
+    assert ev["unknown"].site.reach_only and ev["unknown"].failing_reached == 0
+    assert ev["unknown"].passing_reached == 1
+    assert (ev["fix"].site.before, ev["fix"].site.after) == ("base", "dict(base)")
+    assert ev["fixexpr"].failing_observed == 1 and ev["fixexpr"].failing_diffs == 1     # a copy is not the object
+    assert ev["alias"].failing_diffs == 1
+    assert ev["inert"].failing_reached == 0                    # clamp never runs in the failing test
+    assert ev["breaks"].passing_reached == 2 and ev["breaks"].passing_differed == 2
+    assert ev["inert"].passing_reached == 2 and ev["inert"].passing_differed == 0
+
+    ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
+    order = [r.candidate.id for r in order_by_evidence(ranked, ev)]
+    # `fix` changes the value; the two after it change it the same way (up to where the original
+    # fails); clamp's candidates never run in the failing test
+    assert order == ["fix", "fixexpr", "alias", "inert", "breaks", "unknown"]
+    assert order_by_evidence(ranked, {}) == ranked
+
+
+def test_an_unchanged_value_on_the_failing_path_goes_last(project):
+    cands = [cand("same", "v < low", "v <= low"), cand("moves", "v < low", "v < low + 3")]
+    failing = ["tests/test_mod.py::test_clamp_raises_to_low"]
+    sites, payload, tests = probe_request(cands, FILES, failing, {})
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
+        stats = pool.probe(payload, failing, tests, 20.0)
+    by_id = {s.candidate_id: s for s in sites}
+    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
+    assert ev["same"].failing_observed == 2 and ev["same"].inert    # 1 < 3, 5 < 3: never equal
+    assert ev["moves"].failing_diffs == 1                                     # 5 < 6 vs 5 < 3
+    ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["moves", "same"]
