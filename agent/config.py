@@ -81,7 +81,6 @@ class Config:
                 pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
                 time_budget=float(s.get("timeBudget", cls.time_budget)),
                 max_candidates=int(s.get("maxCandidates", cls.max_candidates)),
-                probe=bool(s.get("probe", cls.probe)),
                 llm=LlmConfig(
                     base_url=str(llm.get("baseUrl", "") or ""),
                     model=str(llm.get("model", "") or ""),

@@ -85,7 +85,8 @@ class _Session:
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
         await asyncio.to_thread(check_pytest, project.python)
         runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
-                              env=source_path_env(project.root))
+                              env=source_path_env(project.root), root=project.root,
+                              test_files=project.test_files)
         test_files = self._target_files(project)
         yield self.plan.start(0)
         # Warm validation workers start while the failure is reproduced: they are needed next.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.probe import Evidence, order_by_evidence, probe_request, probe_sites
+from agent.probe import Evidence, ProbeSite, order_by_evidence, probe_request, probe_sites
 from agent.rank import Ranked
 from agent.testing.pool import ValidationPool
 from agent.testing.runner import PytestRunner
@@ -194,3 +194,17 @@ def test_an_unchanged_value_on_the_failing_path_goes_last(project):
     assert ev["moves"].failing_diffs == 1                                     # 5 < 6 vs 5 < 3
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
     assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["moves", "same"]
+
+
+def test_order_classes_on_hand_made_evidence():
+    """changing (targeted before sweeping) < unknown < duplicate/disturbing < unreached < inert."""
+    def ev(cid, reached, observed, diffs, p_reached=0, p_differed=0, digest="d", before="x", line=1):
+        return cid, Evidence(reached, observed, diffs, p_reached, p_differed, digest + cid,
+                             ProbeSite(cid, "m.py", line, before, "y"))
+    ranked = [Ranked(Candidate((), "t", "m.py", 1, id=c), energy=float(i))
+              for i, c in enumerate(["inert", "unreached", "sweep", "disturb", "none", "partial", "target"])]
+    evidence = dict([ev("inert", 3, 3, 0), ev("unreached", 0, 0, 0), ev("sweep", 4, 4, 4),
+                     ev("disturb", 2, 2, 1, p_reached=3, p_differed=2), ev("partial", 5, 3, 0),
+                     ev("target", 4, 4, 1)])
+    order = [r.candidate.id for r in order_by_evidence(ranked, evidence)]
+    assert order == ["target", "sweep", "none", "partial", "disturb", "unreached", "inert"]

@@ -127,3 +127,22 @@ def test_pytest_missing(tmp_path):
     with pytest.raises(PytestMissing):
         PytestRunner(python=python).collect(FIXTURES / "runner_basic", ["tests"])
     check_pytest(sys.executable)
+
+
+def test_async_plugins_are_left_out_only_for_projects_without_async_tests(tmp_path):
+    """On Remedy's own interpreter the async plugins its dependencies bring cost every pytest start
+    a third of a second; they are kept the moment the tests or the pytest config mention async."""
+    import sys
+
+    from agent.testing.runner import _without_own_tooling
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    args = _without_own_tooling(sys.executable, tmp_path, ["tests/test_a.py"])
+    assert "no:asyncio" in args and "no:anyio" in args and "no:pytest-lsp" in args
+    (tmp_path / "tests" / "conftest.py").write_text("import asyncio\n")
+    assert "no:asyncio" not in _without_own_tooling(sys.executable, tmp_path, ["tests/test_a.py"])
+    (tmp_path / "tests" / "conftest.py").unlink()
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\nasyncio_mode = 'auto'\n")
+    assert "no:asyncio" not in _without_own_tooling(sys.executable, tmp_path, ["tests/test_a.py"])
+    assert _without_own_tooling("/usr/bin/python3-elsewhere", tmp_path, ["tests/test_a.py"]) == ()

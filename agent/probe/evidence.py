@@ -3,6 +3,7 @@
 Order (stable within each class, so the ranker's order decides among equals):
 0. changes a value in the failing tests, leaves most passing tests that reach it untouched, and
    does not change the failing-test values exactly as a better-ranked candidate at the same place;
+   a targeted change (at most half of the line's runs in the failing tests) before a sweeping one;
 1. could not be judged: no site (several edits, outside a function), only whether its line runs,
    or not every run of the line could be evaluated;
 2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
@@ -85,16 +86,18 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
     return [r for _, _, r in keyed]
 
 
-def _class(ev: Evidence | None, seen: set[tuple]) -> int:
+def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, int]:
     if ev is None:
-        return 1
+        return 1, 0
     if ev.failing_reached == 0:
-        return 3
+        return 3, 0
     if ev.inert:
-        return 4
+        return 4, 0
     if ev.failing_diffs == 0:
-        return 1
+        return 1, 0
     key = (ev.site.path, ev.site.line, ev.site.before, ev.digest)
     duplicate = key in seen
     seen.add(key)
-    return 2 if duplicate or ev.disturbs_passing else 0
+    if duplicate or ev.disturbs_passing:
+        return 2, 0
+    return 0, int(2 * ev.failing_diffs > ev.failing_observed)

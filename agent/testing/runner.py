@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,9 @@ __all__ = ["PytestRunner", "check_pytest", "matches", "base_args"]
 
 @functools.lru_cache(maxsize=16)
 def _has_pytest(python: str) -> bool:
+    if _is_own_interpreter(python):       # no need to start another interpreter to know
+        import importlib.util
+        return importlib.util.find_spec("pytest") is not None
     try:
         done = subprocess.run([python, "-c", "import pytest"], capture_output=True, timeout=60,
                               env=minimal_env())
@@ -49,16 +53,47 @@ def matches(test_id: str, nodeid: str) -> bool:
 
 # Remedy's own test tooling, installed beside it; loading it costs every pytest start about a second.
 _OWN_TOOLING_PLUGINS = ("pytest-lsp",)
+# Async test plugins Remedy's dependencies bring (anyio via httpx; pytest-asyncio with its tests):
+# a third of a second per pytest start, for nothing when the project has no async tests.
+_ASYNC_PLUGINS = ("asyncio", "anyio")
+_ASYNC_WORDS = re.compile(rb"\basync\s+def\b|asyncio|anyio|\btrio\b")
+_CONFIG_FILES = ("pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini")
 
 
-def _without_own_tooling(python: str) -> tuple[str, ...]:
-    """When the user's tests run on Remedy's own interpreter, leave out plugins that only Remedy's
-    development brought there (never the user's: a project with its own venv is untouched)."""
-    try:
-        same = os.path.realpath(python) == os.path.realpath(sys.executable)
-    except OSError:
+def _without_own_tooling(python: str, root: Path | None = None,
+                         test_files: Sequence[str] = ()) -> tuple[str, ...]:
+    """When the user's tests run on Remedy's own interpreter, leave out plugins that only Remedy
+    brought there: its test tooling always, the async plugins when neither `test_files` (with the
+    conftests) nor the pytest configuration under `root` mention async code. A project with its
+    own interpreter is untouched."""
+    if not _is_own_interpreter(python):
         return ()
-    return tuple(arg for name in _OWN_TOOLING_PLUGINS for arg in ("-p", f"no:{name}")) if same else ()
+    names = list(_OWN_TOOLING_PLUGINS)
+    if root is not None and test_files and not _mentions_async(Path(root), test_files):
+        names += _ASYNC_PLUGINS
+    return tuple(arg for name in names for arg in ("-p", f"no:{name}"))
+
+
+def _is_own_interpreter(python: str) -> bool:
+    """The same binary in the same folder: a virtualenv's python links to its base interpreter, so
+    the binary alone would take any venv made from it for this one."""
+    real = os.path.realpath
+    try:
+        return (real(python) == real(sys.executable)
+                and real(os.path.dirname(os.path.abspath(python))) == real(os.path.dirname(os.path.abspath(sys.executable))))
+    except OSError:
+        return False
+
+
+def _mentions_async(root: Path, test_files: Sequence[str]) -> bool:
+    conftests = {str(Path(t).parent / "conftest.py") for t in test_files} | {"conftest.py"}
+    for rel in (*test_files, *sorted(conftests), *_CONFIG_FILES):
+        try:
+            if _ASYNC_WORDS.search((root / rel).read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def base_args(root: Path) -> list[str]:
@@ -84,9 +119,12 @@ class PytestRunner:
     def __init__(self, python: str = sys.executable, pytest_args: Sequence[str] = (),
                  timeout: float = 30.0, limits: Limits = Limits(),
                  isolate_network: bool = True, env: Mapping[str, str] | None = None,
-                 warm_timeout: float | None = None) -> None:
+                 warm_timeout: float | None = None, root: Path | None = None,
+                 test_files: Sequence[str] = ()) -> None:
+        """`root`/`test_files`: the project and its test files, to tell whether plugins Remedy's
+        own installation brings can be left out (see `_without_own_tooling`)."""
         self.python = python
-        self.pytest_args = _without_own_tooling(python) + tuple(pytest_args)
+        self.pytest_args = _without_own_tooling(python, root, test_files) + tuple(pytest_args)
         self.timeout = timeout                # a whole pytest process, start-up included
         self.warm_timeout = warm_timeout      # one warm-worker request (no start-up); None = timeout
         self.limits = limits
