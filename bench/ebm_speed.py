@@ -1,6 +1,7 @@
 """How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
-(batched, features and tokens already extracted), and the whole `rank_candidates` call (feature
-extraction with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
+(batched, features and tokens already extracted) in torch and with the torch-free linear scorer
+sessions use while the trunk is silent, and the whole `rank_candidates` call (feature extraction
+with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
 
     .venv/bin/python bench/ebm_speed.py [--threads 1] [--repeats 50]
 """
@@ -28,6 +29,7 @@ def main() -> None:
     from agent.rank import RankContext, rank_candidates
     from agent.rank.checkpoint import load
     from agent.rank.features import extract
+    from agent.rank.fast import load_fast
     from agent.rank.model import ENCODED_LEN, encode_windows, shrink
     from agent.repair.generator import generate_candidates
     from agent.types import SuspiciousLine
@@ -55,6 +57,16 @@ def main() -> None:
             started = time.perf_counter()
             model(*tensors)
             score_times.append(time.perf_counter() - started)
+    fast_load, fast_score = [], []
+    for _ in range(5):
+        load_fast.cache_clear()
+        started = time.perf_counter()
+        fast = load_fast()["full"]
+        fast_load.append(time.perf_counter() - started)
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        fast.energy(ex.features)
+        fast_score.append(time.perf_counter() - started)
     rank_times = []
     for _ in range(max(3, args.repeats // 10)):
         started = time.perf_counter()
@@ -65,6 +77,8 @@ def main() -> None:
         "load_s_median": round(statistics.median(load_times), 4),
         "score_ms_median": round(1000 * statistics.median(score_times), 2),
         "score_ms_min": round(1000 * min(score_times), 2),
+        "numpy_load_s_median": round(statistics.median(fast_load), 4),
+        "numpy_score_ms_median": round(1000 * statistics.median(fast_score), 3),
         "rank_candidates_ms_median": round(1000 * statistics.median(rank_times), 1),
         "loadavg": open("/proc/loadavg").read().split()[:3],
     }))
