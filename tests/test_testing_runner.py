@@ -145,4 +145,11 @@ def test_async_plugins_are_left_out_only_for_projects_without_async_tests(tmp_pa
     (tmp_path / "tests" / "conftest.py").unlink()
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\nasyncio_mode = 'auto'\n")
     assert "no:asyncio" not in _without_own_tooling(sys.executable, tmp_path, ["tests/test_a.py"])
+    (tmp_path / "pyproject.toml").unlink()
+    project = tmp_path / "inner" / "project"           # a configuration above the project counts too
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    assert "no:asyncio" in _without_own_tooling(sys.executable, project, ["tests/test_a.py"])
+    (tmp_path / "inner" / "tox.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    assert "no:asyncio" not in _without_own_tooling(sys.executable, project, ["tests/test_a.py"])
     assert _without_own_tooling("/usr/bin/python3-elsewhere", tmp_path, ["tests/test_a.py"]) == ()

@@ -64,8 +64,8 @@ def _without_own_tooling(python: str, root: Path | None = None,
                          test_files: Sequence[str] = ()) -> tuple[str, ...]:
     """When the user's tests run on Remedy's own interpreter, leave out plugins that only Remedy
     brought there: its test tooling always, the async plugins when neither `test_files` (with the
-    conftests) nor the pytest configuration under `root` mention async code. A project with its
-    own interpreter is untouched."""
+    conftests) nor any pytest configuration pytest could find mention async code. A project with
+    its own interpreter is untouched."""
     if not _is_own_interpreter(python):
         return ()
     names = list(_OWN_TOOLING_PLUGINS)
@@ -87,9 +87,14 @@ def _is_own_interpreter(python: str) -> bool:
 
 def _mentions_async(root: Path, test_files: Sequence[str]) -> bool:
     conftests = {str(Path(t).parent / "conftest.py") for t in test_files} | {"conftest.py"}
-    for rel in (*test_files, *sorted(conftests), *_CONFIG_FILES):
+    files = [root / rel for rel in (*test_files, *sorted(conftests))]
+    # pytest looks for its configuration upwards from where it runs: the project's folders and,
+    # for the sandbox copies, the temporary directory's (an `asyncio_mode` there needs the plugin)
+    for base in (root.resolve(), Path(tempfile.gettempdir()).resolve()):
+        files += [folder / name for folder in (base, *base.parents) for name in _CONFIG_FILES]
+    for path in files:
         try:
-            if _ASYNC_WORDS.search((root / rel).read_bytes()):
+            if _ASYNC_WORDS.search(path.read_bytes()):
                 return True
         except OSError:
             continue
