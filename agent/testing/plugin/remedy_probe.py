@@ -15,6 +15,7 @@ gives, per candidate id,
 """
 from __future__ import annotations
 
+import collections
 import collections.abc
 import hashlib
 import itertools
@@ -115,8 +116,8 @@ class Probe:
         self._evals[id(group)] = n + 1
         env_g, env_l = frame.f_globals, frame.f_locals
         for name in group.names:      # evaluating twice must not advance the code's iterators
-            value = env_l.get(name, env_g.get(name))
-            if isinstance(value, collections.abc.Iterator):
+            value = env_l.get(name, env_g.get(name))      # nor make a defaultdict grow keys
+            if isinstance(value, (collections.abc.Iterator, collections.defaultdict)):
                 return
         original = _fingerprint(group.before, env_g, env_l, original=True)
         if original is _SKIP:
