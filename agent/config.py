@@ -2,7 +2,7 @@
 flags both arrive here; `Config.from_settings` reads the editor's camelCase section object."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import BadInput

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .types import Candidate, FixResult, Proposal, RunReport, SuspiciousLine
+from .types import FixResult, Proposal, RunReport, SuspiciousLine
 
 __all__ = ["Event", "PlanUpdated", "Thought", "ToolCall", "ToolResult", "TestsRan", "Localized",
            "CandidatesRanked", "Validation", "ProposalReady", "Done", "Error", "event_type"]

@@ -16,7 +16,7 @@ from .cancel import CancelToken
 from .config import Config
 from .diff import hunks_between, unified_diff
 from .errors import BadInput, Cancelled, RemedyError
-from .events import (CandidatesRanked, Done, Error, Event, Localized, PlanUpdated, ProposalReady,
+from .events import (CandidatesRanked, Done, Error, Event, Localized, ProposalReady,
                      TestsRan)
 from .plan import Plan
 from .project import Project, open_project, source_path_env

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from agent.localize import PLUGIN_DIR, PLUGIN_NAME, coverage_run_options
 from agent.localize.spectrum import is_test_file as agent_is_test_file

@@ -18,7 +18,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from test_lsp_e2e import Editor, _plain, attach_editor
+from test_lsp_e2e import Editor, attach_editor
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lsp_watch_ws"
 WAIT = 120.0

@@ -2,7 +2,6 @@
 lowest energy), isotonic calibration is monotone, the checkpoint round-trips, the policy."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest

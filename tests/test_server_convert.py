@@ -1,5 +1,4 @@
 """server.convert: UTF-16 columns, URIs and paths, hunk ranges and payloads."""
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tree_sitter import Node
 
 from ...ast.nodes import COMPOUND_TYPES, text, walk
 from ..site import Fix, Site, prior_of
