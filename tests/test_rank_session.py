@@ -113,6 +113,14 @@ def test_silent_trunk_ranks_without_torch_and_matches_the_torch_model():
         ref = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
                     torch.from_numpy(ex.features)).double().numpy()
     np.testing.assert_allclose([fast[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
+    import agent.rank.fast as fast_mod                 # and the torch path ranks the same way
+    original = fast_mod.load_fast
+    fast_mod.load_fast = lambda: {}
+    try:
+        slow = {r.candidate.id: r.energy for r in rank_candidates(cands, "ebm", ctx)}
+    finally:
+        fast_mod.load_fast = original
+    np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
              "from agent.repair.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"

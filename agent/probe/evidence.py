@@ -65,8 +65,8 @@ def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids:
     for test_id, data in coverage_tests.items():
         if test_id in failing or not isinstance(data, Mapping) or data.get("outcome") != "passed":
             continue
-        lines = data.get("lines") or {}
-        hits = sum(1 for path, line in wanted if line in set(lines.get(path, ())))
+        ran = {path: set(nums) for path, nums in (data.get("lines") or {}).items()}
+        hits = sum(1 for path, line in wanted if line in ran.get(path, ()))
         if hits:
             reach.append((-hits, test_id))
     passing = [t for _, t in sorted(reach)[:MAX_PASSING]]

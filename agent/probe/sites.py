@@ -81,16 +81,31 @@ def probe_sites(candidates: Sequence[Candidate], files: Mapping[str, bytes]) -> 
 
 
 class _File:
+    """One parsed file. Only the top-level statements that candidates edit are indexed (parents,
+    expressions by line, functions), the first time one of their candidates asks."""
+
     def __init__(self, path: str, src: bytes, tree: ast.Module) -> None:
         self.path, self.src, self.offsets = path, src, Offsets(src)
-        self.parent: dict[int, ast.AST] = {}
-        self.exprs: list[tuple[int, int, ast.expr]] = []
+        self.top = [(self._start(s), self._end(s), s) for s in tree.body]
+        self.parent: dict[int, ast.AST] = {id(s): tree for s in tree.body}
+        self.exprs: dict[int, list[tuple[int, int, ast.expr]]] = {}   # by each line they span
         self.functions: list[tuple[int, int, ast.AST]] = []
-        for node in ast.walk(tree):
+        self._indexed: set[int] = set()
+
+    def _index(self, start: int, end: int) -> None:
+        for s, e, stmt in self.top:
+            if s <= end and start <= e and id(stmt) not in self._indexed:
+                self._indexed.add(id(stmt))
+                self._index_tree(stmt)
+
+    def _index_tree(self, root: ast.AST) -> None:
+        for node in ast.walk(root):
             for child in ast.iter_child_nodes(node):
                 self.parent[id(child)] = node
             if isinstance(node, ast.expr) and node.end_lineno is not None:
-                self.exprs.append((self._start(node), self._end(node), node))
+                span = (self._start(node), self._end(node), node)
+                for line in range(node.lineno, node.end_lineno + 1):
+                    self.exprs.setdefault(line, []).append(span)
             elif isinstance(node, _FUNCTIONS):
                 body_start = self.offsets.point_to_byte(node.body[0].lineno, 0)
                 self.functions.append((body_start, self._end(node), node))
@@ -109,7 +124,9 @@ class _File:
         return self.offsets.point_to_byte(node.end_lineno, node.end_col_offset)
 
     def site(self, cid: str, start: int, end: int, text: str) -> ProbeSite | None:
-        holders = [(s, e, n) for s, e, n in self.exprs if s <= start and end <= e]
+        self._index(start, end)
+        holders = [(s, e, n) for s, e, n in self.exprs.get(self.offsets.line_of(start), ())
+                   if s <= start and end <= e]
         if holders:
             s, e, node = min(holders, key=lambda h: (h[1] - h[0], -self._depth(h[2])))
             if not self._in_function_body(node):
@@ -168,10 +185,11 @@ class _File:
         old = self.src[seg_start:fn_end].decode("utf-8", "replace")
         new = (self.src[seg_start:start] + text.encode("utf-8") + self.src[end:fn_end]).decode("utf-8", "replace")
         try:
-            a, b = (ast.parse(textwrap.dedent(t)).body[0] for t in (old, new))
+            snippets = [_Snippet(textwrap.dedent(t)) for t in (old, new)]
         except (SyntaxError, ValueError, RecursionError, IndexError):
             return None
-        change = _block_change(a.body, b.body)
+        a, b = snippets
+        change = _block_change(a.fn.body, b.fn.body, a.text, b.text)
         if change is None:
             return None
         line, before, after = change
@@ -180,10 +198,26 @@ class _File:
         return ProbeSite(cid, self.path, line + fn.lineno - 1, before, after)
 
 
-def _block_change(a: list[ast.stmt], b: list[ast.stmt]) -> tuple[int, str, str] | None:
+class _Snippet:
+    """A function's source, parsed on its own, with its statements' text at hand."""
+
+    def __init__(self, source: str) -> None:
+        self.fn = ast.parse(source).body[0]
+        self.lines = source.splitlines(keepends=True)
+
+    def text(self, stmt: ast.stmt) -> str:
+        if stmt.lineno == stmt.end_lineno:
+            return self.lines[stmt.lineno - 1][stmt.col_offset:stmt.end_col_offset]
+        return "".join([self.lines[stmt.lineno - 1][stmt.col_offset:],
+                        *self.lines[stmt.lineno:stmt.end_lineno - 1],
+                        self.lines[stmt.end_lineno - 1][:stmt.end_col_offset]])
+
+
+def _block_change(a: list[ast.stmt], b: list[ast.stmt], text_a, text_b) -> tuple[int, str, str] | None:
     """(line in the snippet, before, after) of the one statement-level change between two blocks;
-    before == after == "" where only reaching the line can be told."""
-    da, db = [ast.dump(s) for s in a], [ast.dump(s) for s in b]
+    before == after == "" where only reaching the line can be told. Statements are compared by
+    their text (cheap; the two snippets differ only around the edit)."""
+    da, db = [text_a(s) for s in a], [text_b(s) for s in b]
     i = 0
     while i < min(len(a), len(b)) and da[i] == db[i]:
         i += 1
@@ -193,7 +227,7 @@ def _block_change(a: list[ast.stmt], b: list[ast.stmt]) -> tuple[int, str, str] 
     old, new = a[i:len(a) - j], b[i:len(b) - j]
     if len(old) == 1 and len(new) == 1:
         x, y = old[0], new[0]
-        if isinstance(y, ast.If) and not y.orelse and len(y.body) == 1 and ast.dump(y.body[0]) == da[i]:
+        if isinstance(y, ast.If) and not y.orelse and len(y.body) == 1 and ast.dump(y.body[0]) == ast.dump(x):
             return x.lineno, "True", f"bool({ast.unparse(y.test)})"
         same = _same_value_statement(x, y)
         if same is not None:
@@ -201,8 +235,8 @@ def _block_change(a: list[ast.stmt], b: list[ast.stmt]) -> tuple[int, str, str] 
         if type(x) is type(y) and _same_header(x, y):
             for field in _BLOCKS:
                 xs, ys = getattr(x, field, None), getattr(y, field, None)
-                if isinstance(xs, list) and [ast.dump(s) for s in xs] != [ast.dump(s) for s in ys]:
-                    return _block_change(xs, ys) if xs and ys else (x.lineno, "", "")
+                if isinstance(xs, list) and [text_a(s) for s in xs] != [text_b(s) for s in ys]:
+                    return _block_change(xs, ys, text_a, text_b) if xs and ys else (x.lineno, "", "")
         return x.lineno, "", ""
     if not old and len(new) == 1:
         if i >= len(a):
@@ -218,8 +252,7 @@ def _same_value_statement(x: ast.stmt, y: ast.stmt) -> tuple[str, str] | None:
     kinds = (ast.Assign, ast.AugAssign, ast.Return)
     if type(x) is not type(y) or not isinstance(x, kinds) or x.value is None or y.value is None:
         return None
-    rest = lambda s: ast.dump(type(s)(**{f: getattr(s, f) for f in s._fields if f != "value"}))
-    if rest(x) != rest(y):
+    if _dump_without(x, ("value",)) != _dump_without(y, ("value",)):
         return None
     if isinstance(x, ast.AugAssign):
         return (ast.unparse(ast.BinOp(x.target, x.op, x.value)), ast.unparse(ast.BinOp(y.target, y.op, y.value)))
@@ -227,12 +260,13 @@ def _same_value_statement(x: ast.stmt, y: ast.stmt) -> tuple[str, str] | None:
 
 
 def _same_header(x: ast.stmt, y: ast.stmt) -> bool:
-    strip = lambda s: ast.dump(type(s)(**{f: ([] if f in _BLOCKS or f == "handlers" else getattr(s, f, None))
-                                          for f in s._fields}))
-    try:
-        return strip(x) == strip(y)
-    except TypeError:
-        return False
+    blocks = (*_BLOCKS, "handlers")
+    return _dump_without(x, blocks) == _dump_without(y, blocks)
+
+
+def _dump_without(stmt: ast.stmt, fields: Sequence[str]) -> str:
+    """The statement's dump with `fields` left out."""
+    return ast.dump(type(stmt)(**{f: getattr(stmt, f, None) for f in stmt._fields if f not in fields}))
 
 
 def _effect(stmt: ast.stmt, inserted: bool) -> tuple[str, str]:

@@ -5,6 +5,7 @@ rankers: "ebm" (the shipped energy model; falls back to "prior" when the checkpo
 adaptive-compute decision: how many candidates to validate at once and when to stop."""
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -89,30 +90,34 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
     variant = _variant(ranker)
     fast = load_fast().get(variant)
     if fast is not None:          # a silent trunk: the energy is the linear term, scored in numpy
-        ex = extract(cands, ctx)
-        ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, fast.vocab), fast.max_len)
-        energy = fast.energy(ex.features).astype(np.float64)
-        calibration = load_calibration()
+        vocab, max_len, calibration = fast.vocab, fast.max_len, load_calibration()
+        score = lambda ids, aux, feats: fast.energy(feats).astype(np.float64)
     else:
-        import torch
-
         from .checkpoint import load_shipped
 
         shipped = load_shipped()
         if shipped is None or variant not in shipped.models:
             return None
         model = shipped.models[variant]
-        ex = extract(cands, ctx)
-        ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
-        with torch.inference_mode():
-            energy = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
-                           torch.from_numpy(ex.features)).double().numpy()
-        calibration = shipped.calibration
+        vocab, max_len, calibration = model.config.vocab, model.config.max_len, shipped.calibration
+        score = functools.partial(_torch_energy, model)
+    ex = extract(cands, ctx)
+    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, vocab), max_len)
+    energy = score(ids, aux, ex.features)
     calib = calibration.get("ebm" if ranker == "ebm" else "features")
     probs = calib(set_log_probs(energy)) if calib is not None else np.full(len(cands), np.nan)
     _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy))))
     order = sorted(range(len(cands)), key=lambda i: (energy[i], i))
     return [Ranked(cands[i], float(energy[i]), float(probs[i])) for i in order]
+
+
+def _torch_energy(model, ids, aux, feats):
+    import numpy as np
+    import torch
+
+    with torch.inference_mode():
+        return model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                     torch.from_numpy(feats)).double().numpy()
 
 
 def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
