@@ -1,5 +1,5 @@
 """How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
-(batched, features and tokens already extracted) in torch and with the torch-free linear scorer
+(batched, features and tokens already extracted) in torch and with the torch-free feature scorer
 sessions use while the trunk is silent, and the whole `rank_candidates` call (feature extraction
 with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
 

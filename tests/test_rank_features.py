@@ -3,9 +3,11 @@ failure-message identifiers, syntax validity and naturalness."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from agent.rank import RankContext
 from agent.rank.features import FEATURE_NAMES, extract
+from agent.rank.naturalness import NGramModel
 from agent.rank.tokens import tokenize
 from agent import types as T
 from agent.types import Candidate, Edit, Frame, Outcome, SuspiciousLine
@@ -76,6 +78,68 @@ def test_naturalness_prefers_lines_like_the_project():
     ctx.project_sources = project
     ex = extract(cands, ctx)
     assert _f(ex, 1, "ce_new") < _f(ex, 0, "ce_new")
+    assert _f(ex, 1, "ce_best_on_line") == 1.0 and _f(ex, 0, "ce_best_on_line") == 0.0
+    assert _f(ex, 1, "log_ce_rank") < _f(ex, 0, "log_ce_rank")
+
+
+def test_naturalness_can_leave_the_judged_line_out():
+    lines = [["x", "=", "a", "+", "b"], ["y", "=", "a", "+", "b"], ["z", "=", "b", "-", "a", "*", "c"]]
+    full, rest = NGramModel(), NGramModel()
+    for words in lines:
+        full.add_line(words)
+    for words in lines[:2]:
+        rest.add_line(words)
+    judged = lines[2]
+    left_out = full.cross_entropy(judged, without=full.leave_out([judged]))
+    assert left_out == pytest.approx(rest.cross_entropy(judged), rel=1e-9)
+    assert left_out > full.cross_entropy(judged)       # the line no longer vouches for itself
+    # Only what the model holds is left out: leaving out more than it saw never breaks the model.
+    assert 0 <= full.cross_entropy(judged, without=full.leave_out(lines * 4 + [["q", "@"]])) < 64
+
+
+def test_def_use_an_unused_name_read_again_or_a_local_left_unused():
+    src = b"""def scale(values, factor, offset):
+    out = []
+    for v in values:
+        out.append(v * offset)
+    return out
+"""
+    ctx = RankContext(files={PATH: src}, lines=[SuspiciousLine(PATH, 4, 0.9)],
+                      failing=[T.TestResult("t.py::test_scale", Outcome.FAILED, "", ())])
+    at = src.index(b"offset)")
+
+    def cand(old: bytes, new: str) -> Candidate:
+        start = src.index(old, at - 20)
+        return Candidate(edits=(Edit(PATH, start, start + len(old), new),), template="identifier.replace",
+                         path=PATH, line=4, suspiciousness=0.9, id=new)
+
+    # `factor` is bound and never read: the fix reads it; `offset` then has no read left.
+    ex = extract([cand(b"offset", "factor"), cand(b"offset", "v"), cand(b"out", "values")], ctx)
+    assert _f(ex, 0, "revives_unused") == 1.0 and _f(ex, 0, "orphans_local") == 1.0
+    assert _f(ex, 0, "reads_local") == 1.0
+    assert _f(ex, 1, "revives_unused") == 0.0 and _f(ex, 1, "orphans_local") == 1.0
+    assert _f(ex, 2, "revives_unused") == 0.0 and _f(ex, 2, "orphans_local") == 0.0   # `out` stays read
+    assert _f(ex, 1, "log_new_id_uses") > _f(ex, 0, "log_new_id_uses")   # `v` occurs twice, `factor` once
+
+
+def test_def_use_of_attributes_counts_the_whole_file():
+    src = b"""class Box:
+    def __init__(self, w, h):
+        self.width = w
+        self.height = h
+
+    def area(self):
+        return self.width * self.width
+"""
+    ctx = RankContext(files={PATH: src}, lines=[SuspiciousLine(PATH, 7, 0.9)],
+                      failing=[T.TestResult("t.py::test_area", Outcome.FAILED, "", ())])
+    start = src.rindex(b"width")
+    cands = [Candidate(edits=(Edit(PATH, start, start + 5, new),), template="attribute.replace", path=PATH,
+                       line=7, suspiciousness=0.9, id=new) for new in ("height", "area")]
+    ex = extract(cands, ctx)
+    assert _f(ex, 0, "revives_attr") == 1.0             # `height` is assigned and never read
+    assert _f(ex, 1, "revives_attr") == 0.0             # `area` occurs only after `def`, not a `.`
+    assert _f(ex, 0, "log_old_attr_uses") > _f(ex, 0, "log_new_attr_uses")   # width: 3, height: 1
 
 
 def test_validation_outcome_and_logprob_when_known():

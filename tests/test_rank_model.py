@@ -3,6 +3,8 @@ lowest energy), isotonic calibration is monotone, the checkpoint round-trips, th
 from __future__ import annotations
 
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from agent.rank.calibrate import Isotonic, fit_isotonic, set_log_probs
 from agent.rank.checkpoint import load, save
 from agent.rank.data import SPLITS, DataSet
 from agent.rank.evaluate import evaluate, rank_of_fix, score_groups
+from agent.rank.fast import SCORER_FILE, scorer_from_dict
 from agent.rank.model import EnergyModel, ModelConfig
 from agent.rank.train import TrainConfig, info_nce, train_model
 from agent.types import Candidate
@@ -186,3 +189,12 @@ def test_feature_mlp_trains_and_round_trips(tmp_path):
     groups = data.groups("train")
     for ea, eb in zip(score_groups(model, data, groups), score_groups(back, data, groups)):
         np.testing.assert_allclose(ea, eb, atol=2e-2)
+    # The torch-free scorer computes the same energies from scorer.json, MLP included.
+    spec = json.loads((tmp_path / SCORER_FILE).read_text())["variants"]["features_only"]
+    assert "hidden_w" in spec
+    numpy_scorer = scorer_from_dict(spec)
+    back.eval()
+    with torch.inference_mode():
+        expected = back(torch.zeros(len(data.features), 1, dtype=torch.long), torch.zeros(len(data.features), 1),
+                        torch.from_numpy(data.features)).numpy()
+    np.testing.assert_allclose(numpy_scorer.energy(data.features), expected, rtol=1e-5, atol=1e-5)

@@ -15,6 +15,21 @@ from pathlib import Path
 __all__ = ["add_parsers", "main"]
 
 DEFAULT_DATA = Path("build/ebm/data.npz")
+DEFAULT_SEEDS = "0-5"
+
+
+def _seeds(text: str) -> list[int]:
+    """`0`, `0-5` or `0,2,7` as a list of seeds."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            out += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a seed list: {text!r} (e.g. 0, 0-5 or 0,2)") from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"not a seed list: {text!r}")
+    return out
 
 
 def add_parsers(subparsers) -> None:
@@ -23,7 +38,9 @@ def add_parsers(subparsers) -> None:
     data = sub.add_parser("data", help="generate the training corpus from correct code")
     data.add_argument("folders", nargs="*", help="extra folders of correct Python code")
     data.add_argument("--out", type=Path, default=DEFAULT_DATA)
-    data.add_argument("--seed", type=int, default=0)
+    data.add_argument("--seeds", type=_seeds, default=_seeds(DEFAULT_SEEDS),
+                      help=f"bug-injection seeds, e.g. 0 or 0-5 or 0,2 (default {DEFAULT_SEEDS}: "
+                           "each seed puts other bugs into the same files)")
     data.add_argument("--per-file", type=int, default=5)
     data.add_argument("--max-files", type=int, default=320)
     data.add_argument("--workers", type=int, default=2)
@@ -35,7 +52,7 @@ def add_parsers(subparsers) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--steps", type=int, default=600)
     train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
-    train.add_argument("--feat-hidden", type=int, default=32,
+    train.add_argument("--feat-hidden", type=int, default=64,
                        help="width of the MLP over the features beside the linear term (0: linear only)")
     train.add_argument("--residual", action="store_true",
                        help="keep the features-only term fixed and learn the trunk as a residual")
@@ -61,7 +78,7 @@ def _err(msg: str) -> None:
 
 def _data(args) -> int:
     from .data import generate
-    summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seed, per_file=args.per_file,
+    summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seeds, per_file=args.per_file,
                        max_files=args.max_files, workers=args.workers, log=_err)
     print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
     return 0
@@ -106,7 +123,7 @@ def _train(args) -> int:
         return metrics(ranks)["mrr"]
 
     linear_tc = TrainConfig(steps=400, seed=args.seed, set_size=128, lr=0.02, groups_per_step=32, warmup=10) \
-        if not args.feat_hidden else TrainConfig(steps=1200, seed=args.seed, set_size=128, lr=0.01,
+        if not args.feat_hidden else TrainConfig(steps=2000, seed=args.seed, set_size=128, lr=0.01,
                                                  groups_per_step=32, warmup=10, weight_decay=0.05)
     for name, trunk, linear, tcv, init in (("features_only", False, True, linear_tc, None),
                                            ("full", True, True, residual, "features_only"),

@@ -32,8 +32,7 @@ from ..types import Frame, Outcome, SuspiciousLine, TestResult
 from .features import FEATURE_NAMES, extract, template_kinds
 from .model import ENCODED_LEN, encode_windows, shrink
 from .mutate import function_statements, mutate
-from .naturalness import NGramModel, file_lines
-from .tokens import tokenize
+from .naturalness import build as build_ngram
 
 __all__ = ["stdlib_sources", "generate", "merge", "load", "DataSet", "SPLITS"]
 
@@ -131,9 +130,6 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
     statements = function_statements(tree.root_node)
     if not statements:
         return []
-    ngram = NGramModel()
-    for words in file_lines(src):
-        ngram.add_line(words)
     kinds = {k: i for i, k in enumerate(template_kinds())}
     stripped = _WS.sub(b"", src)
     groups: list[_Group] = []
@@ -165,19 +161,9 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
         labels = np.array([_restores(c, mutated, mutated_len, stripped, apply_candidate)
                            for c in cands],
                           dtype=np.uint8)
-        # The n-gram model sees the mutated file, as a session would: swap the changed rows.
-        old_rows = _rows(src, m.start, m.end)
-        new_rows = _rows(mutated, m.start, m.start + len(m.new.encode("utf-8", "surrogateescape")))
-        for words in old_rows:
-            ngram.remove_line(words)
-        for words in new_rows:
-            ngram.add_line(words)
+        # The n-gram model sees the mutated file, as a session would.
         ctx = RankContext(files={rel: mutated}, lines=lines, failing=failing)
-        ex = extract(cands, ctx, ngram)
-        for words in new_rows:
-            ngram.remove_line(words)
-        for words in old_rows:
-            ngram.add_line(words)
+        ex = extract(cands, ctx, build_ngram([mutated]))
         ids, aux = encode_windows(ex.windows, MAX_LEN, VOCAB)
         order = {c.id: i for i, c in enumerate(prior_order(cands))}
         groups.append(_Group(
@@ -197,29 +183,19 @@ def _restores(cand, mutated: bytes, mutated_len: int, stripped: bytes, apply_can
     return _WS.sub(b"", apply_candidate({cand.path: mutated}, cand)[cand.path]) == stripped
 
 
-def _rows(src: bytes, start: int, end: int) -> list[list[str]]:
-    """Token rows of the lines [start, end) touches, tokenised as a snippet."""
-    a = src.rfind(b"\n", 0, start) + 1
-    b = src.find(b"\n", max(end, a))
-    snippet = src[a: len(src) if b == -1 else b]
-    lines = snippet.splitlines()
-    indent = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
-    rows: dict[int, list[str]] = {}
-    for tok in tokenize(b"\n".join(l[indent:] for l in lines)):
-        rows.setdefault(tok.row, []).append(tok.text)
-    return [rows[k] for k in sorted(rows)]
-
-
-def generate(out: Path, folders: Sequence[Path] = (), *, seed: int = 0, per_file: int = 5,
+def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[int] = 0, per_file: int = 5,
              max_files: int = 320, max_candidates: int = 120, workers: int = 2,
              min_lines: int = 40, max_lines: int = 500, log=print) -> dict:
-    """Write `out` (.npz) and `out.json` (summary with hash); returns the summary."""
+    """Write `out` (.npz) and `out.json` (summary with hash); returns the summary. Several seeds
+    inject other bugs into the same files (the first seed picks the files); the result is the same
+    as `merge` of one run per seed, in that order."""
     started = time.monotonic()
+    seeds = [seed] if isinstance(seed, int) else list(seed)
     sources = [stdlib_sources(), *map(Path, folders)]
     files = _files(sources, min_lines, max_lines)
-    random.Random(seed).shuffle(files)
+    random.Random(seeds[0]).shuffle(files)
     files = sorted(files[:max_files])
-    jobs = [(rel, str(path), seed, per_file, max_candidates) for rel, path in files]
+    jobs = [(rel, str(path), s, per_file, max_candidates) for s in seeds for rel, path in files]
     groups: list[_Group] = []
     if workers > 1:
         with get_context("fork").Pool(workers) as pool:
@@ -232,7 +208,7 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int = 0, per_file
             groups.extend(_file_instances(job))
             if i % 25 == 0:
                 log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
-    summary = _save(out, groups, seed, time.monotonic() - started)
+    summary = _save(out, groups, seeds[0] if len(seeds) == 1 else seeds, time.monotonic() - started)
     return summary
 
 

@@ -4,7 +4,10 @@ Edit size (characters, changed leaf tokens/nodes, lines), the leaf node kinds th
 adds, the template kind and its prior, the suspiciousness of the edited line and its distance from
 the top suspicious line, whether the edit's identifiers occur in the failure message or traceback,
 syntax validity of the edited statement, naturalness of the new line against the project's code
-(trigram cross-entropy), validation outcomes and LLM log-probability when known. The order of
+(trigram cross-entropy against the project less the edited lines, its rank within the line and the
+set, and how odd the edited line reads beside the other edited lines), def-use changes in the
+enclosing function (agent.rank.dataflow: the edit reads a name bound and otherwise unused, or
+leaves one unused), validation outcomes and LLM log-probability when known. The order of
 `FEATURE_NAMES` is the order of the columns; a checkpoint records it and refuses a mismatch.
 """
 from __future__ import annotations
@@ -22,8 +25,9 @@ import numpy as np
 
 from ..ast.offsets import Offsets
 from ..types import Candidate
+from .dataflow import use_change
 from .naturalness import NGramModel, project_model
-from .tokens import EditWindow, edit_window
+from .tokens import EditWindow, edit_window, line_tokens
 
 __all__ = ["FEATURE_NAMES", "Extracted", "extract", "template_kinds"]
 
@@ -54,7 +58,9 @@ def _names() -> tuple[str, ...]:
              "new_ids_in_message", "old_ids_in_message", "line_in_traceback",
              "new_id_in_window", "new_id_unseen",
              "new_valid", "broke_syntax",
-             "ce_new", "ce_old", "ce_delta",
+             "ce_new", "ce_old", "ce_delta", "ce_best_on_line", "log_ce_rank", "log_line_oddity_rank",
+             "revives_unused", "orphans_local", "reads_local", "log_new_id_uses", "log_old_id_uses",
+             "revives_attr", "log_new_attr_uses", "log_old_attr_uses",
              "log_order_on_line", "log_cands_on_line",
              "outcome_known", "outcome_failed", "has_logprob", "logprob"]
     return tuple(base)
@@ -110,12 +116,18 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
     seen_on_line: Counter = Counter()
     outcomes = getattr(ctx, "outcomes", {}) or {}
     windows: list[EditWindow] = []
-    ce_cache: dict[tuple[str, ...], float] = {}
+    ce_cache: dict[tuple, float] = {}
+    left_out: dict[tuple, object] = {}
 
-    def ce(tokens) -> float:
-        key = tuple(t.text for t in tokens)
+    def ce(path: str, w, tokens) -> float:
+        """Cross-entropy of `tokens` against the project less the edited lines themselves."""
+        region = (path, w.first_line, w.first_line + max(w.old_text.count("\n"), 1) - 1)
+        key = (region, tuple(t.text for t in tokens))
         if key not in ce_cache:
-            ce_cache[key] = ngram.cross_entropy(key)
+            if region not in left_out:
+                rows = line_tokens(ctx.files[path])[region[1] - 1:region[2]]
+                left_out[region] = ngram.leave_out([[t.text for t in r] for r in rows])
+            ce_cache[key] = ngram.cross_entropy(key[1], without=left_out[region])
         return ce_cache[key]
 
     for row, c in enumerate(cands):
@@ -168,10 +180,19 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
         put("new_id_unseen", float(any(ngram.grams[0][(n,)] == 0 for n in new_ids)))
         put("new_valid", float(w.new_valid))
         put("broke_syntax", float(w.old_valid and not w.new_valid))
-        ce_new, ce_old = ce(w.new), ce(w.old)
+        ce_new, ce_old = ce(c.path, w, w.new), ce(c.path, w, w.old)
         put("ce_new", ce_new / 10)
         put("ce_old", ce_old / 10)
         put("ce_delta", (ce_new - ce_old) / 5)
+        uses = use_change(src, w.first_line, w.old, w.new)
+        put("revives_unused", float(uses.revives))
+        put("orphans_local", float(uses.orphans))
+        put("reads_local", float(uses.new_local))
+        put("log_new_id_uses", uses.log_new_count)
+        put("log_old_id_uses", uses.log_old_count)
+        put("revives_attr", float(uses.revives_attr))
+        put("log_new_attr_uses", uses.log_new_attr)
+        put("log_old_attr_uses", uses.log_old_attr)
         put("log_order_on_line", math.log1p(seen_on_line[(c.path, c.line)]))
         seen_on_line[(c.path, c.line)] += 1
         put("log_cands_on_line", math.log1p(per_line[(c.path, c.line)]))
@@ -182,4 +203,24 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
         if c.logprob is not None:
             put("has_logprob", 1.0)
             put("logprob", max(c.logprob, -50.0) / 10)
+    _relative_naturalness(feats, index, [(c.path, c.line) for c in cands])
     return Extracted(feats, windows)
+
+
+def _relative_naturalness(feats: np.ndarray, index: dict[str, int], lines) -> None:
+    """Where each candidate's new line stands among the others: the most natural edit of its line,
+    and its rank over the whole set (a linear energy cannot compare candidates by itself)."""
+    ce = feats[:, index["ce_new"]]
+    best: dict = {}
+    for key, value in zip(lines, ce):
+        best[key] = min(best.get(key, value), value)
+    feats[:, index["ce_best_on_line"]] = [float(v <= best[k] + 1e-6) for k, v in zip(lines, ce)]
+    ranks = np.searchsorted(np.sort(ce), ce, side="left")
+    feats[:, index["log_ce_rank"]] = np.log1p(ranks) / 5
+    # The edited lines by how odd they read before the edit (most surprising first): a bug tends to
+    # be the least natural of the suspicious lines.
+    old = {}
+    for key, value in zip(lines, feats[:, index["ce_old"]]):
+        old[key] = max(old.get(key, value), value)
+    odd = sorted(set(old.values()), reverse=True)
+    feats[:, index["log_line_oddity_rank"]] = [math.log1p(odd.index(old[k])) for k in lines]

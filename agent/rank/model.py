@@ -50,7 +50,8 @@ class EnergyModel(nn.Module):
         self.register_buffer("feat_mean", torch.zeros(c.n_features))
         self.register_buffer("feat_std", torch.ones(c.n_features))
         self.linear = nn.Linear(c.n_features, 1) if c.use_linear else None
-        self.feat_mlp = nn.Sequential(nn.Linear(c.n_features, c.feat_hidden), nn.GELU(),
+        # tanh-GELU: agent.rank.fast reproduces it exactly in numpy
+        self.feat_mlp = nn.Sequential(nn.Linear(c.n_features, c.feat_hidden), nn.GELU(approximate="tanh"),
                                       nn.Dropout(c.dropout), nn.Linear(c.feat_hidden, 1)) \
             if c.use_linear and c.feat_hidden > 0 else None
         if c.use_trunk:

@@ -4,6 +4,10 @@ Counts are kept per source line (n-grams never cross a line break), so a model c
 place — a line removed, its replacement added — which is how the data generator builds the model of
 a mutated file without re-reading it. Smoothing is interpolated absolute discounting down to an
 add-one unigram.
+
+A line is judged against the rest of the project: `cross_entropy(words, without=...)` leaves the
+edited lines' own n-grams out (read-only, so a cached project model can be shared), otherwise a
+line would vouch for itself and a bug would look as natural as the code around it.
 """
 from __future__ import annotations
 
@@ -15,11 +19,22 @@ from typing import Iterable, Mapping, Sequence
 
 from .tokens import line_tokens
 
-__all__ = ["NGramModel", "project_model"]
+__all__ = ["NGramModel", "Counts", "project_model"]
 
 _BOS = "<s>"
 _EOS = "</s>"
 _D = 0.75
+
+
+class Counts:
+    """N-gram counts of some lines a model holds, to leave out of it (`NGramModel.leave_out`)."""
+
+    def __init__(self) -> None:
+        self.grams: list[Counter] = [Counter(), Counter(), Counter()]
+        self.contexts: list[Counter] = [Counter(), Counter(), Counter()]
+        self.types: list[Counter] = [Counter(), Counter(), Counter()]   # followers seen only here
+        self.vanished = 0                                               # words seen only here
+        self.total = 0
 
 
 class NGramModel:
@@ -28,6 +43,32 @@ class NGramModel:
         self.contexts: list[Counter] = [Counter(), Counter(), Counter()]  # (), (a,), (a, b)
         self.types: list[Counter] = [Counter(), Counter(), Counter()]     # distinct followers per context
         self.total = 0
+
+    def leave_out(self, lines: Sequence[Sequence[str]]) -> Counts:
+        """The counts of `lines`, for `cross_entropy(without=)`; only what the model holds is left
+        out (a line it never saw, e.g. an unsaved edit, takes nothing away)."""
+        raw: list[Counter] = [Counter(), Counter(), Counter()]
+        for words in lines:
+            if not words:
+                continue
+            seq = [_BOS, _BOS, *words, _EOS]
+            for i in range(2, len(seq)):
+                for n, ctx in enumerate(((), (seq[i - 1],), (seq[i - 2], seq[i - 1]))):
+                    raw[n][ctx + (seq[i],)] += 1
+        out = Counts()
+        for n in range(3):
+            for gram, k in raw[n].items():
+                have = self.grams[n][gram]
+                k = min(k, have)
+                if k <= 0:
+                    continue
+                out.grams[n][gram] = k
+                out.contexts[n][gram[:-1]] += k
+                if have <= k:
+                    out.types[n][gram[:-1]] += 1
+        out.total = sum(out.grams[0].values())
+        out.vanished = out.types[0][()]
+        return out
 
     def _update(self, words: Sequence[str], sign: int) -> None:
         seq = [_BOS, _BOS, *words, _EOS]
@@ -56,23 +97,32 @@ class NGramModel:
         if words:
             self._update(words, -1)
 
-    def prob(self, ctx: tuple[str, str], w: str) -> float:
-        vocab = len(self.grams[0]) + 1
-        p = (self.grams[0][(w,)] + 1) / (self.total + vocab)
+    def prob(self, ctx: tuple[str, str], w: str, without: Counts | None = None) -> float:
+        if without is None:
+            without = _EMPTY
+        vocab = len(self.grams[0]) - without.vanished + 1
+        unigram = max(self.grams[0][(w,)] - without.grams[0][(w,)], 0)
+        p = (unigram + 1) / (max(self.total - without.total, 0) + vocab)
         for n, c in ((1, ctx[1:]), (2, ctx)):
-            count = self.contexts[n][c]
+            count = self.contexts[n][c] - without.contexts[n][c]
             if count <= 0:
                 continue
-            p = max(self.grams[n][c + (w,)] - _D, 0) / count + _D * self.types[n][c] / count * p
+            gram = c + (w,)
+            p = max(self.grams[n][gram] - without.grams[n][gram] - _D, 0) / count + \
+                _D * (self.types[n][c] - without.types[n][c]) / count * p
         return p
 
-    def cross_entropy(self, words: Sequence[str]) -> float:
-        """Mean bits per token of one line (with its end marker); 0 for an empty line."""
+    def cross_entropy(self, words: Sequence[str], without: Counts | None = None) -> float:
+        """Mean bits per token of one line (with its end marker); 0 for an empty line. `without`:
+        counts to leave out (`leave_out(...)`), e.g. the line's own, so it cannot vouch for itself."""
         if not words:
             return 0.0
         seq = [_BOS, _BOS, *words, _EOS]
-        bits = sum(-math.log2(self.prob((seq[i - 2], seq[i - 1]), seq[i])) for i in range(2, len(seq)))
+        bits = sum(-math.log2(self.prob((seq[i - 2], seq[i - 1]), seq[i], without)) for i in range(2, len(seq)))
         return bits / (len(seq) - 2)
+
+
+_EMPTY = Counts()
 
 
 def file_lines(src: bytes) -> list[list[str]]:
