@@ -1,9 +1,7 @@
 """Naturalness: how surprising a line is to a trigram model of the project's own code.
 
-Counts are kept per source line (n-grams never cross a line break), so a model can be updated in
-place — a line removed, its replacement added — which is how the data generator builds the model of
-a mutated file without re-reading it. Smoothing is interpolated absolute discounting down to an
-add-one unigram.
+Counts are kept per source line (n-grams never cross a line break). Smoothing is interpolated
+absolute discounting down to an add-one unigram.
 
 A line is judged against the rest of the project: `cross_entropy(words, without=...)` leaves the
 edited lines' own n-grams out (read-only, so a cached project model can be shared), otherwise a
@@ -92,10 +90,6 @@ class NGramModel:
     def add_line(self, words: Sequence[str]) -> None:
         if words:
             self._update(words, 1)
-
-    def remove_line(self, words: Sequence[str]) -> None:
-        if words:
-            self._update(words, -1)
 
     def prob(self, ctx: tuple[str, str], w: str, without: Counts | None = None) -> float:
         if without is None:
