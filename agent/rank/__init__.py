@@ -89,7 +89,7 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
 
     variant = _variant(ranker)
     fast = load_fast().get(variant)
-    if fast is not None:          # a silent trunk: the energy is the linear term, scored in numpy
+    if fast is not None:          # a silent trunk: the energy is the feature terms, scored in numpy
         vocab, max_len, calibration = fast.vocab, fast.max_len, load_calibration()
         score = lambda ids, aux, feats: fast.energy(feats).astype(np.float64)
     else:
@@ -137,8 +137,8 @@ def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -
 
 
 def preload(ranker: str) -> None:
-    """Import torch and load the checkpoint ahead of time (a session does it while the failure is
-    reproduced), so ranking later costs only the scoring."""
+    """Load the scorer ahead of time (a session does it while the failure is reproduced), so ranking
+    later costs only the scoring: the numpy scorer when the checkpoint has one, else torch's."""
     if ranker in ("ebm", "features"):
         from .fast import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)

@@ -1,6 +1,7 @@
 """The shipped ranker: `checkpoint/model.pt` (weights of the full model and of its two ablations, in
-float16), `checkpoint/calibration.json` (isotonic maps), `checkpoint/meta.json` (data hash,
-seed, metrics) and `checkpoint/scorer.json` (the torch-free feature scorer, agent.rank.fast). Read with importlib.resources, so it works from a wheel too."""
+float16), `checkpoint/calibration.json` (isotonic maps), `checkpoint/meta.json` (data hash, seed,
+metrics) and `checkpoint/scorer.json` (the torch-free feature scorer, agent.rank.fast). Read with
+importlib.resources, so it works from a wheel too."""
 from __future__ import annotations
 
 import functools

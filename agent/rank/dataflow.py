@@ -18,7 +18,7 @@ from ..ast.query import captures
 from ..ast.scope import index_module
 from .tokens import Token, line_tokens
 
-__all__ = ["FunctionNames", "function_at", "name_delta", "attribute_counts", "UseChange", "use_change"]
+__all__ = ["FunctionNames", "function_at", "name_counts", "attribute_counts", "UseChange", "use_change"]
 
 _SELF = frozenset({"self", "cls"})
 
@@ -44,7 +44,7 @@ def _functions(src: bytes) -> tuple[FunctionNames, ...]:
         first, last = node.start_point.row, node.end_point.row
         bound = frozenset(n.text for n in index.bindings.get(node.start_byte, ()) if n.text not in _SELF)
         tokens = [t for r in rows[first:last + 1] for t in r]
-        out.append(FunctionNames(first, last, bound, name_delta(tokens)))
+        out.append(FunctionNames(first, last, bound, name_counts(tokens)))
     return tuple(out)
 
 
@@ -58,7 +58,7 @@ def function_at(src: bytes, line: int) -> FunctionNames | None:
     return best
 
 
-def name_delta(tokens: Sequence[Token], attributes: bool = False) -> Counter:
+def name_counts(tokens: Sequence[Token], attributes: bool = False) -> Counter:
     """Identifier occurrences in a token run: plain names, or with `attributes` the names after a
     `.` (`x.name`) only."""
     out: Counter = Counter()
@@ -73,7 +73,7 @@ def name_delta(tokens: Sequence[Token], attributes: bool = False) -> Counter:
 @functools.lru_cache(maxsize=32)
 def attribute_counts(src: bytes) -> Counter:
     """How often each attribute name occurs in the whole file (fields are shared across methods)."""
-    return name_delta([t for r in line_tokens(src) for t in r], attributes=True)
+    return name_counts([t for r in line_tokens(src) for t in r], attributes=True)
 
 
 @dataclass(frozen=True)
@@ -83,34 +83,38 @@ class UseChange:
     new_local: bool     # the edit adds a read of one of the function's own names
     log_new_count: float  # log1p of how often the edit's added names occur in the function
     log_old_count: float  # the same for the names it removes
-    revives_attr: bool = False   # an attribute named once in the file is read again
-    log_new_attr: float = 0.0    # log1p of the file count of the attribute names the edit adds
-    log_old_attr: float = 0.0    # ... and of those it removes
+    revives_attr: bool    # an attribute named once in the file is read again
+    log_new_attr: float   # log1p of the file count of the attribute names the edit adds
+    log_old_attr: float   # ... and of those it removes
+
+
+def _changed(old: Sequence[Token], new: Sequence[Token], attributes: bool):
+    """Counts in `old` and `new`, and the names `new` has more of (added) and fewer of (removed)."""
+    before, after = name_counts(old, attributes), name_counts(new, attributes)
+    return (before, after, [n for n in after if after[n] > before[n]],
+            [n for n in before if before[n] > after[n]])
+
+
+def _log_max(counts: Counter, names: list) -> float:
+    return math.log1p(max((counts[n] for n in names), default=0))
 
 
 def use_change(src: bytes, line: int, old: Sequence[Token], new: Sequence[Token]) -> UseChange:
     """What replacing the tokens `old` by `new` (the whole edited lines from `line` on) does to the
     names of the enclosing function and to the file's attribute names."""
     attrs = attribute_counts(src)
-    a_before, a_after = name_delta(old, True), name_delta(new, True)
-    a_added = [n for n in a_after if a_after[n] > a_before[n]]
-    a_removed = [n for n in a_before if a_before[n] > a_after[n]]
-    attr_facts = dict(revives_attr=any(attrs[n] == 1 for n in a_added),
-                      log_new_attr=math.log1p(max((attrs[n] for n in a_added), default=0)),
-                      log_old_attr=math.log1p(max((attrs[n] for n in a_removed), default=0)))
+    _, _, a_added, a_removed = _changed(old, new, attributes=True)
     fn = function_at(src, line)
-    if fn is None:
-        return UseChange(False, False, False, 0.0, 0.0, **attr_facts)
-    before, after = name_delta(old), name_delta(new)
-    added = [n for n in after if after[n] > before[n]]
-    removed = [n for n in before if before[n] > after[n]]
-    counts = fn.counts
+    counts, bound = (fn.counts, fn.bound) if fn is not None else (Counter(), frozenset())
+    before, after, added, removed = _changed(old, new, attributes=False)
     return UseChange(
-        revives=any(n in fn.bound and counts[n] == 1 for n in added),
-        orphans=any(n in fn.bound and counts[n] >= 2 and counts[n] - before[n] + after[n] == 1
+        revives=any(n in bound and counts[n] == 1 for n in added),
+        orphans=any(n in bound and counts[n] >= 2 and counts[n] - before[n] + after[n] == 1
                     for n in removed),
-        new_local=any(n in fn.bound for n in added),
-        log_new_count=math.log1p(max((counts[n] for n in added), default=0)),
-        log_old_count=math.log1p(max((counts[n] for n in removed), default=0)),
-        **attr_facts,
+        new_local=any(n in bound for n in added),
+        log_new_count=_log_max(counts, added),
+        log_old_count=_log_max(counts, removed),
+        revives_attr=any(attrs[n] == 1 for n in a_added),
+        log_new_attr=_log_max(attrs, a_added),
+        log_old_attr=_log_max(attrs, a_removed),
     )

@@ -41,10 +41,14 @@ class FeatureScorer:
         z = (feats.astype(np.float32) - self.mean) / self.std
         energy = z @ self.weight + self.bias
         if self.hidden_w is not None:
-            h = np.clip(z, -8.0, 8.0) @ self.hidden_w.T + self.hidden_b
-            h = 0.5 * h * (1.0 + np.tanh(np.float32(0.7978845608028654) * (h + np.float32(0.044715) * h ** 3)))
+            h = _gelu_tanh(np.clip(z, -8.0, 8.0) @ self.hidden_w.T + self.hidden_b)
             energy = energy + h @ self.out_w + self.out_b
         return energy
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """torch's GELU(approximate="tanh")."""
+    return 0.5 * x * (1.0 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x ** 3)))
 
 
 def scorer_data(models: dict, feature_names: list[str]) -> dict:
@@ -61,8 +65,10 @@ def scorer_data(models: dict, feature_names: list[str]) -> dict:
             "max_len": model.config.max_len, "vocab": model.config.vocab}
         if model.feat_mlp is not None:
             first, last = model.feat_mlp[0], model.feat_mlp[-1]
-            v.update(hidden_w=first.weight.detach().float().tolist(), hidden_b=first.bias.detach().float().tolist(),
-                     out_w=last.weight.detach().float()[0].tolist(), out_b=float(last.bias.detach().float()[0]))
+            v.update(hidden_w=first.weight.detach().float().tolist(),
+                     hidden_b=first.bias.detach().float().tolist(),
+                     out_w=last.weight.detach().float()[0].tolist(),
+                     out_b=float(last.bias.detach().float()[0]))
     return {"energy": "z = (features - mean) / std; weight . z + bias [+ out_w . gelu_tanh(hidden_w @ clip(z, -8, 8)"
                       " + hidden_b) + out_b], in float32",
             "feature_names": feature_names, "variants": variants}

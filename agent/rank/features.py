@@ -26,7 +26,7 @@ import numpy as np
 from ..ast.offsets import Offsets
 from ..types import Candidate
 from .dataflow import use_change
-from .naturalness import NGramModel, project_model
+from .naturalness import Counts, NGramModel, project_model
 from .tokens import EditWindow, edit_window, line_tokens
 
 __all__ = ["FEATURE_NAMES", "Extracted", "extract", "template_kinds"]
@@ -117,7 +117,7 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
     outcomes = getattr(ctx, "outcomes", {}) or {}
     windows: list[EditWindow] = []
     ce_cache: dict[tuple, float] = {}
-    left_out: dict[tuple, object] = {}
+    left_out: dict[tuple, Counts] = {}
 
     def ce(path: str, w, tokens) -> float:
         """Cross-entropy of `tokens` against the project less the edited lines themselves."""

@@ -8,11 +8,12 @@ deleted project files, so one bad candidate cannot poison the next.
 """
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import Cancelled
@@ -101,9 +102,7 @@ class ValidationPool:
         """Run `test_ids` against the project with `files` (relative path -> bytes) replaced."""
         if self.cancel is not None:
             self.cancel.check()
-        slot = self._idle.get()
-        try:
-            slot.ensure_worker()
+        with self._borrowed() as slot:
             report = slot.worker.run(dict(files), test_ids)
             fast = report is not None
             if report is None:
@@ -117,17 +116,20 @@ class ValidationPool:
             if self.cancel is not None and self.cancel.cancelled:
                 raise Cancelled("cancelled")
             return report
-        finally:
-            slot.heal()
-            self._idle.put(slot)
 
     def probe(self, sites: list[dict], failing: Sequence[str], test_ids: Sequence[str],
               timeout: float) -> dict | None:
         """The value probe (agent.probe) on one warm worker; None where no worker can run it."""
+        with self._borrowed() as slot:
+            return slot.worker.probe(sites, failing, test_ids, timeout)
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[_Slot]:
+        """An idle slot with its worker started; healed and handed back afterwards."""
         slot = self._idle.get()
         try:
             slot.ensure_worker()
-            return slot.worker.probe(sites, failing, test_ids, timeout)
+            yield slot
         finally:
             slot.heal()
             self._idle.put(slot)

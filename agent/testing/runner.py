@@ -78,9 +78,12 @@ def _is_own_interpreter(python: str) -> bool:
     """The same binary in the same folder: a virtualenv's python links to its base interpreter, so
     the binary alone would take any venv made from it for this one."""
     real = os.path.realpath
+
+    def folder(path: str) -> str:
+        return real(os.path.dirname(os.path.abspath(path)))
+
     try:
-        return (real(python) == real(sys.executable)
-                and real(os.path.dirname(os.path.abspath(python))) == real(os.path.dirname(os.path.abspath(sys.executable))))
+        return real(python) == real(sys.executable) and folder(python) == folder(sys.executable)
     except OSError:
         return False
 
