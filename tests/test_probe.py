@@ -84,8 +84,10 @@ def site_of(c: Candidate):
 
 
 def test_sites_take_the_largest_pure_enclosing_expression():
-    s = site_of(cand("a", "low", "low + 1", nth=1))   # the `low` of `v < low`
-    assert (s.line, s.before, s.after) == (7, "v < low", "v < low + 1")
+    s = site_of(cand("a", "low", "low + 1", nth=1))   # the `low` of `v < low`: an `if` test, so its truth
+    assert (s.line, s.before, s.after) == (7, "bool(v < low)", "bool(v < low + 1)")
+    s = site_of(cand("t", "v < low", "v < low or v"))  # differs from `v < low` only where the truth does
+    assert (s.before, s.after) == ("bool(v < low)", "bool(v < low or v)")
     s = site_of(cand("b", "min", "max"))              # a callee: compare the calls, not the functions
     assert (s.before, s.after) == ("min(v, LIMIT)", "max(v, LIMIT)")
     s = site_of(cand("c", "base", "dict(base)", nth=1))
@@ -196,15 +198,38 @@ def test_an_unchanged_value_on_the_failing_path_goes_last(project):
     assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["moves", "same"]
 
 
+def test_probe_counts_new_values_that_raise_or_change_type(project):
+    cands = [cand("num", "low", "low / 2", nth=2),      # the `low` of `out.append(low)`; a float is a number
+             cand("none", "low", "None", nth=2),         # None is never a new type
+             cand("text", "low", "str(low)", nth=2),
+             cand("raise", "low", "low + ''", nth=2),
+             cand("same", "low", "(low)", nth=2)]
+    failing = ["tests/test_mod.py::test_clamp_raises_to_low"]
+    sites, payload, tests = probe_request(cands, FILES, failing, {})
+    assert {s.before for s in sites} == {"low"}
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
+        stats = pool.probe(payload, failing, tests, 20.0)
+    by_id = {s.candidate_id: s for s in sites}
+    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
+    got = {cid: (e.failing_diffs, e.failing_raised, e.failing_retyped) for cid, e in ev.items()}
+    assert got == {"num": (1, 0, 0), "none": (1, 0, 0), "text": (1, 0, 1), "raise": (1, 1, 0), "same": (0, 0, 0)}
+    ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(reversed(cands))]   # ranker: `raise` first
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["none", "num", "text", "raise", "same"]
+
+
 def test_order_classes_on_hand_made_evidence():
-    """changing (targeted before sweeping) < unknown < duplicate/disturbing < unreached < inert."""
-    def ev(cid, reached, observed, diffs, p_reached=0, p_differed=0, digest="d", before="x", line=1):
+    """changing (kept its type before not, never raised before raised, targeted before sweeping)
+    < unknown < duplicate/disturbing < unreached < inert."""
+    def ev(cid, reached, observed, diffs, p_reached=0, p_differed=0, digest="d", before="x", line=1,
+           raised=0, retyped=0):
         return cid, Evidence(reached, observed, diffs, p_reached, p_differed, digest + cid,
-                             ProbeSite(cid, "m.py", line, before, "y"))
-    ranked = [Ranked(Candidate((), "t", "m.py", 1, id=c), energy=float(i))
-              for i, c in enumerate(["inert", "unreached", "sweep", "disturb", "none", "partial", "target"])]
+                             ProbeSite(cid, "m.py", line, before, "y"), raised, retyped)
+    names = ["inert", "unreached", "raise", "retype", "sweep", "disturb", "none", "partial", "target"]
+    ranked = [Ranked(Candidate((), "t", "m.py", 1, id=c), energy=float(i)) for i, c in enumerate(names)]
     evidence = dict([ev("inert", 3, 3, 0), ev("unreached", 0, 0, 0), ev("sweep", 4, 4, 4),
+                     ev("raise", 4, 4, 1, raised=1), ev("retype", 4, 4, 1, retyped=1),
                      ev("disturb", 2, 2, 1, p_reached=3, p_differed=2), ev("partial", 5, 3, 0),
                      ev("target", 4, 4, 1)])
     order = [r.candidate.id for r in order_by_evidence(ranked, evidence)]
-    assert order == ["target", "sweep", "none", "partial", "disturb", "unreached", "inert"]
+    assert order == ["target", "sweep", "retype", "raise", "none", "partial", "disturb", "unreached", "inert"]

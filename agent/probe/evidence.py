@@ -3,11 +3,15 @@
 Order (stable within each class, so the ranker's order decides among equals):
 0. changes a value in the failing tests, leaves most passing tests that reach it untouched, and
    does not change the failing-test values exactly as a better-ranked candidate at the same place;
-   a targeted change (at most half of the line's runs in the failing tests) before a sweeping one;
+   first those whose new value never raised where the original did not, then those that also
+   kept its type (a fix rarely turns a `str` into an `int`; None and numbers excepted), and of
+   each a targeted change (at most half of the line's runs in the failing tests) before a
+   sweeping one;
 1. could not be judged: no site (several edits, outside a function), only whether its line runs,
    or not every run of the line could be evaluated;
 2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
-   candidate does (up to where the original fails, so the two may still part later);
+   candidate does (up to where the original fails, so the two may still part later); again those
+   that raised or changed a type last;
 3. its line never ran in the failing tests;
 4. ran there, was evaluated every time, and never changed a value: it cannot change those tests'
    outcome.
@@ -35,6 +39,8 @@ class Evidence:
     passing_differed: int     # of them, with a different value at least once
     digest: str               # of the candidate's values in the failing tests
     site: ProbeSite
+    failing_raised: int = 0   # of the differing observations, where it raised and the original did not
+    failing_retyped: int = 0  # of the others, where its value's type differs from the original's
 
     @property
     def disturbs_passing(self) -> bool:
@@ -49,8 +55,10 @@ class Evidence:
 
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
-        reached, observed, diffs, pr, pd, digest = stats
-        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site)
+        reached, observed, diffs, pr, pd, digest, *departures = stats
+        raised, retyped = (list(departures) + [0, 0])[:2]
+        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site,
+                   int(raised), int(retyped))
 
 
 def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],
@@ -86,18 +94,19 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
     return [r for _, _, r in keyed]
 
 
-def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, int]:
+def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, ...]:
     if ev is None:
-        return 1, 0
+        return (1,)
     if ev.failing_reached == 0:
-        return 3, 0
+        return (3,)
     if ev.inert:
-        return 4, 0
+        return (4,)
     if ev.failing_diffs == 0:
-        return 1, 0
+        return (1,)
     key = (ev.site.path, ev.site.line, ev.site.before, ev.digest)
     duplicate = key in seen
     seen.add(key)
+    departs = ev.failing_raised > 0, ev.failing_retyped > 0
     if duplicate or ev.disturbs_passing:
-        return 2, 0
-    return 0, int(2 * ev.failing_diffs > ev.failing_observed)
+        return 2, *departs
+    return 0, *departs, 2 * ev.failing_diffs > ev.failing_observed

@@ -6,7 +6,8 @@ during the failing tests. If the two never differ there, the edit cannot change 
 outcome. Per candidate `probe_sites` finds:
 
 - an expression edit: the largest enclosing expression that is safe to evaluate twice (no calls
-  except known pure builtins and methods, no assignment, no comprehension), before and after;
+  except known pure builtins and methods, no assignment, no comprehension), before and after; only
+  its truth when it is the test of an `if`, `while`, `assert` or conditional expression;
 - a statement edit (found by comparing the function's statements before and after): a wrapping
   `if C:` is `True` vs `bool(C)`, an inserted guard `if C: ...` is `False` vs `bool(C)`, an inserted
   or deleted `x += e` / `x = e` is the value `x` would hold either way;
@@ -155,7 +156,14 @@ class _File:
         if best is None:
             return ProbeSite(cid, self.path, line, "", "")
         node, before, after = best
+        if self._tested(node):     # only its truth counts: `x and y` -> `x` differs only if that flips
+            before, after = f"bool({before})", f"bool({after})"
         return ProbeSite(cid, self.path, node.lineno, before, after)
+
+    def _tested(self, node: ast.expr) -> bool:
+        """The test of an `if`, `while`, `assert` or conditional expression."""
+        parent = self.parent.get(id(node))
+        return isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node
 
     def _depth(self, node: ast.AST) -> int:
         depth = 0

@@ -11,7 +11,10 @@ empty) only counts that its line ran. At most MAX_EVALS evaluations per site and
 gives, per candidate id,
 
     [times reached in failing tests, of them observed, of them differing,
-     passing tests reaching it, of them differing, fingerprint digest over the failing tests]
+     passing tests reaching it, of them differing, fingerprint digest over the failing tests,
+     observations in the failing tests where it raised and the original did not,
+     of the others, where its value's type differs from the original's (None and the numbers int,
+     float and bool count as one type each side can take)]
 """
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ class Probe:
                     continue
                 compiled.append((cid, c))
                 names.update(c.co_names if c else ())
-                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8)]
+                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8), 0, 0]
             if compiled:
                 self.locs.setdefault((path, line), []).append(_Group(code, compiled, tuple(names)))
         self.files = {path for path, _ in self.locs}
@@ -84,7 +87,7 @@ class Probe:
         self._test = ""
 
     def result(self) -> dict:
-        return {cid: [*s[:5], s[5].hexdigest()] for cid, s in self.stats.items()}
+        return {cid: [*s[:5], s[5].hexdigest(), *s[6:]] for cid, s in self.stats.items()}
 
     # -- tracing -------------------------------------------------------------------------------
     def trace(self, frame, event, arg):
@@ -130,6 +133,10 @@ class Probe:
                 stats[1] += 1
                 stats[2] += differs
                 stats[5].update(repr(fp).encode("utf-8", "replace"))
+                if differs:
+                    raised, retyped = _departure(original[0], fp[0])
+                    stats[6] += raised
+                    stats[7] += retyped
             elif differs:
                 self._differed.add(cid)
 
@@ -157,6 +164,18 @@ def _fingerprint(code, env_g, env_l, original: bool = False):
     if kind in _IMMUTABLE or (kind is tuple and _hashable(value)):
         return (kind.__qualname__, text)
     return (kind.__qualname__, text, None if fresh else id(value))
+
+
+_NUMBERS = frozenset({"int", "float", "bool"})
+
+
+def _departure(before: str, after: str) -> tuple[bool, bool]:
+    """(raised where the original did not, changed the value's type) for two fingerprints' kinds."""
+    if after == "raise":
+        return before != "raise", False
+    if before == "raise" or before == after or "NoneType" in (before, after):
+        return False, False
+    return False, not (before in _NUMBERS and after in _NUMBERS)
 
 
 def _hashable(value) -> bool:
