@@ -55,8 +55,7 @@ class Evidence:
 
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
-        reached, observed, diffs, pr, pd, digest, *departures = stats
-        raised, retyped = (list(departures) + [0, 0])[:2]
+        reached, observed, diffs, pr, pd, digest, raised, retyped = stats
         return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site,
                    int(raised), int(retyped))
 
