@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from .corpus import Case, load_corpus
 __all__ = ["CaseRun", "run_case", "main"]
 
 NO_PROBE = "-noprobe"     # `--ranker ebm-noprobe`: the same ranker, validated without the value probe
+RESAMPLES = 2000          # bootstrap draws behind the median's 90% interval
 
 
 @dataclass
@@ -105,6 +107,10 @@ def main(args: argparse.Namespace) -> int:
             mark = "[green]fixed[/]" if run.plausible else f"[red]{run.status}[/]"
             err.print(f"{case.name:<32} {ranker:<8} {mark} {run.seconds:6.2f}s tried={run.tried}")
     summary = {r: _summary([x for x in runs if x.ranker == r]) for r in rankers}
+    if "none" in rankers:
+        for r in rankers:
+            if r != "none":
+                summary[r]["vs_none"] = versus(runs, r, "none")
     if args.json:
         print(json.dumps({"cases": [asdict(r) for r in runs], "summary": summary}))
     else:
@@ -122,8 +128,38 @@ def _summary(runs: list[CaseRun]) -> dict:
         "median_seconds_fixed": round(statistics.median(r.seconds for r in fixed), 2) if fixed else None,
         "median_tests_run": statistics.median(r.tests_run for r in runs) if runs else 0,
         "median_validations_to_first": statistics.median(firsts) if firsts else None,
+        "median_validations_to_first_ci90": median_interval(firsts),
         "mean_validations_to_first": round(statistics.mean(firsts), 2) if firsts else None,
     }
+
+
+def median_interval(values: list[int], level: float = 0.90, draws: int = RESAMPLES,
+                    seed: int = 0) -> list[float] | None:
+    """A percentile-bootstrap interval for the median over cases: how far another corpus of the same
+    size, or a ranker that shuffles a few near-ties, could move it. Seeded, so a run is repeatable."""
+    return _bootstrap(values, statistics.median, level, draws, seed) if len(values) >= 2 else None
+
+
+def versus(runs: list[CaseRun], ranker: str, base: str, level: float = 0.90, draws: int = RESAMPLES,
+           seed: int = 0) -> dict | None:
+    """`ranker` against `base` over the cases both fixed: in how many it needed fewer or more
+    validations, the ratio of the medians (base / ranker) and its paired-bootstrap interval."""
+    firsts = {(r.ranker, r.case): r.to_first for r in runs if r.plausible and r.to_first is not None}
+    pairs = [(firsts[(base, c)], firsts[(ranker, c)]) for (k, c) in firsts if k == ranker and (base, c) in firsts]
+    if len(pairs) < 2:
+        return None
+    ratio = lambda ps: statistics.median(b for b, _ in ps) / statistics.median(x for _, x in ps)
+    return {"cases": len(pairs), "fewer": sum(x < b for b, x in pairs), "more": sum(x > b for b, x in pairs),
+            "median_ratio": round(ratio(pairs), 2),
+            "median_ratio_ci90": [round(r, 2) for r in _bootstrap(pairs, ratio, level, draws, seed)]}
+
+
+def _bootstrap(items: list, statistic, level: float, draws: int, seed: int) -> list[float]:
+    """The percentile interval of `statistic` over `draws` resamples of `items` (with replacement)."""
+    rng = random.Random(seed)
+    values = sorted(statistic(rng.choices(items, k=len(items))) for _ in range(draws))
+    tail = (1 - level) / 2
+    return [values[int(tail * (draws - 1))], values[int((1 - tail) * (draws - 1))]]
 
 
 def _print_table(runs: list[CaseRun], summary: dict, rankers: list[str]) -> None:
@@ -140,4 +176,15 @@ def _print_table(runs: list[CaseRun], summary: dict, rankers: list[str]) -> None
         out.print(f"[{ranker}] plausible {s['plausible']}/{s['cases']} ({s['plausible_rate']:.0%}), "
                   f"exact {s['exact']}, median {s['median_seconds']}s, median test runs "
                   f"{s['median_tests_run']}, median validations to first plausible "
-                  f"{s['median_validations_to_first']}")
+                  f"{s['median_validations_to_first']} (90% interval {_interval(s)})", markup=False)
+        if s.get("vs_none"):
+            v = s["vs_none"]
+            lo, hi = v["median_ratio_ci90"]
+            out.print(f"[{ranker}] against none, over {v['cases']} cases both fixed: fewer validations in "
+                      f"{v['fewer']}, more in {v['more']}; medians {v['median_ratio']}x apart "
+                      f"(90% interval {lo:g}-{hi:g}x)", markup=False)
+
+
+def _interval(summary: dict) -> str:
+    ci = summary["median_validations_to_first_ci90"]
+    return "n/a" if ci is None else f"{ci[0]:g}-{ci[1]:g}"

@@ -1,0 +1,66 @@
+"""`remedy bench`: real cases of bench/corpus through the real session, rankers compared in one run,
+and the uncertainty it reports beside its medians."""
+from __future__ import annotations
+
+import statistics
+
+from agent.eval.bench import CaseRun, _print_table, _summary, median_interval, versus
+from conftest import remedy_json, run_remedy
+
+CASES = ("dictops-count-by-default", "recur-paths-leaf-or")
+
+
+def _run(case: str, ranker: str, to_first: int | None) -> CaseRun:
+    return CaseRun(case, ranker, "fixed" if to_first else "no_fix", to_first is not None, False, 1.0, 10,
+                   50, to_first or 50, to_first, "wrong-operator", 1, "")
+
+
+def test_bench_compares_rankers_in_one_run_with_intervals():
+    code, out, err = remedy_json("bench", "bench/corpus", *(a for c in CASES for a in ("--case", c)),
+                                 "--ranker", "none,ebm")
+    assert code == 0, err
+    assert {(c["case"], c["ranker"]) for c in out["cases"]} == {(c, r) for c in CASES for r in ("none", "ebm")}
+    assert all(c["plausible"] and c["to_first"] >= 1 for c in out["cases"])
+    for ranker in ("none", "ebm"):
+        s = out["summary"][ranker]
+        firsts = [c["to_first"] for c in out["cases"] if c["ranker"] == ranker]
+        assert s["median_validations_to_first"] == statistics.median(firsts)
+        lo, hi = s["median_validations_to_first_ci90"]
+        assert min(firsts) <= lo <= s["median_validations_to_first"] <= hi <= max(firsts)
+    versus_none = out["summary"]["ebm"]["vs_none"]
+    assert versus_none["cases"] == 2 and versus_none["fewer"] + versus_none["more"] <= 2
+    assert "vs_none" not in out["summary"]["none"]
+
+
+def test_bench_rejects_an_unknown_ranker_in_one_line():
+    proc = run_remedy("bench", "bench/corpus", "--ranker", "none,bogus")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "remedy: error: unknown ranker 'bogus' (expected ebm, features, prior, none)"]
+
+
+def test_median_interval_is_seeded_and_holds_the_median():
+    values = [1, 1, 2, 3, 3, 5, 8, 13, 21, 34, 55, 89]
+    lo, hi = median_interval(values)
+    assert lo <= statistics.median(values) <= hi
+    assert median_interval(values) == [lo, hi]                  # repeatable
+    assert median_interval([7] * 9) == [7, 7]
+    assert median_interval([4]) is None
+    # More cases with the same spread give a narrower interval.
+    wide, narrow = median_interval(values), median_interval(values * 8)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+
+
+def test_versus_counts_cases_both_fixed_and_brackets_the_ratio(capsys):
+    base = [_run(f"c{i}", "none", v) for i, v in enumerate([40, 60, 80, 20, None])]
+    ranked = [_run(f"c{i}", "ebm", v) for i, v in enumerate([4, 6, 100, 2, 3])]
+    v = versus(base + ranked, "ebm", "none")
+    assert v["cases"] == 4 and v["fewer"] == 3 and v["more"] == 1     # c4: only ebm fixed it
+    assert v["median_ratio"] == round(statistics.median([40, 60, 80, 20]) / statistics.median([4, 6, 100, 2]), 2)
+    lo, hi = v["median_ratio_ci90"]
+    assert lo <= v["median_ratio"] <= hi
+    summary = {"none": _summary(base), "ebm": {**_summary(ranked), "vs_none": v}}
+    _print_table(base + ranked, summary, ["none", "ebm"])
+    printed = capsys.readouterr().out
+    assert "[ebm] against none, over 4 cases both fixed: fewer validations in 3, more in 1" in printed
+    assert "[none] plausible 4/5" in printed and "90% interval" in printed
