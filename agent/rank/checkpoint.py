@@ -90,8 +90,9 @@ def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
 
 @functools.cache
 def load_shipped() -> Ranker | None:
-    """The shipped checkpoint (or the folder named by $REMEDY_EBM_CHECKPOINT), or None (logged once) when it is missing or unreadable. Scoring
-    runs on one thread: the batches are small and extra threads only contend."""
+    """The shipped checkpoint (or the folder named by $REMEDY_EBM_CHECKPOINT), or None (logged once)
+    when it is missing or unreadable. Scoring runs on one thread: the batches are small and extra
+    threads only contend."""
     torch.set_num_threads(1)
     override = os.environ.get("REMEDY_EBM_CHECKPOINT")
     try:

@@ -18,7 +18,7 @@ from ..ast.query import captures
 from ..ast.scope import index_module
 from .tokens import Token, line_tokens
 
-__all__ = ["FunctionNames", "function_at", "name_counts", "attribute_counts", "UseChange", "use_change"]
+__all__ = ["UseChange", "use_change"]
 
 _SELF = frozenset({"self", "cls"})
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FeatureScorer", "scorer_data", "scorer_from_dict", "load_fast", "load_calibration", "checkpoint_folder", "SCORER_FILE"]
+__all__ = ["FeatureScorer", "scorer_data", "scorer_from_dict", "load_fast", "load_calibration",
+           "checkpoint_folder", "SCORER_FILE"]
 
 log = logging.getLogger("agent.rank")
 SCORER_FILE = "scorer.json"

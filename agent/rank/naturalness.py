@@ -47,12 +47,8 @@ class NGramModel:
         out (a line it never saw, e.g. an unsaved edit, takes nothing away)."""
         raw: list[Counter] = [Counter(), Counter(), Counter()]
         for words in lines:
-            if not words:
-                continue
-            seq = [_BOS, _BOS, *words, _EOS]
-            for i in range(2, len(seq)):
-                for n, ctx in enumerate(((), (seq[i - 1],), (seq[i - 2], seq[i - 1]))):
-                    raw[n][ctx + (seq[i],)] += 1
+            for n, _, gram in _line_grams(words):
+                raw[n][gram] += 1
         out = Counts()
         for n in range(3):
             for gram, k in raw[n].items():
@@ -68,28 +64,14 @@ class NGramModel:
         out.vanished = out.types[0][()]
         return out
 
-    def _update(self, words: Sequence[str], sign: int) -> None:
-        seq = [_BOS, _BOS, *words, _EOS]
-        for i in range(2, len(seq)):
-            w = seq[i]
-            for n, ctx in enumerate(((), (seq[i - 1],), (seq[i - 2], seq[i - 1]))):
-                gram = ctx + (w,)
-                before = self.grams[n][gram]
-                after = before + sign
-                if after <= 0:
-                    del self.grams[n][gram]
-                else:
-                    self.grams[n][gram] = after
-                self.contexts[n][ctx] += sign
-                if before == 0 and after > 0:
-                    self.types[n][ctx] += 1
-                elif before > 0 and after <= 0:
-                    self.types[n][ctx] -= 1
-            self.total += sign
-
     def add_line(self, words: Sequence[str]) -> None:
+        for n, ctx, gram in _line_grams(words):
+            if self.grams[n][gram] == 0:
+                self.types[n][ctx] += 1
+            self.grams[n][gram] += 1
+            self.contexts[n][ctx] += 1
         if words:
-            self._update(words, 1)
+            self.total += len(words) + 1      # one unigram per word and the end marker
 
     def prob(self, ctx: tuple[str, str], w: str, without: Counts | None = None) -> float:
         if without is None:
@@ -117,6 +99,17 @@ class NGramModel:
 
 
 _EMPTY = Counts()
+
+
+def _line_grams(words: Sequence[str]):
+    """(order, context, n-gram) at every position of one line, its end marker included; nothing
+    for an empty line."""
+    if not words:
+        return
+    seq = [_BOS, _BOS, *words, _EOS]
+    for i in range(2, len(seq)):
+        for n, ctx in enumerate(((), (seq[i - 1],), (seq[i - 2], seq[i - 1]))):
+            yield n, ctx, ctx + (seq[i],)
 
 
 def file_lines(src: bytes) -> list[list[str]]:
