@@ -28,12 +28,14 @@ from typing import Sequence
 import numpy as np
 
 from ..ast.offsets import Offsets
+from ..ast.parser import is_valid_python, parse
+from ..ast.scope import index_module
 from ..types import Frame, Outcome, SuspiciousLine, TestResult
 from .detector import detector_digest
 from .fast import checkpoint_folder
 from .features import FEATURE_NAMES, extract, template_kinds
 from .model import ENCODED_LEN, encode_windows, shrink
-from .mutate import injected, load_target
+from .mutate import function_statements, mutate
 from .naturalness import build as build_ngram
 
 __all__ = ["stdlib_sources", "source_files", "split_of", "generate", "merge", "load", "DataSet", "SPLITS",
@@ -124,17 +126,31 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
 
     rel, path, seed, per_file, max_candidates = job
     rng = random.Random(f"{seed}:{rel}")
-    target = load_target(path)
-    if target is None:
+    src = Path(path).read_bytes()
+    try:
+        src.decode("utf-8")
+    except UnicodeDecodeError:
         return []
-    src, statements = target.src, target.statements
+    tree = parse(src)
+    if tree.root_node.has_error:
+        return []
+    index = index_module(tree)
+    statements = function_statements(tree.root_node)
+    if not statements:
+        return []
     kinds = {k: i for i, k in enumerate(template_kinds())}
     stripped = _WS.sub(b"", src)
     groups: list[_Group] = []
     stmt_lines = sorted({s.start_point.row + 1 for s in statements})
-    for stmt, m, mutated in injected(target, rng.sample(statements, min(len(statements), per_file * 2)), rng, rel):
+    for stmt in rng.sample(statements, min(len(statements), per_file * 2)):
         if len(groups) >= per_file:
             break
+        m = mutate(src, stmt, index, rng)
+        if m is None:
+            continue
+        mutated = src[:m.start] + m.new.encode("utf-8", "surrogateescape") + src[m.end:]
+        if not is_valid_python(mutated, rel):
+            continue
         offsets = Offsets(mutated)
         true_line = offsets.line_of(m.site)
         func = stmt.parent

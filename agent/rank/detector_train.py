@@ -22,8 +22,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..ast.offsets import Offsets
+from ..ast.parser import is_valid_python, parse
+from ..ast.scope import index_module
 from .detector import WINDOW, DetectorConfig, encode_line
-from .mutate import injected, load_target
+from .mutate import function_statements, mutate
 from .tokens import _changed, line_tokens
 
 __all__ = ["build_corpus", "corpus_hash", "DetectorNet", "train_detector", "evaluate_detector", "save_weights",
@@ -36,14 +38,28 @@ DEFAULT_STEPS = 1300    # 3.5 min on the reference 2-core machine; 3873 overfit 
 def _file_windows(job: tuple[str, str, int, int]) -> list[tuple]:
     rel, path, seed, per_file = job
     rng = random.Random(f"detector:{seed}:{rel}")
-    target = load_target(path)
-    if target is None:
+    src = Path(path).read_bytes()
+    try:
+        src.decode("utf-8")
+    except UnicodeDecodeError:
         return []
-    src, statements = target.src, target.statements
+    tree = parse(src)
+    if tree.root_node.has_error:
+        return []
+    statements = function_statements(tree.root_node)
+    if not statements:
+        return []
+    index = index_module(tree)
     orig_rows = line_tokens(src)
     stmt_rows = sorted({s.start_point.row for s in statements})
     out = []
-    for _, m, mutated in injected(target, rng.sample(statements, min(len(statements), per_file)), rng, rel):
+    for stmt in rng.sample(statements, min(len(statements), per_file)):
+        m = mutate(src, stmt, index, rng)
+        if m is None:
+            continue
+        mutated = src[:m.start] + m.new.encode("utf-8", "surrogateescape") + src[m.end:]
+        if not is_valid_python(mutated, rel):
+            continue
         row = Offsets(mutated).line_of(m.site) - 1
         rows = line_tokens(mutated)
         if not rows[row]:

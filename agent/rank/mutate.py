@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from tree_sitter import Node
 
 from ..ast.nodes import text, walk
-from ..ast.parser import is_valid_python, parse
-from ..ast.scope import ModuleIndex, index_module, scope_at
+from ..ast.scope import ModuleIndex, scope_at
 
-__all__ = ["Mutation", "KINDS", "mutate", "function_statements", "Target", "load_target", "injected"]
+__all__ = ["Mutation", "KINDS", "mutate", "function_statements"]
 
 _SIMPLE = frozenset({"expression_statement", "return_statement", "assert_statement",
                      "raise_statement"})
@@ -319,38 +317,3 @@ def mutate(src: bytes, stmt: Node, index: ModuleIndex, rng: random.Random) -> Mu
         if m is not None and src[m.start:m.end].decode("utf-8", "surrogateescape") != m.new:
             return m
     return None
-
-
-@dataclass(frozen=True)
-class Target:
-    """A correct file bugs can be injected into: its bytes, parse, scopes and function statements."""
-    src: bytes
-    index: ModuleIndex
-    statements: list[Node]
-
-
-def load_target(path: str | Path) -> Target | None:
-    """None for a file that is not UTF-8, does not parse, or has no statement inside a function."""
-    src = Path(path).read_bytes()
-    try:
-        src.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    tree = parse(src)
-    if tree.root_node.has_error:
-        return None
-    statements = function_statements(tree.root_node)
-    return Target(src, index_module(tree), statements) if statements else None
-
-
-def injected(target: Target, statements: list[Node], rng: random.Random, name: str):
-    """(statement, mutation, the file with the bug written in) for each of `statements` that takes a
-    bug the file still parses with."""
-    src = target.src
-    for stmt in statements:
-        m = mutate(src, stmt, target.index, rng)
-        if m is None:
-            continue
-        mutated = src[:m.start] + m.new.encode("utf-8", "surrogateescape") + src[m.end:]
-        if is_valid_python(mutated, name):
-            yield stmt, m, mutated
