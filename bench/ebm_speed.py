@@ -1,7 +1,7 @@
 """How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
 (batched, features and tokens already extracted) in torch and with the torch-free feature scorer
-sessions use while the trunk is silent, the bug detector (loading it, and reading the edited lines),
-and the whole `rank_candidates` call (feature extraction with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
+sessions use while the trunk is silent, and the whole `rank_candidates` call (feature extraction
+with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
 
     .venv/bin/python bench/ebm_speed.py [--threads 1] [--repeats 50]
 """
@@ -28,8 +28,6 @@ def main() -> None:
 
     from agent.rank import RankContext, rank_candidates
     from agent.rank.checkpoint import load
-    from agent.rank.detector import _load as _load_detector
-    from agent.rank.detector import load_detector
     from agent.rank.features import extract
     from agent.rank.fast import load_fast
     from agent.rank.model import ENCODED_LEN, encode_windows, shrink
@@ -69,17 +67,6 @@ def main() -> None:
         started = time.perf_counter()
         fast.energy(ex.features)
         fast_score.append(time.perf_counter() - started)
-    detector_load, detector_lines = [], []
-    for _ in range(5):
-        _load_detector.cache_clear()
-        started = time.perf_counter()
-        detector = load_detector()
-        detector_load.append(time.perf_counter() - started)
-    rows = sorted({w.first_line - 1 for w in ex.windows})
-    for _ in range(max(3, args.repeats // 10)):
-        started = time.perf_counter()
-        detector.lines(src, rows)
-        detector_lines.append(time.perf_counter() - started)
     rank_times = []
     for _ in range(max(3, args.repeats // 10)):
         started = time.perf_counter()
@@ -92,9 +79,6 @@ def main() -> None:
         "score_ms_min": round(1000 * min(score_times), 2),
         "numpy_load_s_median": round(statistics.median(fast_load), 4),
         "numpy_score_ms_median": round(1000 * statistics.median(fast_score), 3),
-        "detector_load_s_median": round(statistics.median(detector_load), 4),
-        "detector_lines": len(rows),
-        "detector_ms_median": round(1000 * statistics.median(detector_lines), 1),
         "rank_candidates_ms_median": round(1000 * statistics.median(rank_times), 1),
         "loadavg": open("/proc/loadavg").read().split()[:3],
     }))

@@ -137,14 +137,11 @@ def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -
 
 
 def preload(ranker: str) -> None:
-    """Load the bug detector and the scorer ahead of time (a session does it while the failure is
-    reproduced), so ranking later costs only the scoring: the numpy scorer when the checkpoint has
-    one, else torch's."""
+    """Load the scorer ahead of time (a session does it while the failure is reproduced), so ranking
+    later costs only the scoring: the numpy scorer when the checkpoint has one, else torch's."""
     if ranker in ("ebm", "features"):
-        from .detector import load_detector
         from .fast import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)
-        load_detector()
         if _variant(ranker) in load_fast():
             load_calibration()
         else:

@@ -1,5 +1,4 @@
-"""`remedy ebm data | merge | detector | train | eval`: make the corpus, train the bug detector and
-the ranker and ship the checkpoint, measure it.
+"""`remedy ebm data | train | eval`: make the corpus, train and ship the checkpoint, measure it.
 
 Registered on the main parser by `add_parsers(subparsers)`; each handler is a screenful that
 converts arguments, calls the modules of this package and prints. Heavy imports happen inside
@@ -9,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -60,13 +58,6 @@ def add_parsers(subparsers) -> None:
                        help="keep the features-only term fixed and learn the trunk as a residual")
     train.add_argument("--with-feedback", nargs="*", metavar="ROOT", default=None,
                        help="also learn from editor decisions recorded under these roots (default: .)")
-    det = sub.add_parser("detector", help="train the bug detector whose view of each line the features read")
-    det.add_argument("folders", nargs="*", help="extra folders of correct Python code")
-    det.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
-    det.add_argument("--seed", type=int, default=0)
-    det.add_argument("--per-file", type=int, default=120, help="bugs injected per training file")
-    det.add_argument("--steps", type=int, default=None, help="training batches (default: about 3.5 minutes)")
-    det.add_argument("--workers", type=int, default=2)
     ev = sub.add_parser("eval", help="top-1/top-5/MRR on the held-out split, beside the baselines")
     ev.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ev.add_argument("--checkpoint", type=Path, default=None)
@@ -78,8 +69,7 @@ def main(args: argparse.Namespace) -> int:
     import torch
     torch.set_flush_denormal(True)
     torch.set_num_threads(1)   # on a shared 2-core machine one thread is several times faster
-    handlers = {"data": _data, "merge": _merge, "detector": _detector, "train": _train, "eval": _eval}
-    return handlers[args.ebm_command](args)
+    return {"data": _data, "merge": _merge, "train": _train, "eval": _eval}[args.ebm_command](args)
 
 
 def _err(msg: str) -> None:
@@ -99,56 +89,6 @@ def _merge(args) -> int:
     summary = merge(args.inputs, args.out)
     print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
     return 0
-
-
-def _detector(args) -> int:
-    import torch
-
-    from .data import SOURCE_LINES, source_files, split_of, stdlib_sources
-    from .detector import DETECTOR_FILE, DetectorConfig, detector_digest
-    from .detector_train import DEFAULT_STEPS, build_corpus, corpus_hash, save_weights, train_detector
-
-    torch.set_num_threads(min(4, os.cpu_count() or 1))     # its batches are big enough to share
-    started = time.monotonic()
-    files = source_files([stdlib_sources(), *map(Path, args.folders)], *SOURCE_LINES)
-    corpora = {}
-    for split, per_file in (("train", args.per_file), ("val", max(1, args.per_file // 4))):
-        chosen = [f for f in files if split_of(f[0]) == split]
-        corpora[split] = build_corpus(chosen, args.seed, per_file, args.workers, log=_err)
-        _err(f"{split}: {len(chosen)} files, {len(corpora[split]['ids'])} windows")
-    net, metrics = train_detector(corpora["train"], corpora["val"], DetectorConfig(), seed=args.seed,
-                                  steps=args.steps or DEFAULT_STEPS, log=_err)
-    save_weights(net, args.out / DETECTOR_FILE)
-    meta = {"seed": args.seed, "per_file": args.per_file, "corpus_hash": corpus_hash(corpora["train"]),
-            "windows": {k: len(v["ids"]) for k, v in corpora.items()}, "validation": metrics,
-            "seconds": round(time.monotonic() - started, 1), "sha256": detector_digest(args.out)}
-    (args.out / "detector.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
-    print(json.dumps(meta, indent=2, sort_keys=True))
-    _err("the ranker's features read this detector: run `remedy ebm data` and `remedy ebm train` again")
-    return 0
-
-
-def _ship_detector(data_path: Path, out: Path) -> str | None:
-    """The digest of the detector the corpus was made with; copied into `out` when it is not there
-    yet (the checkpoint must score with the detector its features came from)."""
-    import shutil
-
-    from .detector import DETECTOR_FILE, detector_digest
-    from .fast import checkpoint_folder
-
-    wanted = json.loads(Path(str(data_path) + ".json").read_text()).get("detector")
-    if wanted is None or detector_digest(out) == wanted:
-        return wanted
-    source = Path(str(checkpoint_folder()))
-    if detector_digest(source) != wanted:
-        _err(f"warning: the detector this corpus was made with ({wanted[:12]}) is not in {source}; "
-             f"put it in {out} before using the checkpoint")
-        return wanted
-    out.mkdir(parents=True, exist_ok=True)
-    for name in (DETECTOR_FILE, "detector.json"):
-        if (source / name).is_file():
-            shutil.copyfile(source / name, out / name)
-    return wanted
 
 
 def _train(args) -> int:
@@ -200,7 +140,7 @@ def _train(args) -> int:
                                                  for k, m in models.items()},
             "history": history, "val": _brief(val), "test": _brief(test),
             "feedback_examples": len(feedback), "residual_trunk": bool(args.residual),
-            "feat_hidden": args.feat_hidden, "detector": _ship_detector(args.data, args.out)}
+            "feat_hidden": args.feat_hidden}
     save(args.out, models, calibration, meta)
     _err(f"trained in {seconds:.0f}s; checkpoint written to {args.out}")
     _print_table(test)

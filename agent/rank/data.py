@@ -10,10 +10,8 @@ feeds two splits. The output is one .npz plus a JSON summary with the data's has
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import random
 import re
 import sysconfig
@@ -31,22 +29,17 @@ from ..ast.offsets import Offsets
 from ..ast.parser import is_valid_python, parse
 from ..ast.scope import index_module
 from ..types import Frame, Outcome, SuspiciousLine, TestResult
-from .detector import detector_digest
-from .fast import checkpoint_folder
 from .features import FEATURE_NAMES, extract, template_kinds
 from .model import ENCODED_LEN, encode_windows, shrink
 from .mutate import function_statements, mutate
 from .naturalness import build as build_ngram
 
-__all__ = ["stdlib_sources", "source_files", "split_of", "generate", "merge", "load", "DataSet", "SPLITS",
-           "SOURCE_LINES"]
+__all__ = ["stdlib_sources", "generate", "merge", "load", "DataSet", "SPLITS"]
 
 SPLITS = ("train", "val", "test")
-SOURCE_LINES = (40, 1500)   # the bug detector's files: longer ones than the ranker's, for more code
 MAX_LEN = ENCODED_LEN
 VOCAB = 16384
 _WS = re.compile(rb"\s+")
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _EXCLUDE = re.compile(r"(^|/)(test|tests|idlelib|lib2to3|turtledemo|ensurepip|site-packages|"
                       r"dist-packages|pydoc_data|__pycache__|encodings)(/|$)")
 
@@ -55,8 +48,7 @@ def stdlib_sources() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def source_files(folders: Sequence[Path], min_lines: int, max_lines: int) -> list[tuple[str, Path]]:
-    """(name relative to the folder's parent, path) of the Python files to inject bugs into."""
+def _files(folders: Sequence[Path], min_lines: int, max_lines: int) -> list[tuple[str, Path]]:
     out = []
     for folder in folders:
         for path in sorted(folder.rglob("*.py")):
@@ -200,13 +192,13 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[in
     started = time.monotonic()
     seeds = [seed] if isinstance(seed, int) else list(seed)
     sources = [stdlib_sources(), *map(Path, folders)]
-    files = source_files(sources, min_lines, max_lines)
+    files = _files(sources, min_lines, max_lines)
     random.Random(seeds[0]).shuffle(files)
     files = sorted(files[:max_files])
     jobs = [(rel, str(path), s, per_file, max_candidates) for s in seeds for rel, path in files]
     groups: list[_Group] = []
     if workers > 1:
-        with single_threaded_blas(), get_context("spawn").Pool(workers) as pool:
+        with get_context("fork").Pool(workers) as pool:
             for i, found in enumerate(pool.imap(_file_instances, jobs, chunksize=2)):
                 groups.extend(found)
                 if i % 25 == 0:
@@ -220,22 +212,6 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[in
     return summary
 
 
-@contextlib.contextmanager
-def single_threaded_blas():
-    """Worker processes started inside get one BLAS thread each: the detector's small matrix
-    products in several processes, each with a thread per core, contend several times over."""
-    saved = {k: os.environ.get(k) for k in _BLAS_THREADS}
-    os.environ.update({k: "1" for k in _BLAS_THREADS})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def merge(inputs: Sequence[Path], out: Path) -> dict:
     """Concatenate corpora (e.g. the same files under other seeds: more bugs per file) into `out`.
     The split stays by source file, since each group keeps the split of its file."""
@@ -244,15 +220,11 @@ def merge(inputs: Sequence[Path], out: Path) -> dict:
     for p, meta in zip(inputs, metas):
         if meta["feature_names"] != list(FEATURE_NAMES):
             raise ValueError(f"{p}: made with other features; run `remedy ebm data` again")
-    detectors = {m.get("detector") for m in metas}
-    if len(detectors) > 1:
-        raise ValueError("the corpora were made with different bug detectors; make them again with one")
     kinds = [z["group_kind"] if "group_kind" in z.files else np.array([""] * len(z["group_sizes"]))
              for z in parts]
     arrays = {k: np.concatenate([z[k] for z in parts]) for k in parts[0].files if k != "group_kind"}
     arrays["group_kind"] = np.concatenate([k.astype(str) for k in kinds])
     summary = _write(out, arrays, [m["seed"] for m in metas], sum(m["seconds"] for m in metas))
-    summary["detector"] = next(iter(detectors))
     summary["files"] = max(m["files"] for m in metas)
     summary["merged_from"] = [str(p) for p in inputs]
     Path(str(out) + ".json").write_text(json.dumps(summary, indent=2))
@@ -298,7 +270,6 @@ def _write(out: Path, arrays: dict, seed, seconds: float) -> dict:
         "kinds": dict(Counter(map(str, kinds)).most_common()),
         "kinds_with_positive": dict(Counter(map(str, kinds[has_pos])).most_common()),
         "feature_names": list(FEATURE_NAMES),
-        "detector": detector_digest(checkpoint_folder()),
         "max_len": MAX_LEN, "vocab": VOCAB, "seconds": round(seconds, 1),
     }
     return summary

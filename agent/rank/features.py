@@ -26,7 +26,6 @@ import numpy as np
 from ..ast.offsets import Offsets
 from ..types import Candidate
 from .dataflow import use_change
-from .detector import load_detector
 from .naturalness import Counts, NGramModel, project_model
 from .tokens import EditWindow, edit_window, line_tokens
 
@@ -63,7 +62,6 @@ def _names() -> tuple[str, ...]:
              "revives_unused", "orphans_local", "reads_local", "log_new_id_uses", "log_old_id_uses",
              "revives_attr", "log_new_attr_uses", "log_old_attr_uses",
              "log_order_on_line", "log_cands_on_line",
-             "det_line", "det_line_gap", "det_edit", "det_edit_gap",
              "outcome_known", "outcome_failed", "has_logprob", "logprob"]
     return tuple(base)
 
@@ -206,31 +204,7 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
             put("has_logprob", 1.0)
             put("logprob", max(c.logprob, -50.0) / 10)
     _relative_naturalness(feats, index, [(c.path, c.line) for c in cands])
-    _detected(feats, index, cands, windows, ctx.files)
     return Extracted(feats, windows)
-
-
-def _detected(feats: np.ndarray, index: dict[str, int], cands: Sequence[Candidate],
-              windows: Sequence[EditWindow], files) -> None:
-    """The bug detector's view (agent.rank.detector): how buggy the edited line looks, against the
-    most buggy-looking line of the set, and how buggy the tokens the edit replaces look, against
-    the line's most buggy-looking token. All zero without a shipped detector."""
-    detector = load_detector()
-    if detector is None or not cands:
-        return
-    wanted: dict[str, set[int]] = {}
-    for c, w in zip(cands, windows):
-        wanted.setdefault(c.path, set()).add(w.first_line - 1)
-    seen = {path: detector.lines(files[path], rows) for path, rows in wanted.items()}
-    top = max(line for per in seen.values() for line, _ in per.values())
-    for row, (c, w) in enumerate(zip(cands, windows)):
-        line, tokens = seen[c.path][w.first_line - 1]
-        edited = [tokens[j] for j, ch in enumerate(w.old_changed) if ch and j in tokens]
-        edit = max(edited) if edited else line       # an insertion: how buggy its line looks
-        feats[row, index["det_line"]] = line / 5
-        feats[row, index["det_line_gap"]] = (line - top) / 5
-        feats[row, index["det_edit"]] = edit / 5
-        feats[row, index["det_edit_gap"]] = (edit - max(tokens.values(), default=edit)) / 5
 
 
 def _relative_naturalness(feats: np.ndarray, index: dict[str, int], lines) -> None:
