@@ -29,6 +29,11 @@ def test_bench_compares_rankers_in_one_run_with_intervals():
         assert min(firsts) <= lo <= s["median_validations_to_first"] <= hi <= max(firsts)
     versus_none = out["summary"]["ebm"]["vs_none"]
     assert versus_none["cases"] == 2 and versus_none["fewer"] + versus_none["more"] <= 2
+    first = {(c["ranker"], c["case"]): c["to_first"] for c in out["cases"]}
+    assert versus_none["fewer"] == sum(first["ebm", c] < first["none", c] for c in CASES)
+    assert versus_none["more"] == sum(first["ebm", c] > first["none", c] for c in CASES)
+    assert versus_none["median_ratio"] == round(statistics.median(first["none", c] for c in CASES)
+                                                / statistics.median(first["ebm", c] for c in CASES), 2)
     assert "vs_none" not in out["summary"]["none"]
 
 

@@ -107,10 +107,9 @@ def main(args: argparse.Namespace) -> int:
             mark = "[green]fixed[/]" if run.plausible else f"[red]{run.status}[/]"
             err.print(f"{case.name:<32} {ranker:<8} {mark} {run.seconds:6.2f}s tried={run.tried}")
     summary = {r: _summary([x for x in runs if x.ranker == r]) for r in rankers}
-    if "none" in rankers:
-        for r in rankers:
-            if r != "none":
-                summary[r]["vs_none"] = versus(runs, r, "none")
+    for r in rankers:
+        if r != "none" and "none" in rankers:
+            summary[r]["vs_none"] = versus(runs, r, "none")
     if args.json:
         print(json.dumps({"cases": [asdict(r) for r in runs], "summary": summary}))
     else:
@@ -148,7 +147,10 @@ def versus(runs: list[CaseRun], ranker: str, base: str, level: float = 0.90, dra
     pairs = [(firsts[(base, c)], firsts[(ranker, c)]) for (k, c) in firsts if k == ranker and (base, c) in firsts]
     if len(pairs) < 2:
         return None
-    ratio = lambda ps: statistics.median(b for b, _ in ps) / statistics.median(x for _, x in ps)
+
+    def ratio(ps: list[tuple[int, int]]) -> float:
+        return statistics.median(b for b, _ in ps) / statistics.median(x for _, x in ps)
+
     return {"cases": len(pairs), "fewer": sum(x < b for b, x in pairs), "more": sum(x > b for b, x in pairs),
             "median_ratio": round(ratio(pairs), 2),
             "median_ratio_ci90": [round(r, 2) for r in _bootstrap(pairs, ratio, level, draws, seed)]}
