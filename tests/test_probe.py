@@ -78,6 +78,18 @@ def cand(cid: str, old: str, new: str, nth: int = 0) -> Candidate:
 FILES = {"pkg/mod.py": SRC.encode()}
 
 
+def run_probe(root: Path, cands, files, failing, coverage=None, extra=()) -> tuple[dict, list[str]]:
+    """Probe `cands` in a real warm worker on the project at `root`: (evidence by id, tests asked)."""
+    sites, payload, tests = probe_request(cands, files, failing, coverage or {})
+    test_files = sorted({t.partition("::")[0] for t in [*tests, *extra]})
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(root, test_files, runner, workers=1) as pool:
+        stats = pool.probe(payload, failing, [*tests, *extra], 20.0)
+    assert stats is not None
+    by_id = {s.candidate_id: s for s in sites}
+    return {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}, tests
+
+
 def site_of(c: Candidate):
     found = probe_sites([c], FILES)
     return found[0] if found else None
@@ -160,14 +172,9 @@ def test_probe_in_a_real_worker_tells_inert_changing_and_disturbing_candidates(p
     failing = ["tests/test_mod.py::test_alias_is_a_copy"]
     coverage = {"tests/test_mod.py::test_clamp_caps": {"outcome": "passed", "lines": {"pkg/mod.py": [6, 7, 10]}},
                 "tests/test_mod.py::test_total": {"outcome": "passed", "lines": {"pkg/mod.py": [24]}}}
-    sites, payload, tests = probe_request(cands, FILES, failing, coverage)
+    ev, tests = run_probe(project, cands, FILES, failing, coverage,
+                          extra=["tests/test_mod.py::test_clamp_raises_to_low"])
     assert tests == failing + ["tests/test_mod.py::test_clamp_caps", "tests/test_mod.py::test_total"]
-    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
-    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
-        stats = pool.probe(payload, failing, tests + ["tests/test_mod.py::test_clamp_raises_to_low"], 20.0)
-    assert stats is not None
-    by_id = {s.candidate_id: s for s in sites}
-    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
     assert ev["unknown"].site.reach_only and ev["unknown"].failing_reached == 0
     assert ev["unknown"].passing_reached == 1
     assert (ev["fix"].site.before, ev["fix"].site.after) == ("base", "dict(base)")
@@ -188,12 +195,7 @@ def test_probe_in_a_real_worker_tells_inert_changing_and_disturbing_candidates(p
 def test_an_unchanged_value_on_the_failing_path_goes_last(project):
     cands = [cand("same", "v < low", "v <= low"), cand("moves", "v < low", "v < low + 3")]
     failing = ["tests/test_mod.py::test_clamp_raises_to_low"]
-    sites, payload, tests = probe_request(cands, FILES, failing, {})
-    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
-    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
-        stats = pool.probe(payload, failing, tests, 20.0)
-    by_id = {s.candidate_id: s for s in sites}
-    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
+    ev, _ = run_probe(project, cands, FILES, failing)
     assert ev["same"].failing_observed == 2 and ev["same"].inert    # 1 < 3, 5 < 3: never equal
     assert ev["moves"].failing_diffs == 1                                     # 5 < 6 vs 5 < 3
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
@@ -207,13 +209,8 @@ def test_probe_counts_new_values_that_raise_or_change_type(project):
              cand("raise", "low", "low + ''", nth=2),
              cand("same", "low", "(low)", nth=2)]
     failing = ["tests/test_mod.py::test_clamp_raises_to_low"]
-    sites, payload, tests = probe_request(cands, FILES, failing, {})
-    assert {s.before for s in sites} == {"low"}
-    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
-    with ValidationPool(project, ["tests/test_mod.py"], runner, workers=1) as pool:
-        stats = pool.probe(payload, failing, tests, 20.0)
-    by_id = {s.candidate_id: s for s in sites}
-    ev = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items()}
+    assert {site.before for site in probe_sites(cands, FILES)} == {"low"}
+    ev, _ = run_probe(project, cands, FILES, failing)
     got = {cid: (e.failing_diffs, e.failing_raised, e.failing_retyped) for cid, e in ev.items()}
     assert got == {"num": (1, 0, 0), "none": (1, 0, 0), "text": (1, 0, 1), "raise": (1, 1, 0), "same": (0, 0, 0)}
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(reversed(cands))]   # ranker: `raise` first
@@ -221,17 +218,55 @@ def test_probe_counts_new_values_that_raise_or_change_type(project):
 
 
 def test_order_classes_on_hand_made_evidence():
-    """changing (kept its type before not, never raised before raised, targeted before sweeping)
+    """changing (kept its type before not, never raised before raised, not away from what the
+    failed comparison wants before away, targeted before sweeping, by the missing amount first)
     < unknown < duplicate/disturbing < unreached < inert."""
     def ev(cid, reached, observed, diffs, p_reached=0, p_differed=0, digest="d", before="x", line=1,
-           raised=0, retyped=0):
+           raised=0, retyped=0, toward=0, away=0, exact=0):
         return cid, Evidence(reached, observed, diffs, p_reached, p_differed, digest + cid,
-                             ProbeSite(cid, "m.py", line, before, "y"), raised, retyped)
-    names = ["inert", "unreached", "raise", "retype", "sweep", "disturb", "none", "partial", "target"]
+                             ProbeSite(cid, "m.py", line, before, "y"), raised, retyped, toward, away, exact)
+    names = ["inert", "unreached", "away", "raise", "retype", "sweep", "disturb", "none", "partial", "target",
+             "exact"]
     ranked = [Ranked(Candidate((), "t", "m.py", 1, id=c), energy=float(i)) for i, c in enumerate(names)]
     evidence = dict([ev("inert", 3, 3, 0), ev("unreached", 0, 0, 0), ev("sweep", 4, 4, 4),
                      ev("raise", 4, 4, 1, raised=1), ev("retype", 4, 4, 1, retyped=1),
                      ev("disturb", 2, 2, 1, p_reached=3, p_differed=2), ev("partial", 5, 3, 0),
-                     ev("target", 4, 4, 1)])
+                     ev("target", 4, 4, 1), ev("away", 4, 4, 1, toward=1, away=2, exact=1),
+                     ev("exact", 4, 4, 1, toward=1, exact=1)])
     order = [r.candidate.id for r in order_by_evidence(ranked, evidence)]
-    assert order == ["target", "sweep", "retype", "raise", "none", "partial", "disturb", "unreached", "inert"]
+    assert order == ["exact", "target", "sweep", "away", "retype", "raise", "none", "partial", "disturb",
+                     "unreached", "inert"]
+
+
+CLIP = "def clip(text, width):\n    return text[:width + 1]\n"
+CLIP_TESTS = textwrap.dedent('''\
+    from pkg.clip import clip
+
+
+    def test_clip():
+        assert clip("abcdef", 3) == "abc"
+    ''')
+
+
+def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
+    """`assert clip("abcdef", 3) == "abc"` got "abcd": the result must shrink by one. A candidate
+    that only makes `width + 1` smaller moves toward that, by exactly one or not; a larger one moves
+    away; and the order follows, whatever the ranker said."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "clip.py").write_text(CLIP)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
+    files = {"pkg/clip.py": CLIP.encode()}
+    start = CLIP.index("width + 1")
+
+    def edit(cid, new):
+        return Candidate((Edit("pkg/clip.py", start, start + len("width + 1"), new),), "t", "pkg/clip.py", 2, id=cid)
+
+    cands = [edit("up", "width + 2"), edit("down2", "width - 1"), edit("down", "width")]
+    failing = ["tests/test_clip.py::test_clip"]
+    ev, _ = run_probe(tmp_path, cands, files, failing)
+    assert {cid: (e.toward, e.away, e.exact) for cid, e in ev.items()} == {
+        "up": (0, 1, 0), "down2": (1, 0, 0), "down": (1, 0, 1)}
+    ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["down", "down2", "up"]

@@ -4,9 +4,11 @@ Order (stable within each class, so the ranker's order decides among equals):
 0. changes a value in the failing tests, leaves most passing tests that reach it untouched, and
    does not change the failing-test values exactly as a better-ranked candidate at the same place;
    first those whose new value never raised where the original did not, then those that also
-   kept its type (a fix rarely turns a `str` into an `int`; None and numbers excepted), and of
-   each a targeted change (at most half of the line's runs in the failing tests) before a
-   sweeping one;
+   kept its type (a fix rarely turns a `str` into an `int`; None and numbers excepted), then
+   those that do not move the value away from what the failed `assert actual == expected` wants
+   (a number or a size that must grow moved only down, say: the value at the site is taken to grow
+   with the result), and of each a targeted change (at most half of the line's runs in the failing
+   tests) before a sweeping one, and one that moved the value by exactly the missing amount first;
 1. could not be judged: no site (several edits, outside a function), only whether its line runs,
    or not every run of the line could be evaluated;
 2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
@@ -41,6 +43,9 @@ class Evidence:
     site: ProbeSite
     failing_raised: int = 0   # of the differing observations, where it raised and the original did not
     failing_retyped: int = 0  # of the others, where its value's type differs from the original's
+    toward: int = 0           # failing tests whose failed `==` wants the value larger (smaller) where
+    away: int = 0             # the candidate only moved it that way; where it only moved it the other way
+    exact: int = 0            # of the `toward` tests, those where every change was by the missing amount
 
     @property
     def disturbs_passing(self) -> bool:
@@ -55,9 +60,9 @@ class Evidence:
 
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
-        reached, observed, diffs, pr, pd, digest, raised, retyped = stats
+        reached, observed, diffs, pr, pd, digest, raised, retyped, toward, away, exact = stats
         return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site,
-                   int(raised), int(retyped))
+                   int(raised), int(retyped), int(toward), int(away), int(exact))
 
 
 def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],
@@ -108,4 +113,5 @@ def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, ...]:
     departs = ev.failing_raised > 0, ev.failing_retyped > 0
     if duplicate or ev.disturbs_passing:
         return 2, *departs
-    return 0, *departs, 2 * ev.failing_diffs > ev.failing_observed
+    away = ev.away > ev.toward
+    return 0, *departs, away, 2 * ev.failing_diffs > ev.failing_observed, not ev.exact or away

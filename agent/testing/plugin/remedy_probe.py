@@ -14,7 +14,15 @@ gives, per candidate id,
      passing tests reaching it, of them differing, fingerprint digest over the failing tests,
      observations in the failing tests where it raised and the original did not,
      of the others, where its value's type differs from the original's (None and the numbers int,
-     float and bool count as one type each side can take)]
+     float and bool count as one type each side can take),
+     failing tests whose failed `assert actual == expected` wants a larger or a smaller value
+     (a number, or a size) where the candidate's values at its site only moved that way, and
+     failing tests where they only moved the other way,
+     of the first, those where every change was by exactly the missing amount]
+
+The direction of a failed comparison comes from pytest's `pytest_assertrepr_compare` hook (the
+`Probe` object is registered as a plugin for it): the expected side is taken to be the right one,
+as in `assert f(x) == 3`.
 """
 from __future__ import annotations
 
@@ -61,7 +69,7 @@ class Probe:
                     continue
                 compiled.append((cid, c))
                 names.update(c.co_names if c else ())
-                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8), 0, 0]
+                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8), 0, 0, 0, 0, 0]
             if compiled:
                 self.locs.setdefault((path, line), []).append(_Group(code, compiled, tuple(names)))
         self.files = {path for path, _ in self.locs}
@@ -70,6 +78,8 @@ class Probe:
         self._evals: dict[int, int] = {}
         self._reached: set[str] = set()
         self._differed: set[str] = set()
+        self._moved: dict[str, set[float]] = {}   # per candidate: its value changes (new - old)
+        self._wanted = 0.0                        # expected - actual in a failed ==
 
     # -- per test ------------------------------------------------------------------------------
     def begin(self, nodeid: str) -> None:
@@ -77,6 +87,8 @@ class Probe:
         self._evals.clear()
         self._reached.clear()
         self._differed.clear()
+        self._moved.clear()
+        self._wanted = 0.0
 
     def end(self) -> None:
         if self._test not in self.failing:
@@ -84,7 +96,22 @@ class Probe:
                 self.stats[cid][3] += 1
             for cid in self._differed:
                 self.stats[cid][4] += 1
+        elif self._wanted:
+            for cid, changes in self._moved.items():
+                if all(c * self._wanted > 0 for c in changes):
+                    self.stats[cid][8] += 1
+                    self.stats[cid][10] += changes == {self._wanted}
+                elif all(c * self._wanted < 0 for c in changes):
+                    self.stats[cid][9] += 1
         self._test = ""
+
+    def pytest_assertrepr_compare(self, config, op, left, right):
+        """pytest's hook for a failed comparison: remember which way `right` lies from `left`."""
+        if self._test in self.failing and op == "==" and not self._wanted:
+            actual, expected = _measure(left), _measure(getattr(right, "expected", right))
+            if actual is not None and expected is not None and actual[0] == expected[0]:
+                self._wanted = expected[1] - actual[1]
+        return None
 
     def result(self) -> dict:
         return {cid: [*s[:5], s[5].hexdigest(), *s[6:]] for cid, s in self.stats.items()}
@@ -122,11 +149,11 @@ class Probe:
             value = env_l.get(name, env_g.get(name))      # nor make a defaultdict grow keys
             if isinstance(value, (collections.abc.Iterator, collections.defaultdict)):
                 return
-        original = _fingerprint(group.before, env_g, env_l, original=True)
+        original, size = _fingerprint(group.before, env_g, env_l, original=True)
         if original is _SKIP:
             return
         for cid, code in group.cands:
-            fp = _fingerprint(code, env_g, env_l)
+            fp, new_size = _fingerprint(code, env_g, env_l)
             differs = fp != original
             stats = self.stats[cid]
             if failing:
@@ -137,18 +164,27 @@ class Probe:
                     raised, retyped = _departure(original[0], fp[0])
                     stats[6] += raised
                     stats[7] += retyped
+                    if size is not None and new_size is not None and size[0] == new_size[0] \
+                            and size[1] != new_size[1]:
+                        self._moved.setdefault(cid, set()).add(new_size[1] - size[1])
             elif differs:
                 self._differed.add(cid)
 
 
 def _fingerprint(code, env_g, env_l, original: bool = False):
+    """(fingerprint, `_measure` of the value) of evaluating `code` in a frame."""
     try:
         value = eval(code, env_g, env_l)
     except _UNBOUND as exc:      # the original cannot see its names from here: no observation
-        return _SKIP if original else ("raise", type(exc).__name__)
+        return (_SKIP if original else ("raise", type(exc).__name__)), None
     except Exception as exc:
-        return ("raise", type(exc).__name__)
+        return ("raise", type(exc).__name__), None
     fresh = sys.getrefcount(value) <= 2      # nothing but this frame holds it: it was just made
+    size = _measure(value)
+    return _print(value, fresh), size
+
+
+def _print(value, fresh: bool):
     kind = type(value)
     try:
         if fresh and isinstance(value, collections.abc.Iterator):   # enumerate(...), zip(...): what it yields
@@ -167,6 +203,19 @@ def _fingerprint(code, env_g, env_l, original: bool = False):
 
 
 _NUMBERS = frozenset({"int", "float", "bool"})
+_SIZED = (str, bytes, list, tuple, dict, set, frozenset, range)
+
+
+def _measure(value) -> tuple[str, float] | None:
+    """("number", value) or ("size", len) for values that have a natural order of magnitude;
+    None for the rest (booleans and NaN included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return ("number", float(value)) if value == value else None
+    if isinstance(value, _SIZED):
+        return "size", float(len(value))
+    return None
 
 
 def _departure(before: str, after: str) -> tuple[bool, bool]:

@@ -79,6 +79,7 @@ def _child(session, items, files: dict, out_fd: int, request: dict) -> None:
             import remedy_probe
             probe = remedy_probe.Probe(request["probe"], str(session.config.rootpath),
                                        request.get("failing", ()))
+            session.config.pluginmanager.register(probe, "remedy-probe")   # failed comparisons
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
             if probe is not None:
