@@ -15,7 +15,7 @@ from pathlib import Path
 __all__ = ["add_parsers", "main"]
 
 DEFAULT_DATA = Path("build/ebm/data.npz")
-DEFAULT_SEEDS = "0-5"
+DEFAULT_SEEDS = "0-17"
 
 
 def _seeds(text: str) -> list[int]:
