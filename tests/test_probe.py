@@ -238,13 +238,29 @@ def test_order_classes_on_hand_made_evidence():
                      "unreached", "inert"]
 
 
-CLIP = "def clip(text, width):\n    return text[:width + 1]\n"
+CLIP = "def clip(text, width):\n    return text[:width + 1]\n\n\ndef big(n):\n    return n ** 1000\n"
 CLIP_TESTS = textwrap.dedent('''\
-    from pkg.clip import clip
+    from pkg.clip import big, clip
+
+
+    class Odd:
+        def __getattr__(self, name):
+            raise RuntimeError(name)
+
+        def __eq__(self, other):
+            return False
 
 
     def test_clip():
         assert clip("abcdef", 3) == "abc"
+
+
+    def test_big():                    # too large for a float: no direction, and no harm
+        assert big(10) == 10 ** 999
+
+
+    def test_odd():                    # its __getattr__ raises: no direction, and no harm
+        assert clip("abc", 1) == Odd()
     ''')
 
 
@@ -264,9 +280,12 @@ def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
         return Candidate((Edit("pkg/clip.py", start, start + len("width + 1"), new),), "t", "pkg/clip.py", 2, id=cid)
 
     cands = [edit("up", "width + 2"), edit("down2", "width - 1"), edit("down", "width")]
-    failing = ["tests/test_clip.py::test_clip"]
+    start = CLIP.index("n ** 1000")
+    cands.append(Candidate((Edit("pkg/clip.py", start, start + len("n ** 1000"), "n ** 999"),), "t",
+                           "pkg/clip.py", 6, id="smaller"))
+    failing = ["tests/test_clip.py::test_clip", "tests/test_clip.py::test_big", "tests/test_clip.py::test_odd"]
     ev, _ = run_probe(tmp_path, cands, files, failing)
-    assert {cid: (e.toward, e.away, e.exact) for cid, e in ev.items()} == {
-        "up": (0, 1, 0), "down2": (1, 0, 0), "down": (1, 0, 1)}
+    assert {cid: (e.failing_diffs, e.toward, e.away, e.exact) for cid, e in ev.items()} == {
+        "up": (2, 0, 1, 0), "down2": (2, 1, 0, 0), "down": (2, 1, 0, 1), "smaller": (1, 0, 0, 0)}
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
-    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["down", "down2", "up"]
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["down", "down2", "smaller", "up"]

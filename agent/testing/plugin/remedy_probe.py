@@ -108,7 +108,10 @@ class Probe:
     def pytest_assertrepr_compare(self, config, op, left, right):
         """pytest's hook for a failed comparison: remember which way `right` lies from `left`."""
         if self._test in self.failing and op == "==" and not self._wanted:
-            actual, expected = _measure(left), _measure(getattr(right, "expected", right))
+            try:       # `expected`: what pytest.approx compares against
+                actual, expected = _measure(left), _measure(getattr(right, "expected", right))
+            except Exception:          # a user object's __getattr__ or __len__ that raises
+                return None
             if actual is not None and expected is not None and actual[0] == expected[0]:
                 self._wanted = expected[1] - actual[1]
         return None
@@ -209,12 +212,15 @@ _SIZED = (str, bytes, list, tuple, dict, set, frozenset, range)
 def _measure(value) -> tuple[str, float] | None:
     """("number", value) or ("size", len) for values that have a natural order of magnitude;
     None for the rest (booleans and NaN included)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return ("number", float(value)) if value == value else None
-    if isinstance(value, _SIZED):
-        return "size", float(len(value))
+    try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return ("number", float(value)) if value == value else None
+        if isinstance(value, _SIZED):
+            return "size", float(len(value))
+    except Exception:              # an int too large for a float, a __len__ that raises
+        pass
     return None
 
 
