@@ -274,15 +274,14 @@ def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
     files = {"pkg/clip.py": CLIP.encode()}
-    start = CLIP.index("width + 1")
 
-    def edit(cid, new):
-        return Candidate((Edit("pkg/clip.py", start, start + len("width + 1"), new),), "t", "pkg/clip.py", 2, id=cid)
+    def edit(cid, old, new):
+        start = CLIP.index(old)
+        line = CLIP.count("\n", 0, start) + 1
+        return Candidate((Edit("pkg/clip.py", start, start + len(old), new),), "t", "pkg/clip.py", line, id=cid)
 
-    cands = [edit("up", "width + 2"), edit("down2", "width - 1"), edit("down", "width")]
-    start = CLIP.index("n ** 1000")
-    cands.append(Candidate((Edit("pkg/clip.py", start, start + len("n ** 1000"), "n ** 999"),), "t",
-                           "pkg/clip.py", 6, id="smaller"))
+    cands = [edit("up", "width + 1", "width + 2"), edit("down2", "width + 1", "width - 1"),
+             edit("down", "width + 1", "width"), edit("smaller", "n ** 1000", "n ** 999")]
     failing = ["tests/test_clip.py::test_clip", "tests/test_clip.py::test_big", "tests/test_clip.py::test_odd"]
     ev, _ = run_probe(tmp_path, cands, files, failing)
     assert {cid: (e.failing_diffs, e.toward, e.away, e.exact) for cid, e in ev.items()} == {

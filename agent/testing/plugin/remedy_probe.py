@@ -152,11 +152,12 @@ class Probe:
             value = env_l.get(name, env_g.get(name))      # nor make a defaultdict grow keys
             if isinstance(value, (collections.abc.Iterator, collections.defaultdict)):
                 return
-        original, size = _fingerprint(group.before, env_g, env_l, original=True)
+        original, before = _fingerprint(group.before, env_g, env_l, original=True)
         if original is _SKIP:
             return
+        size = _SKIP
         for cid, code in group.cands:
-            fp, new_size = _fingerprint(code, env_g, env_l)
+            fp, after = _fingerprint(code, env_g, env_l)
             differs = fp != original
             stats = self.stats[cid]
             if failing:
@@ -167,6 +168,8 @@ class Probe:
                     raised, retyped = _departure(original[0], fp[0])
                     stats[6] += raised
                     stats[7] += retyped
+                    size = _measure(before) if size is _SKIP else size
+                    new_size = _measure(after)
                     if size is not None and new_size is not None and size[0] == new_size[0] \
                             and size[1] != new_size[1]:
                         self._moved.setdefault(cid, set()).add(new_size[1] - size[1])
@@ -175,7 +178,7 @@ class Probe:
 
 
 def _fingerprint(code, env_g, env_l, original: bool = False):
-    """(fingerprint, `_measure` of the value) of evaluating `code` in a frame."""
+    """(fingerprint, value) of evaluating `code` in a frame; the value is None when it raised."""
     try:
         value = eval(code, env_g, env_l)
     except _UNBOUND as exc:      # the original cannot see its names from here: no observation
@@ -183,8 +186,7 @@ def _fingerprint(code, env_g, env_l, original: bool = False):
     except Exception as exc:
         return ("raise", type(exc).__name__), None
     fresh = sys.getrefcount(value) <= 2      # nothing but this frame holds it: it was just made
-    size = _measure(value)
-    return _print(value, fresh), size
+    return _print(value, fresh), value
 
 
 def _print(value, fresh: bool):
