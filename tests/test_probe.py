@@ -219,28 +219,46 @@ def test_probe_counts_new_values_that_raise_or_change_type(project):
 
 def test_order_classes_on_hand_made_evidence():
     """changing (kept its type before not, never raised before raised, not away from what the
-    failed comparison wants before away, targeted before sweeping, by the missing amount first)
+    failed comparison wants before away, made the compared value the expected one first, then
+    targeted before sweeping, by the missing amount first)
     < unknown < duplicate/disturbing < unreached < inert."""
     def ev(cid, reached, observed, diffs, p_reached=0, p_differed=0, digest="d", before="x", line=1,
-           raised=0, retyped=0, toward=0, away=0, exact=0):
+           raised=0, retyped=0, toward=0, away=0, exact=0, matches=0):
         return cid, Evidence(reached, observed, diffs, p_reached, p_differed, digest + cid,
-                             ProbeSite(cid, "m.py", line, before, "y"), raised, retyped, toward, away, exact)
+                             ProbeSite(cid, "m.py", line, before, "y"), raised, retyped, toward, away, exact,
+                             matches)
     names = ["inert", "unreached", "away", "raise", "retype", "sweep", "disturb", "none", "partial", "target",
-             "exact"]
+             "exact", "match"]
     ranked = [Ranked(Candidate((), "t", "m.py", 1, id=c), energy=float(i)) for i, c in enumerate(names)]
     evidence = dict([ev("inert", 3, 3, 0), ev("unreached", 0, 0, 0), ev("sweep", 4, 4, 4),
                      ev("raise", 4, 4, 1, raised=1), ev("retype", 4, 4, 1, retyped=1),
                      ev("disturb", 2, 2, 1, p_reached=3, p_differed=2), ev("partial", 5, 3, 0),
                      ev("target", 4, 4, 1), ev("away", 4, 4, 1, toward=1, away=2, exact=1),
-                     ev("exact", 4, 4, 1, toward=1, exact=1)])
+                     ev("exact", 4, 4, 1, toward=1, exact=1), ev("match", 4, 4, 4, matches=1)])
     order = [r.candidate.id for r in order_by_evidence(ranked, evidence)]
-    assert order == ["exact", "target", "sweep", "away", "retype", "raise", "none", "partial", "disturb",
+    assert order == ["match", "exact", "target", "sweep", "away", "retype", "raise", "none", "partial", "disturb",
                      "unreached", "inert"]
 
 
-CLIP = "def clip(text, width):\n    return text[:width + 1]\n\n\ndef big(n):\n    return n ** 1000\n"
+CLIP = textwrap.dedent('''\
+    def clip(text, width):
+        return text[:width + 1]
+
+
+    def big(n):
+        return n ** 1000
+
+
+    def greet(name):
+        return "hi " + name
+
+
+    def triple(n):
+        k = n * 4
+        return k - 1
+    ''')
 CLIP_TESTS = textwrap.dedent('''\
-    from pkg.clip import big, clip
+    from pkg.clip import big, clip, greet, triple
 
 
     class Odd:
@@ -261,7 +279,21 @@ CLIP_TESTS = textwrap.dedent('''\
 
     def test_odd():                    # its __getattr__ raises: no direction, and no harm
         assert clip("abc", 1) == Odd()
+
+
+    def test_greet():                  # same size: no direction, only the value itself tells
+        assert greet("bo") == "Hi bo"
+
+
+    def test_triple():
+        assert triple(1) == 2
     ''')
+
+
+def _clip_edit(cid, old, new):
+    start = CLIP.index(old)
+    line = CLIP.count("\n", 0, start) + 1
+    return Candidate((Edit("pkg/clip.py", start, start + len(old), new),), "t", "pkg/clip.py", line, id=cid)
 
 
 def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
@@ -275,11 +307,7 @@ def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
     (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
     files = {"pkg/clip.py": CLIP.encode()}
 
-    def edit(cid, old, new):
-        start = CLIP.index(old)
-        line = CLIP.count("\n", 0, start) + 1
-        return Candidate((Edit("pkg/clip.py", start, start + len(old), new),), "t", "pkg/clip.py", line, id=cid)
-
+    edit = _clip_edit
     cands = [edit("up", "width + 1", "width + 2"), edit("down2", "width + 1", "width - 1"),
              edit("down", "width + 1", "width"), edit("smaller", "n ** 1000", "n ** 999")]
     failing = ["tests/test_clip.py::test_clip", "tests/test_clip.py::test_big", "tests/test_clip.py::test_odd"]
@@ -287,4 +315,28 @@ def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
     assert {cid: (e.failing_diffs, e.toward, e.away, e.exact) for cid, e in ev.items()} == {
         "up": (2, 0, 1, 0), "down2": (2, 1, 0, 0), "down": (2, 1, 0, 1), "smaller": (1, 0, 0, 0)}
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
-    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["down", "down2", "smaller", "up"]
+    # `down` and `smaller` (its 10 ** 999 is too large for a direction) make the compared value the
+    # expected one; `down2` only moves it the right way
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["down", "smaller", "down2", "up"]
+
+
+def test_a_candidate_that_makes_the_compared_value_the_expected_one_goes_first(tmp_path):
+    """`assert greet("bo") == "Hi bo"` got "hi bo": same size, so no direction. The candidate whose
+    site, which computes the returned value, holds "Hi bo" matches; "ho " changes the value but not
+    into the expected one. In `triple`, `n * 2` makes its site hold 2, the expected value, but that
+    site never held the actual 3, so it is not what the test compared: only `k - 2` matches."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "clip.py").write_text(CLIP)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
+    files = {"pkg/clip.py": CLIP.encode()}
+    cands = [_clip_edit("ho", '"hi "', '"ho "'), _clip_edit("Hi", '"hi "', '"Hi "'),
+             _clip_edit("n2", "n * 4", "n * 2"), _clip_edit("k2", "k - 1", "k - 2")]
+    failing = ["tests/test_clip.py::test_greet", "tests/test_clip.py::test_triple"]
+    ev, _ = run_probe(tmp_path, cands, files, failing)
+    assert {cid: (e.failing_diffs, e.toward, e.away, e.matches) for cid, e in ev.items()} == {
+        "ho": (1, 0, 0, 0), "Hi": (1, 0, 0, 1), "n2": (1, 1, 0, 0), "k2": (1, 1, 0, 1)}
+    ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
+    # the two that match first (`k2` also moved its value by exactly the missing 1), whatever the ranker said
+    assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["k2", "Hi", "ho", "n2"]

@@ -7,8 +7,10 @@ Order (stable within each class, so the ranker's order decides among equals):
    kept its type (a fix rarely turns a `str` into an `int`; None and numbers excepted), then
    those that do not move the value away from what the failed `assert actual == expected` wants
    (a number or a size that must grow moved only down, say: the value at the site is taken to grow
-   with the result), and of each a targeted change (at most half of the line's runs in the failing
-   tests) before a sweeping one, and one that moved the value by exactly the missing amount first;
+   with the result); of each, first one that made the site hold exactly the failed comparison's
+   expected value where the original held its actual value (the site computes what the test
+   compared), then a targeted change (at most half of the line's runs in the failing tests) before
+   a sweeping one, and one that moved the value by exactly the missing amount first;
 1. could not be judged: no site (several edits, outside a function), only whether its line runs,
    or not every run of the line could be evaluated;
 2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
@@ -46,6 +48,8 @@ class Evidence:
     toward: int = 0           # failing tests whose failed `==` wants the value larger (smaller) where
     away: int = 0             # the candidate only moved it that way; where it only moved it the other way
     exact: int = 0            # of the `toward` tests, those where every change was by the missing amount
+    matches: int = 0          # failing tests where the site held the failed `==`'s actual value and the
+                              # candidate's value there was its expected one
 
     @property
     def disturbs_passing(self) -> bool:
@@ -60,9 +64,9 @@ class Evidence:
 
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
-        reached, observed, diffs, pr, pd, digest, raised, retyped, toward, away, exact = stats
+        reached, observed, diffs, pr, pd, digest, *counts = stats
         return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site,
-                   int(raised), int(retyped), int(toward), int(away), int(exact))
+                   *map(int, counts))
 
 
 def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],
@@ -114,4 +118,5 @@ def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, ...]:
     if duplicate or ev.disturbs_passing:
         return 2, *departs
     away = ev.away > ev.toward
-    return 0, *departs, away, 2 * ev.failing_diffs > ev.failing_observed, not ev.exact or away
+    return (0, *departs, away, not ev.matches, 2 * ev.failing_diffs > ev.failing_observed,
+            not ev.exact or away)

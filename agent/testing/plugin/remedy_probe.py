@@ -18,11 +18,13 @@ gives, per candidate id,
      failing tests whose failed `assert actual == expected` wants a larger or a smaller value
      (a number, or a size) where the candidate's values at its site only moved that way, and
      failing tests where they only moved the other way,
-     of the first, those where every change was by exactly the missing amount]
+     of the first, those where every change was by exactly the missing amount,
+     failing tests where, at some run of the site, the original's value was the failed `==`'s
+     actual value and the candidate's was its expected value]
 
 The direction of a failed comparison comes from pytest's `pytest_assertrepr_compare` hook (the
 `Probe` object is registered as a plugin for it): the expected side is taken to be the right one,
-as in `assert f(x) == 3`.
+as in `assert f(x) == 3`. Values are matched by type and repr, as fingerprints are.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ import os
 import sys
 
 MAX_EVALS = 256
+MAX_PAIRS = 64      # (original, candidate) value pairs kept per candidate and failing test
 ITER_LIMIT = 10000
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), range, frozenset)
 _UNBOUND = (NameError, UnboundLocalError)
@@ -69,7 +72,7 @@ class Probe:
                     continue
                 compiled.append((cid, c))
                 names.update(c.co_names if c else ())
-                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8), 0, 0, 0, 0, 0]
+                self.stats[cid] = [0, 0, 0, 0, 0, hashlib.blake2b(digest_size=8), 0, 0, 0, 0, 0, 0]
             if compiled:
                 self.locs.setdefault((path, line), []).append(_Group(code, compiled, tuple(names)))
         self.files = {path for path, _ in self.locs}
@@ -79,7 +82,9 @@ class Probe:
         self._reached: set[str] = set()
         self._differed: set[str] = set()
         self._moved: dict[str, set[float]] = {}   # per candidate: its value changes (new - old)
+        self._pairs: dict[str, set[tuple]] = {}   # per candidate: (original, its) value keys
         self._wanted = 0.0                        # expected - actual in a failed ==
+        self._compared: tuple | None = None       # (actual, expected) value keys of a failed ==
 
     # -- per test ------------------------------------------------------------------------------
     def begin(self, nodeid: str) -> None:
@@ -88,7 +93,9 @@ class Probe:
         self._reached.clear()
         self._differed.clear()
         self._moved.clear()
+        self._pairs.clear()
         self._wanted = 0.0
+        self._compared = None
 
     def end(self) -> None:
         if self._test not in self.failing:
@@ -103,10 +110,15 @@ class Probe:
                     self.stats[cid][10] += changes == {self._wanted}
                 elif all(c * self._wanted < 0 for c in changes):
                     self.stats[cid][9] += 1
+        if self._test in self.failing and self._compared is not None:
+            for cid, pairs in self._pairs.items():
+                self.stats[cid][11] += self._compared in pairs
         self._test = ""
 
     def pytest_assertrepr_compare(self, config, op, left, right):
         """pytest's hook for a failed comparison: remember which way `right` lies from `left`."""
+        if self._test in self.failing and op == "==" and self._compared is None:
+            self._compared = (_value_key(left), _value_key(right))
         if self._test in self.failing and op == "==" and not self._wanted:
             try:       # `expected`: what pytest.approx compares against
                 actual, expected = _measure(left), _measure(getattr(right, "expected", right))
@@ -168,6 +180,9 @@ class Probe:
                     raised, retyped = _departure(original[0], fp[0])
                     stats[6] += raised
                     stats[7] += retyped
+                    pairs = self._pairs.setdefault(cid, set())
+                    if len(pairs) < MAX_PAIRS:
+                        pairs.add((original[:2], fp[:2]))
                     size = _measure(before) if size is _SKIP else size
                     new_size = _measure(after)
                     if size is not None and new_size is not None and size[0] == new_size[0] \
@@ -205,6 +220,11 @@ def _print(value, fresh: bool):
     if kind in _IMMUTABLE or (kind is tuple and _hashable(value)):
         return (kind.__qualname__, text)
     return (kind.__qualname__, text, None if fresh else id(value))
+
+
+def _value_key(value) -> tuple:
+    """A compared value as a fingerprint's (type, repr): equal keys, equal-looking values."""
+    return _print(value, fresh=False)[:2]
 
 
 _NUMBERS = frozenset({"int", "float", "bool"})
