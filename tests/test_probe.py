@@ -290,6 +290,16 @@ CLIP_TESTS = textwrap.dedent('''\
     ''')
 
 
+def _clip_project(root: Path) -> dict[str, bytes]:
+    """pkg/clip.py and its tests under `root`; the files the probe reads."""
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "clip.py").write_text(CLIP)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_clip.py").write_text(CLIP_TESTS)
+    return {"pkg/clip.py": CLIP.encode()}
+
+
 def _clip_edit(cid, old, new):
     start = CLIP.index(old)
     line = CLIP.count("\n", 0, start) + 1
@@ -300,13 +310,7 @@ def test_a_failed_comparison_says_which_way_the_value_must_move(tmp_path):
     """`assert clip("abcdef", 3) == "abc"` got "abcd": the result must shrink by one. A candidate
     that only makes `width + 1` smaller moves toward that, by exactly one or not; a larger one moves
     away; and the order follows, whatever the ranker said."""
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "clip.py").write_text(CLIP)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
-    files = {"pkg/clip.py": CLIP.encode()}
-
+    files = _clip_project(tmp_path)
     edit = _clip_edit
     cands = [edit("up", "width + 1", "width + 2"), edit("down2", "width + 1", "width - 1"),
              edit("down", "width + 1", "width"), edit("smaller", "n ** 1000", "n ** 999")]
@@ -325,12 +329,7 @@ def test_a_candidate_that_makes_the_compared_value_the_expected_one_goes_first(t
     site, which computes the returned value, holds "Hi bo" matches; "ho " changes the value but not
     into the expected one. In `triple`, `n * 2` makes its site hold 2, the expected value, but that
     site never held the actual 3, so it is not what the test compared: only `k - 2` matches."""
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "clip.py").write_text(CLIP)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_clip.py").write_text(CLIP_TESTS)
-    files = {"pkg/clip.py": CLIP.encode()}
+    files = _clip_project(tmp_path)
     cands = [_clip_edit("ho", '"hi "', '"ho "'), _clip_edit("Hi", '"hi "', '"Hi "'),
              _clip_edit("n2", "n * 4", "n * 2"), _clip_edit("k2", "k - 1", "k - 2")]
     failing = ["tests/test_clip.py::test_greet", "tests/test_clip.py::test_triple"]
