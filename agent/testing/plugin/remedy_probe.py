@@ -103,23 +103,25 @@ class Probe:
                 self.stats[cid][3] += 1
             for cid in self._differed:
                 self.stats[cid][4] += 1
-        elif self._wanted:
-            for cid, changes in self._moved.items():
+        else:
+            for cid, changes in self._moved.items() if self._wanted else ():
                 if all(c * self._wanted > 0 for c in changes):
                     self.stats[cid][8] += 1
                     self.stats[cid][10] += changes == {self._wanted}
                 elif all(c * self._wanted < 0 for c in changes):
                     self.stats[cid][9] += 1
-        if self._test in self.failing and self._compared is not None:
-            for cid, pairs in self._pairs.items():
+            for cid, pairs in self._pairs.items() if self._compared is not None else ():
                 self.stats[cid][11] += self._compared in pairs
         self._test = ""
 
     def pytest_assertrepr_compare(self, config, op, left, right):
-        """pytest's hook for a failed comparison: remember which way `right` lies from `left`."""
-        if self._test in self.failing and op == "==" and self._compared is None:
+        """pytest's hook for a failed comparison: remember `left` and `right`, and which way `right`
+        lies from `left`."""
+        if self._test not in self.failing or op != "==":
+            return None
+        if self._compared is None:
             self._compared = (_value_key(left), _value_key(right))
-        if self._test in self.failing and op == "==" and not self._wanted:
+        if not self._wanted:
             try:       # `expected`: what pytest.approx compares against
                 actual, expected = _measure(left), _measure(getattr(right, "expected", right))
             except Exception:          # a user object's __getattr__ or __len__ that raises
