@@ -142,6 +142,54 @@ def test_def_use_of_attributes_counts_the_whole_file():
     assert _f(ex, 0, "log_old_attr_uses") > _f(ex, 0, "log_new_attr_uses")   # width: 3, height: 1
 
 
+def test_names_module_level_undefined_and_nearby():
+    src = b"""LIMIT = 3
+
+
+def read(fobj, spec):
+    parsed = Header.parse(fobj)
+    size = header.size + LIMIT
+    return spec.loader, size
+
+
+def load(spec, name):
+    return spec.loader.load(name)
+"""
+    ctx = RankContext(files={PATH: src}, lines=[SuspiciousLine(PATH, 5, 0.9)],
+                      failing=[T.TestResult("t.py::test_read", Outcome.FAILED, "", ())])
+
+    def cand(old: bytes, new: str, after: bytes = b"def read") -> Candidate:
+        start = src.index(old, src.index(after))
+        return Candidate(edits=(Edit(PATH, start, start + len(old), new),), template="identifier.replace",
+                         path=PATH, line=src[:start].count(b"\n") + 1, suspiciousness=0.9, id=new)
+
+    ex = extract([cand(b"parsed =", "header ="), cand(b"parsed =", "size ="), cand(b"LIMIT", "fobj"),
+                  cand(b"fobj)", "LIMIT)"), cand(b"spec.loader", "fobj.loader"),
+                  cand(b"spec.loader", "name.loader", after=b"def load")], ctx)
+    # `header` is read but bound nowhere (nor at module level): assigning it again is a likely fix,
+    # and `Header.parse` names it.
+    assert _f(ex, 0, "binds_undefined") == 1.0 and _f(ex, 1, "binds_undefined") == 0.0
+    assert _f(ex, 0, "new_name_affinity") == 1.0 and _f(ex, 1, "new_name_affinity") == 0.0
+    # `LIMIT` is module-level and the function reads it once: dropping it, or reading it instead.
+    assert _f(ex, 2, "drops_global") == 1.0 and _f(ex, 2, "adds_global") == 0.0
+    assert _f(ex, 3, "adds_global") == 1.0 and _f(ex, 3, "drops_global") == 0.0
+    # `fobj` is used one line up; `parsed` nowhere else.
+    assert _f(ex, 2, "log_new_near") == pytest.approx(np.log1p(1))
+    assert _f(ex, 0, "log_old_near") == pytest.approx(np.log1p(100))
+    # `spec.loader` occurs elsewhere in the file (once more than the edited line), `fobj.loader` and
+    # `name.loader` nowhere.
+    assert _f(ex, 4, "log_old_pair_uses") == pytest.approx(np.log1p(1))
+    assert _f(ex, 4, "log_new_pair_uses") == 0.0 and _f(ex, 5, "log_new_pair_uses") == 0.0
+
+
+def test_names_repeated_on_the_line():
+    ex = extract([_cand(b"count = 0", "count = count", "identifier.replace"),
+                  _cand(b"item.price > limit", "item.price > items", "identifier.replace")], _ctx())
+    assert _f(ex, 0, "new_name_repeats") == 1.0     # `count = count`
+    assert _f(ex, 1, "new_name_repeats") == 0.0
+    assert _f(ex, 1, "new_name_affinity") == pytest.approx(0.0)   # "items" vs "item", "price"
+
+
 def test_validation_outcome_and_logprob_when_known():
     cands = [_cand(b">", ">=", "llm", cid="a"), _cand(b">", "<", "operator.comparison", cid="b")]
     cands[0] = Candidate(cands[0].edits, "llm", PATH, 4, source="llm", logprob=-3.0, id="a")

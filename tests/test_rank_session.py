@@ -89,9 +89,9 @@ def test_feedback_round_trip(tmp_path):
 
 
 @needs_checkpoint
-def test_silent_trunk_ranks_without_torch_and_matches_the_torch_model():
-    """The shipped checkpoint's trunk is silent, so sessions score with numpy (scorer.json): the
-    same energies as the torch model, and no torch import at all."""
+def test_each_shipped_variant_ranks_as_its_torch_model_and_a_silent_trunk_needs_no_torch():
+    """A variant whose trunk is silent scores with numpy (scorer.json), never importing torch; one
+    with a live trunk scores in torch. Either way the energies are the torch model's."""
     import subprocess
     import sys
 
@@ -104,30 +104,29 @@ def test_silent_trunk_ranks_without_torch_and_matches_the_torch_model():
 
     files, lines, cands = _site()
     ctx = RankContext(files, lines, [])
-    assert "full" in load_fast()
-    fast = {r.candidate.id: r.energy for r in rank_candidates(cands, "ebm", ctx)}
-    model = load_shipped().models["full"]
+    shipped = load_shipped()
     ex = extract(cands, ctx)
-    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
-    with torch.inference_mode():
-        ref = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
-                    torch.from_numpy(ex.features)).double().numpy()
-    np.testing.assert_allclose([fast[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
-    import agent.rank.fast as fast_mod                 # and the torch path ranks the same way
-    original = fast_mod.load_fast
-    fast_mod.load_fast = lambda: {}
-    try:
-        slow = {r.candidate.id: r.energy for r in rank_candidates(cands, "ebm", ctx)}
-    finally:
-        fast_mod.load_fast = original
-    np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
+    silent = []
+    for ranker, variant in (("ebm", "full"), ("features", "features_only")):
+        model = shipped.models[variant]
+        assert (variant in load_fast()) == model.trunk_is_silent()
+        if model.trunk_is_silent():
+            silent.append(ranker)
+        ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
+        with torch.inference_mode():
+            ref = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                        torch.from_numpy(ex.features)).double().numpy()
+        got = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
+        np.testing.assert_allclose([got[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
+    assert "features" in silent        # the features-only model has no trunk at all
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
              "from agent.repair.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"
              "src = b'def f(xs, n):\\n    t = 0\\n    for i in range(n):\\n        t += xs[i]\\n    return t\\n'\n"
-             "lines = [SuspiciousLine('m.py', 3, 0.9)]\npreload('ebm')\n"
-             "r = rank_candidates(generate_candidates({'m.py': src}, lines, max_candidates=20), 'ebm',"
+             "lines = [SuspiciousLine('m.py', 3, 0.9)]\npreload(sys.argv[1])\n"
+             "r = rank_candidates(generate_candidates({'m.py': src}, lines, max_candidates=20), sys.argv[1],"
              " RankContext({'m.py': src}, lines, []))\n"
              "print(len(r) > 1, r[0].energy is not None, 'torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["True", "True", "False"], out.stderr
+    for ranker in ("ebm", "features"):
+        out = subprocess.run([sys.executable, "-c", probe, ranker], capture_output=True, text=True, timeout=120)
+        assert out.stdout.split() == ["True", "True", str(ranker not in silent)], out.stderr

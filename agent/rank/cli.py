@@ -50,7 +50,7 @@ def add_parsers(subparsers) -> None:
     train = sub.add_parser("train", help="train, calibrate and write the checkpoint")
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--steps", type=int, default=600)
+    train.add_argument("--steps", type=int, default=400)
     train.add_argument("--out", type=Path, default=Path(__file__).parent / "checkpoint")
     train.add_argument("--feat-hidden", type=int, default=64,
                        help="width of the MLP over the features beside the linear term (0: linear only)")

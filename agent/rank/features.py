@@ -7,7 +7,9 @@ syntax validity of the edited statement, naturalness of the new line against the
 (trigram cross-entropy against the project less the edited lines, its rank within the line and the
 set, and how odd the edited line reads beside the other edited lines), def-use changes in the
 enclosing function (agent.rank.dataflow: the edit reads a name bound and otherwise unused, or
-leaves one unused), validation outcomes and LLM log-probability when known. The order of
+leaves one unused; module-level and undefined names; how near the function uses a name; how often
+the file pairs an object with an attribute), how the edit's names fit the rest of the line
+(agent.rank.names), validation outcomes and LLM log-probability when known. The order of
 `FEATURE_NAMES` is the order of the columns; a checkpoint records it and refuses a mismatch.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from ..ast.offsets import Offsets
 from ..types import Candidate
 from .dataflow import use_change
+from .names import line_fit
 from .naturalness import Counts, NGramModel, project_model
 from .tokens import EditWindow, edit_window, line_tokens
 
@@ -61,6 +64,9 @@ def _names() -> tuple[str, ...]:
              "ce_new", "ce_old", "ce_delta", "ce_best_on_line", "log_ce_rank", "log_line_oddity_rank",
              "revives_unused", "orphans_local", "reads_local", "log_new_id_uses", "log_old_id_uses",
              "revives_attr", "log_new_attr_uses", "log_old_attr_uses",
+             "adds_global", "drops_global", "binds_undefined", "log_new_near", "log_old_near",
+             "log_new_pair_uses", "log_old_pair_uses",
+             "new_name_affinity", "old_name_affinity", "new_name_repeats", "old_name_repeats",
              "log_order_on_line", "log_cands_on_line",
              "outcome_known", "outcome_failed", "has_logprob", "logprob"]
     return tuple(base)
@@ -193,6 +199,18 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
         put("revives_attr", float(uses.revives_attr))
         put("log_new_attr_uses", uses.log_new_attr)
         put("log_old_attr_uses", uses.log_old_attr)
+        put("adds_global", float(uses.adds_global))
+        put("drops_global", float(uses.drops_global))
+        put("binds_undefined", float(uses.binds_undefined))
+        put("log_new_near", uses.log_new_near)
+        put("log_old_near", uses.log_old_near)
+        put("log_new_pair_uses", uses.log_new_pair)
+        put("log_old_pair_uses", uses.log_old_pair)
+        fit = line_fit(w.old, w.old_changed, w.new, w.new_changed)
+        put("new_name_affinity", fit.new_affinity)
+        put("old_name_affinity", fit.old_affinity)
+        put("new_name_repeats", float(fit.new_repeats))
+        put("old_name_repeats", float(fit.old_repeats))
         put("log_order_on_line", math.log1p(seen_on_line[(c.path, c.line)]))
         seen_on_line[(c.path, c.line)] += 1
         put("log_cands_on_line", math.log1p(per_line[(c.path, c.line)]))
