@@ -1,7 +1,8 @@
 """How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
 (batched, features and tokens already extracted) in torch with the full model (trunk included), with
 the torch-free scorer of a variant whose trunk is silent (features-only), and the whole
-`rank_candidates` call (feature extraction with tree-sitter included) on a real file. Prints one JSON object; medians of repeats.
+`rank_candidates` call (feature extraction with tree-sitter included) on a real file. Prints one
+JSON object; medians of repeats.
 
     .venv/bin/python bench/ebm_speed.py [--threads 1] [--repeats 50]
 """

@@ -118,6 +118,15 @@ def test_each_shipped_variant_ranks_as_its_torch_model_and_a_silent_trunk_needs_
                         torch.from_numpy(ex.features)).double().numpy()
         got = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
         np.testing.assert_allclose([got[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
+        if model.trunk_is_silent():                     # and its torch path ranks the same way
+            import agent.rank.fast as fast_mod
+            original = fast_mod.load_fast
+            fast_mod.load_fast = lambda: {}
+            try:
+                slow = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
+            finally:
+                fast_mod.load_fast = original
+            np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
     assert "features" in silent        # the features-only model has no trunk at all
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"

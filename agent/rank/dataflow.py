@@ -163,7 +163,8 @@ def _pairs_elsewhere(src: bytes, old: Sequence[Token], new: Sequence[Token]) -> 
 
 
 def _assigned(tokens: Sequence[Token]) -> set[str]:
-    """Names that a token run binds: `name =`, `for name`, `as name` (a simple reading)."""
+    """Names that a token run binds: `name =`, `for name`, `as name`. A token reading, so a keyword
+    argument (`f(name=1)`) counts too; the shipped checkpoint was trained with this reading."""
     out = set()
     for i, t in enumerate(tokens):
         if t.kind != "id":
