@@ -1,8 +1,8 @@
-"""How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates with the model
-(batched, features and tokens already extracted) in torch with the full model (trunk included), with
-the torch-free scorer of a variant whose trunk is silent (features-only), and the whole
+"""How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates (batched, features
+and tokens already extracted) with the full model in torch, with the torch-free scorer a session
+uses (agent.rank.fast: the full model, trunk included, and features-only), and the whole
 `rank_candidates` call (feature extraction with tree-sitter included) on a real file. Prints one
-JSON object; medians of repeats.
+JSON object; medians of repeats. `--threads` sets torch's and the BLAS threads.
 
     .venv/bin/python bench/ebm_speed.py [--threads 1] [--repeats 50]
 """
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sysconfig
 import time
 from pathlib import Path
-
-import numpy as np
-import torch
 
 
 def main() -> None:
@@ -24,6 +22,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import numpy as np
+    import torch
+
     torch.set_flush_denormal(True)
     torch.set_num_threads(args.threads)
 
@@ -58,16 +61,19 @@ def main() -> None:
             started = time.perf_counter()
             model(*tensors)
             score_times.append(time.perf_counter() - started)
-    fast_load, fast_score = [], []
+    fast_load = []
     for _ in range(5):
         load_fast.cache_clear()
         started = time.perf_counter()
-        fast = load_fast()["features_only"]     # a silent trunk (features-only always is)
+        scorers = load_fast()
         fast_load.append(time.perf_counter() - started)
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        fast.energy(ex.features)
-        fast_score.append(time.perf_counter() - started)
+    fast_score = {}
+    for variant in ("full", "features_only"):
+        times = fast_score[variant] = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            scorers[variant].energy(ex.features, ids, aux)
+            times.append(time.perf_counter() - started)
     rank_times = []
     for _ in range(max(3, args.repeats // 10)):
         started = time.perf_counter()
@@ -79,7 +85,11 @@ def main() -> None:
         "score_ms_median": round(1000 * statistics.median(score_times), 2),
         "score_ms_min": round(1000 * min(score_times), 2),
         "numpy_load_s_median": round(statistics.median(fast_load), 4),
-        "numpy_score_ms_median": round(1000 * statistics.median(fast_score), 3),
+        "numpy_full_trunk_live": scorers["full"].trunk is not None,
+        "numpy_full_score_ms_median": round(1000 * statistics.median(fast_score["full"]), 3),
+        "numpy_full_score_ms_min": round(1000 * min(fast_score["full"]), 3),
+        "numpy_features_only_score_ms_median":
+            round(1000 * statistics.median(fast_score["features_only"]), 3),
         "rank_candidates_ms_median": round(1000 * statistics.median(rank_times), 1),
         "loadavg": open("/proc/loadavg").read().split()[:3],
     }))

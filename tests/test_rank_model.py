@@ -14,7 +14,7 @@ from agent.rank.calibrate import Isotonic, fit_isotonic, set_log_probs
 from agent.rank.checkpoint import load, save
 from agent.rank.data import SPLITS, DataSet
 from agent.rank.evaluate import evaluate, rank_of_fix, score_groups
-from agent.rank.fast import SCORER_FILE, scorer_from_dict
+from agent.rank.fast import SCORER_FILE, TRUNK_FILE, scorer_from_dict
 from agent.rank.model import EnergyModel, ModelConfig
 from agent.rank.train import TrainConfig, info_nce, train_model
 from agent.types import Candidate
@@ -197,4 +197,31 @@ def test_feature_mlp_trains_and_round_trips(tmp_path):
     with torch.inference_mode():
         expected = back(torch.zeros(len(data.features), 1, dtype=torch.long), torch.zeros(len(data.features), 1),
                         torch.from_numpy(data.features)).numpy()
-    np.testing.assert_allclose(numpy_scorer.energy(data.features), expected, rtol=1e-5, atol=1e-5)
+    ids, aux = np.zeros((len(data.features), 1), np.int16), np.zeros((len(data.features), 1), np.uint8)
+    np.testing.assert_allclose(numpy_scorer.energy(data.features, ids, aux), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_live_trunk_scores_the_same_in_numpy(tmp_path):
+    """Two encoder layers (the last computes only [CLS] in numpy), padded sequences of different
+    lengths: the numpy scorer written beside the checkpoint gives the torch energies."""
+    data = _toy()
+    torch.manual_seed(0)
+    cfg = ModelConfig(n_features=N_FEAT, vocab=256, dim=16, layers=2, heads=2, ff=32, max_len=L, dropout=0.0)
+    model, _ = train_model(data, cfg, TrainConfig(steps=30, groups_per_step=8, set_size=8, lr=1e-2, warmup=5),
+                           log=lambda s: None)
+    save(tmp_path, {"full": model}, {}, {"note": "toy"})
+    back = load(tmp_path, variants=("full",)).models["full"]
+    assert not back.trunk_is_silent()
+    spec = json.loads((tmp_path / SCORER_FILE).read_text())["variants"]["full"]
+    assert spec["trunk"] == {"heads": 2, "layers": 2}
+    with np.load(tmp_path / TRUNK_FILE) as z:
+        numpy_scorer = scorer_from_dict(spec, {k: z[k] for k in z.files}, "full")
+    ids, aux = data.ids.copy(), data.aux.copy()
+    ids[::3, 5:] = 0                   # shorter sequences beside full-length ones
+    aux[ids == 0] = 0
+    with torch.inference_mode():
+        expected = back(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
+                        torch.from_numpy(data.features)).numpy()
+    got = numpy_scorer.energy(data.features, ids, aux)
+    assert np.ptp(expected) > 0.1 and np.ptp(numpy_scorer.trunk.energy(ids, aux)) > 1e-3   # the trunk counts
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)

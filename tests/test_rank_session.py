@@ -89,15 +89,17 @@ def test_feedback_round_trip(tmp_path):
 
 
 @needs_checkpoint
-def test_each_shipped_variant_ranks_as_its_torch_model_and_a_silent_trunk_needs_no_torch():
-    """A variant whose trunk is silent scores with numpy (scorer.json), never importing torch; one
-    with a live trunk scores in torch. Either way the energies are the torch model's."""
+def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
+    """Both rankers score with numpy (scorer.json, and trunk.npz for a live trunk), never importing
+    torch, and their energies are the torch model's; with the numpy scorer taken away, the torch
+    path gives the same energies."""
     import subprocess
     import sys
 
     import numpy as np
     import torch
 
+    import agent.rank.fast as fast_mod
     from agent.rank.encoding import ENCODED_LEN, encode_windows, shrink
     from agent.rank.fast import load_fast
     from agent.rank.features import extract
@@ -106,28 +108,23 @@ def test_each_shipped_variant_ranks_as_its_torch_model_and_a_silent_trunk_needs_
     ctx = RankContext(files, lines, [])
     shipped = load_shipped()
     ex = extract(cands, ctx)
-    silent = []
     for ranker, variant in (("ebm", "full"), ("features", "features_only")):
         model = shipped.models[variant]
-        assert (variant in load_fast()) == model.trunk_is_silent()
-        if model.trunk_is_silent():
-            silent.append(ranker)
+        assert (load_fast()[variant].trunk is None) == model.trunk_is_silent()
         ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, model.config.vocab), model.config.max_len)
         with torch.inference_mode():
             ref = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
                         torch.from_numpy(ex.features)).double().numpy()
         got = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
         np.testing.assert_allclose([got[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
-        if model.trunk_is_silent():                     # and its torch path ranks the same way
-            import agent.rank.fast as fast_mod
-            original = fast_mod.load_fast
-            fast_mod.load_fast = lambda: {}
-            try:
-                slow = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
-            finally:
-                fast_mod.load_fast = original
-            np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
-    assert "features" in silent        # the features-only model has no trunk at all
+        original = fast_mod.load_fast
+        fast_mod.load_fast = lambda: {}
+        try:
+            slow = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
+        finally:
+            fast_mod.load_fast = original
+        np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
+    assert load_fast()["features_only"].trunk is None    # the features-only model has no trunk at all
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
              "from agent.repair.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"
@@ -138,4 +135,4 @@ def test_each_shipped_variant_ranks_as_its_torch_model_and_a_silent_trunk_needs_
              "print(len(r) > 1, r[0].energy is not None, 'torch' in sys.modules)")
     for ranker in ("ebm", "features"):
         out = subprocess.run([sys.executable, "-c", probe, ranker], capture_output=True, text=True, timeout=120)
-        assert out.stdout.split() == ["True", "True", str(ranker not in silent)], out.stderr
+        assert out.stdout.split() == ["True", "True", "False"], out.stderr

@@ -89,9 +89,9 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
 
     variant = _variant(ranker)
     fast = load_fast().get(variant)
-    if fast is not None:          # a silent trunk: the energy is the feature terms, scored in numpy
+    if fast is not None:          # scored in numpy, trunk included: no torch import
         vocab, max_len, calibration = fast.vocab, fast.max_len, load_calibration()
-        score = lambda ids, aux, feats: fast.energy(feats).astype(np.float64)
+        score = lambda ids, aux, feats: fast.energy(feats, ids, aux).astype(np.float64)
     else:
         from .checkpoint import load_shipped
 
@@ -138,7 +138,8 @@ def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -
 
 def preload(ranker: str) -> None:
     """Load the scorer ahead of time (a session does it while the failure is reproduced), so ranking
-    later costs only the scoring: the numpy scorer when the checkpoint has one, else torch's."""
+    later costs only the scoring: the numpy scorer (scorer.json, trunk.npz) when the checkpoint has
+    one for the ranker's variant, else torch's."""
     if ranker in ("ebm", "features"):
         from .fast import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)

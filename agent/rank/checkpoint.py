@@ -1,7 +1,7 @@
 """The shipped ranker: `checkpoint/model.pt` (weights of the full model and of its two ablations, in
 float16), `checkpoint/calibration.json` (isotonic maps), `checkpoint/meta.json` (data hash, seed,
-metrics) and `checkpoint/scorer.json` (the torch-free feature scorer, agent.rank.fast). Read with
-importlib.resources, so it works from a wheel too."""
+metrics), and `checkpoint/scorer.json` with `checkpoint/trunk.npz` (the torch-free scorer,
+agent.rank.fast). Read with importlib.resources, so it works from a wheel too."""
 from __future__ import annotations
 
 import functools
@@ -58,9 +58,18 @@ def save(folder: Path, models: dict[str, EnergyModel], calibration: dict[str, Is
 
 
 def write_scorer(folder: Path) -> None:
-    """scorer.json (agent.rank.fast) from the saved, float16-rounded weights of `folder`."""
-    from .fast import SCORER_FILE, scorer_data
+    """scorer.json and, when a trunk is live, trunk.npz (agent.rank.fast) from the saved,
+    float16-rounded weights of `folder`."""
+    import numpy as np
+
+    from .fast import SCORER_FILE, TRUNK_FILE, scorer_data, trunk_arrays
     saved = load(folder)
+    trunks = trunk_arrays(saved.models)
+    if trunks:
+        with (folder / TRUNK_FILE).open("wb") as fh:
+            np.savez_compressed(fh, **trunks)
+    else:
+        (folder / TRUNK_FILE).unlink(missing_ok=True)
     (folder / SCORER_FILE).write_text(json.dumps(scorer_data(saved.models, list(FEATURE_NAMES)), indent=1))
 
 

@@ -1,10 +1,10 @@
-"""Scoring without torch: when a shipped variant's trunk is silent (its output layer is all zeros,
-so E_trunk(x) = 0), its energy is the feature terms alone: with z = (f(x) - mean) / std,
-E(x) = w·z + b, plus, when the variant has one, the small feature MLP
-v·gelu(W·clip(z, ±8) + c) + d (tanh-GELU, as the torch model computes it).
-`checkpoint/scorer.json` holds those numbers, written beside `model.pt` by `checkpoint.save`; a
-session then ranks with numpy and never pays torch's import. A variant that needs the trunk is
-simply absent from the file, and the torch path scores it.
+"""Scoring without torch. A shipped variant's feature terms are, with z = (f(x) - mean) / std,
+E_f(x) = w·z + b, plus, when the variant has one, the small feature MLP v·gelu(W·clip(z, ±8) + c) + d
+(tanh-GELU, as the torch model computes it); when its trunk is live (its output layer is not all
+zeros), E_trunk(x) is added by agent.rank.trunk_numpy. `checkpoint/scorer.json` holds the feature
+terms and `checkpoint/trunk.npz` the live trunks' weights, both written beside `model.pt` by
+`checkpoint.save`; a session then ranks with numpy and never pays torch's import. A variant absent
+from the file (trunk-only: no feature terms) is scored by the torch path.
 """
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FeatureScorer", "scorer_data", "scorer_from_dict", "load_fast", "load_calibration",
-           "checkpoint_folder", "SCORER_FILE"]
+from .trunk_numpy import NumpyTrunk
+
+__all__ = ["FeatureScorer", "scorer_data", "trunk_arrays", "scorer_from_dict", "load_fast",
+           "load_calibration", "checkpoint_folder", "SCORER_FILE", "TRUNK_FILE"]
 
 log = logging.getLogger("agent.rank")
 SCORER_FILE = "scorer.json"
+TRUNK_FILE = "trunk.npz"
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,17 @@ class FeatureScorer:
     hidden_b: np.ndarray | None = None   # float32 [H]
     out_w: np.ndarray | None = None      # float32 [H]
     out_b: np.float32 = np.float32(0)
+    trunk: NumpyTrunk | None = None      # a live trunk; None when it is silent
 
-    def energy(self, feats: np.ndarray) -> np.ndarray:
+    def energy(self, feats: np.ndarray, ids: np.ndarray, aux: np.ndarray) -> np.ndarray:
+        """E(x) for features [n, F] and the trunk's inputs (agent.rank.encoding, shrunk to max_len)."""
         z = (feats.astype(np.float32) - self.mean) / self.std
         energy = z @ self.weight + self.bias
         if self.hidden_w is not None:
             h = _gelu_tanh(np.clip(z, -8.0, 8.0) @ self.hidden_w.T + self.hidden_b)
             energy = energy + h @ self.out_w + self.out_b
+        if self.trunk is not None:
+            energy = energy + self.trunk.energy(ids, aux)
         return energy
 
 
@@ -54,16 +61,19 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
 
 def scorer_data(models: dict, feature_names: list[str]) -> dict:
     """The scorer.json content for the variants of `models` (name -> EnergyModel, as loaded from
-    the saved, float16-rounded weights) whose energy is the feature terms alone."""
+    the saved, float16-rounded weights) that have feature terms; a live trunk is flagged (its
+    weights go to trunk.npz, `trunk_arrays`)."""
     variants = {}
     for name, model in models.items():
-        if model.linear is None or not model.trunk_is_silent():
+        if model.linear is None:
             continue
         v = variants[name] = {
             "mean": model.feat_mean.float().tolist(), "std": model.feat_std.float().tolist(),
             "weight": model.linear.weight.detach().float()[0].tolist(),
             "bias": float(model.linear.bias.detach().float()[0]),
             "max_len": model.config.max_len, "vocab": model.config.vocab}
+        if not model.trunk_is_silent():
+            v["trunk"] = {"heads": model.config.heads, "layers": model.config.layers}
         if model.feat_mlp is not None:
             first, last = model.feat_mlp[0], model.feat_mlp[-1]
             v.update(hidden_w=first.weight.detach().float().tolist(),
@@ -71,8 +81,21 @@ def scorer_data(models: dict, feature_names: list[str]) -> dict:
                      out_w=last.weight.detach().float()[0].tolist(),
                      out_b=float(last.bias.detach().float()[0]))
     return {"energy": "z = (features - mean) / std; weight . z + bias [+ out_w . gelu_tanh(hidden_w @ clip(z, -8, 8)"
-                      " + hidden_b) + out_b], in float32",
+                      " + hidden_b) + out_b] [+ E_trunk, weights in trunk.npz], in float32",
             "feature_names": feature_names, "variants": variants}
+
+
+def trunk_arrays(models: dict) -> dict[str, np.ndarray]:
+    """trunk.npz's content: `<variant>/<parameter>` -> float16 weights, for the variants with feature
+    terms and a live trunk (the float16 values are exactly what the checkpoint holds)."""
+    out = {}
+    for name, model in models.items():
+        if model.linear is None or model.trunk_is_silent():
+            continue
+        for key, value in model.state_dict().items():
+            if not key.startswith(("feat_", "linear.", "feat_mlp.")):
+                out[f"{name}/{key}"] = value.detach().half().numpy()
+    return out
 
 
 @functools.cache
@@ -81,21 +104,35 @@ def load_fast() -> dict[str, FeatureScorer]:
     are none or the file does not match the current features."""
     from .features import FEATURE_NAMES
 
+    folder = checkpoint_folder()
     try:
-        data = json.loads(checkpoint_folder().joinpath(SCORER_FILE).read_text(encoding="utf-8"))
+        data = json.loads(folder.joinpath(SCORER_FILE).read_text(encoding="utf-8"))
         if data.get("feature_names") != list(FEATURE_NAMES):
             return {}
-        return {name: scorer_from_dict(v) for name, v in data.get("variants", {}).items()}
+        variants = data.get("variants", {})
+        trunks = {}
+        if any("trunk" in v for v in variants.values()):
+            with folder.joinpath(TRUNK_FILE).open("rb") as fh, np.load(fh) as z:
+                trunks = {key: z[key] for key in z.files}
+        return {name: scorer_from_dict(v, trunks, name) for name, v in variants.items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.debug("no feature scorer (%s); the torch path scores", exc)
+        log.debug("no numpy scorer (%s); the torch path scores", exc)
         return {}
 
 
-def scorer_from_dict(v: dict) -> FeatureScorer:
+def scorer_from_dict(v: dict, trunks: dict[str, np.ndarray] | None = None, name: str = "") -> FeatureScorer:
+    """A variant's scorer from its scorer.json entry and, for a live trunk, trunk.npz's arrays."""
     arr = lambda key: None if key not in v else np.asarray(v[key], np.float32)
+    trunk = None
+    if "trunk" in v:
+        prefix = f"{name}/"
+        weights = {k[len(prefix):]: a for k, a in (trunks or {}).items() if k.startswith(prefix)}
+        if not weights:
+            raise KeyError(f"{TRUNK_FILE} has no weights for {name}")
+        trunk = NumpyTrunk(weights, int(v["trunk"]["heads"]), int(v["trunk"]["layers"]))
     return FeatureScorer(arr("mean"), arr("std"), arr("weight"), np.float32(v["bias"]), int(v["max_len"]),
                          int(v["vocab"]), arr("hidden_w"), arr("hidden_b"), arr("out_w"),
-                         np.float32(v.get("out_b", 0.0)))
+                         np.float32(v.get("out_b", 0.0)), trunk)
 
 
 @functools.cache
