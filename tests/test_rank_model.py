@@ -201,6 +201,15 @@ def test_feature_mlp_trains_and_round_trips(tmp_path):
     np.testing.assert_allclose(numpy_scorer.energy(data.features, ids, aux), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_numpy_erf_is_within_1e_7_of_math_erf():
+    import math
+
+    from agent.rank.trunk_numpy import erf
+    x = np.linspace(-6.0, 6.0, 10001)
+    assert np.abs(erf(x) - np.array([math.erf(v) for v in x])).max() < 1e-7
+    assert erf(np.float32([0.5])).dtype == np.float32
+
+
 def test_a_live_trunk_scores_the_same_in_numpy(tmp_path):
     """Two encoder layers (the last computes only [CLS] in numpy), padded sequences of different
     lengths: the numpy scorer written beside the checkpoint gives the torch energies."""

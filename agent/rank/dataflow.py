@@ -41,7 +41,7 @@ class FunctionNames:
     last_row: int
     bound: frozenset[str]
     counts: Counter
-    rows: dict      # name -> sorted 0-based rows where it occurs
+    rows: dict[str, list[int]]    # name -> sorted 0-based rows where it occurs
 
 
 @functools.lru_cache(maxsize=32)
@@ -88,9 +88,11 @@ def name_counts(tokens: Sequence[Token], attributes: bool = False) -> Counter:
 
 
 @functools.lru_cache(maxsize=32)
-def attribute_counts(src: bytes) -> Counter:
-    """How often each attribute name occurs in the whole file (fields are shared across methods)."""
-    return name_counts([t for r in line_tokens(src) for t in r], attributes=True)
+def file_attributes(src: bytes) -> tuple[Counter, Counter]:
+    """How often each attribute name occurs in the whole file (fields are shared across methods),
+    and each `obj.attr` pair."""
+    tokens = [t for r in line_tokens(src) for t in r]
+    return name_counts(tokens, attributes=True), attribute_pairs(tokens)
 
 
 def attribute_pairs(tokens: Sequence[Token]) -> Counter:
@@ -100,11 +102,6 @@ def attribute_pairs(tokens: Sequence[Token]) -> Counter:
         if a.kind == "id" and dot.text == "." and b.kind == "id":
             out[(a.text, b.text)] += 1
     return out
-
-
-@functools.lru_cache(maxsize=32)
-def file_attribute_pairs(src: bytes) -> Counter:
-    return attribute_pairs([t for r in line_tokens(src) for t in r])
 
 
 @dataclass(frozen=True)
@@ -140,8 +137,8 @@ def _log_max(counts: Counter, names: list) -> float:
 def _nearest(fn: FunctionNames | None, names: list, first: int, last: int) -> float:
     """log1p of the distance from rows first..last to the closest row outside them using a name."""
     best = _FAR
-    for n in names:
-        rows = fn.rows.get(n, []) if fn is not None else []
+    for n in names if fn is not None else ():
+        rows = fn.rows.get(n, [])
         i = bisect.bisect_left(rows, first)
         if i > 0:
             best = min(best, first - rows[i - 1])
@@ -153,7 +150,7 @@ def _nearest(fn: FunctionNames | None, names: list, first: int, last: int) -> fl
 
 def _pairs_elsewhere(src: bytes, old: Sequence[Token], new: Sequence[Token]) -> tuple[float, float]:
     """File counts (less the edited lines' own) of the `obj.attr` pairs the edit adds and removes."""
-    file_pairs = file_attribute_pairs(src)
+    file_pairs = file_attributes(src)[1]
     before, after = attribute_pairs(old), attribute_pairs(new)
     added = [p for p in after if after[p] > before[p]]
     removed = [p for p in before if before[p] > after[p]]
@@ -179,7 +176,7 @@ def _assigned(tokens: Sequence[Token]) -> set[str]:
 def use_change(src: bytes, line: int, old: Sequence[Token], new: Sequence[Token]) -> UseChange:
     """What replacing the tokens `old` by `new` (the whole edited lines from `line` on) does to the
     names of the enclosing function and to the file's attribute names."""
-    attrs = attribute_counts(src)
+    attrs = file_attributes(src)[0]
     _, _, a_added, a_removed = _changed(old, new, attributes=True)
     fn = function_at(src, line)
     counts, bound = (fn.counts, fn.bound) if fn is not None else (Counter(), frozenset())
