@@ -2,10 +2,13 @@
 and the uncertainty it reports beside its medians."""
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 
 from agent.eval.bench import CaseRun, _print_table, _summary, median_interval, versus
-from conftest import remedy_json, run_remedy
+from conftest import REPO, remedy_json, run_remedy
 
 CASES = ("dictops-count-by-default", "recur-paths-leaf-or")
 
@@ -69,3 +72,61 @@ def test_versus_counts_cases_both_fixed_and_brackets_the_ratio(capsys):
     printed = capsys.readouterr().out
     assert "[ebm] against none, over 4 cases both fixed: fewer validations in 3, more in 1" in printed
     assert "[none] plausible 4/5" in printed and "90% interval" in printed
+
+
+def _headroom():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("rank_headroom", REPO / "bench" / "rank_headroom.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_headroom_figures_on_hand_made_orders():
+    row = lambda cls, energy, plausible=False: {"class": cls, "energy": energy, "plausible": plausible}
+    rows = [row([0, False], 1.0), row([0, False], 2.0), row([0, False], 3.0), row([0, False], 4.5, True),
+            row([1], -5.0)]
+    f = _headroom().case_figures(rows)
+    # Fourth in the session's order, fifth by energy alone; first of its class with a perfect energy,
+    # and 1.5 energy units behind the classmate it must pass to be third.
+    assert f == {"shipped": 4, "energy_only": 5, "oracle_energy": 1, "needs": 1.5, "candidates": 5}
+    behind = [row([0, True], 0.0), row([0, True], 1.0), row([0, True], 2.0), row([1], 9.0, True)]
+    assert _headroom().case_figures(behind)["needs"] == "class"       # three better classes in front
+    assert _headroom().case_figures(behind)["oracle_energy"] == 4
+    near = [row([0], 0.0), row([0], 1.0, True)]
+    assert _headroom().case_figures(near)["needs"] == "-"               # second already
+    assert _headroom().case_figures([row([0], 0.0)])["oracle_energy"] is None
+
+
+def test_headroom_record_replays_the_sessions_order_on_a_real_case(tmp_path):
+    """The record validates every candidate in the session's own order: its first plausible patch
+    comes where `remedy bench` with one worker finds it, and every candidate has an energy and a class."""
+    case = "textkit-ngrams-range"
+    out = tmp_path / "headroom.jsonl"
+    proc = subprocess.run([sys.executable, "bench/rank_headroom.py", "record", str(out), "--case", case],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    [recorded] = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = recorded["rows"]
+    assert recorded["case"] == case and len({r["id"] for r in rows}) == len(rows)
+    assert all(isinstance(r["energy"], float) and r["class"] for r in rows)
+    assert any(r["class"][0] == 0 for r in rows)              # the probe ran and judged some
+    code, bench, err = remedy_json("bench", "bench/corpus", "--case", case, "--ranker", "ebm", "--workers", "1")
+    assert code == 0, err
+    [run] = bench["cases"]
+    assert len(rows) == run["generated"]                      # every candidate validated
+    report = subprocess.run([sys.executable, "bench/rank_headroom.py", "report", str(out), "--json"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout)["cases"][case]
+    assert figures["shipped"] == run["to_first"]
+    assert 1 <= figures["oracle_energy"] <= figures["shipped"]
+
+
+def test_headroom_report_names_an_unreadable_record_in_one_line(tmp_path):
+    bad = tmp_path / "record.jsonl"
+    bad.write_text("{not json\n")
+    proc = subprocess.run([sys.executable, "bench/rank_headroom.py", "report", str(bad)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert str(bad) in proc.stderr

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from .sites import ProbeSite, probe_sites
 
-__all__ = ["Evidence", "probe_request", "order_by_evidence", "MAX_PASSING"]
+__all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes", "MAX_PASSING"]
 
 MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
 
@@ -94,12 +94,15 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
     the module docstring; a list with no evidence comes back unchanged."""
     if not evidence:
         return list(ranked)
-    seen: set[tuple] = set()
-    keyed = []
-    for i, r in enumerate(ranked):
-        keyed.append((_class(evidence.get(r.candidate.id), seen), i, r))
-    keyed.sort(key=lambda k: k[:2])
+    keyed = sorted(zip(evidence_classes(ranked, evidence), range(len(ranked)), ranked), key=lambda k: k[:2])
     return [r for _, _, r in keyed]
+
+
+def evidence_classes(ranked: Sequence, evidence: Mapping[str, Evidence]) -> list[tuple[int, ...]]:
+    """Each candidate's class key (smaller validates first), in `ranked`'s order: whether one
+    duplicates another depends on which is better ranked."""
+    seen: set[tuple] = set()
+    return [_class(evidence.get(r.candidate.id), seen) for r in ranked]
 
 
 def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, ...]:
