@@ -16,7 +16,7 @@ energy, the probe's class (agent.probe.evidence) and whether it is plausible. Fr
   third place, where the issue's target (median <= 3) wants it; "-" when it is there already,
   "class" when three better-classed candidates stand in front of it whatever its energy.
 
-    .venv/bin/python bench/rank_headroom.py record build/headroom.jsonl [--case NAME ...]   # ~15 min
+    .venv/bin/python bench/rank_headroom.py record build/headroom.jsonl [--case NAME ...]   # ~20 min
     .venv/bin/python bench/rank_headroom.py report build/headroom.jsonl [--json]
 
 `record` wraps two functions of the running process for its own run: the validation plan (every
@@ -25,11 +25,9 @@ candidate, one worker) and `agent.probe.order_by_evidence` (to keep the classes 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 TARGET = 3
@@ -38,19 +36,19 @@ TARGET = 3
 def record(corpus: str, out: Path, only: list[str] | None) -> None:
     import agent.probe as probe
     import agent.validate as validate
-    from agent import run_repair
     from agent.config import Config
+    from agent.eval.bench import run_case
     from agent.eval.corpus import load_corpus
     from agent.events import Validation
     from agent.probe.evidence import evidence_classes
     from agent.rank import scored_set_of
     from agent.rank.policy import ValidationPlan
 
-    seen: dict = {}
+    classes: dict[str, list] = {}
     shipped_order = probe.order_by_evidence
 
     def keep_classes(ranked, evidence):
-        seen["classes"] = {r.candidate.id: list(k) for r, k in zip(ranked, evidence_classes(ranked, evidence))}
+        classes.update((r.candidate.id, list(k)) for r, k in zip(ranked, evidence_classes(ranked, evidence)))
         return shipped_order(ranked, evidence)
 
     probe.order_by_evidence = keep_classes
@@ -59,20 +57,15 @@ def record(corpus: str, out: Path, only: list[str] | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as fh:
         for case in load_corpus(corpus, only):
-            seen.clear()
+            classes.clear()
             rows = []
-            with tempfile.TemporaryDirectory(prefix="remedy-headroom-") as tmp:
-                root = Path(tmp) / "project"
-                case.materialize(root)
 
-                async def drive():
-                    async for event in run_repair(root, list(case.failing), config):
-                        if isinstance(event, Validation):
-                            rows.append({"id": event.candidate_id, "description": event.description[:100],
-                                         "plausible": event.plausible})
+            def keep(event) -> None:
+                if isinstance(event, Validation):
+                    rows.append({"id": event.candidate_id, "description": event.description[:100],
+                                 "plausible": event.plausible})
 
-                asyncio.run(drive())
-            classes = seen.get("classes", {})
+            run_case(case, config, observe=keep)
             for row in rows:
                 scored = scored_set_of(row["id"])
                 row["energy"] = None if scored is None else scored.energies[scored.ids.index(row["id"])]
@@ -91,18 +84,15 @@ def case_figures(rows: list[dict]) -> dict:
     """The three orders' validations to the first plausible patch, and what the energy lacks."""
     scored = [r for r in rows if r["energy"] is not None]
     by_energy = sorted(scored, key=lambda r: r["energy"])
-    placed = []
-    for r in rows:
-        if r["plausible"]:
-            key = tuple(r["class"])
-            ahead = sum(1 for o in rows if tuple(o["class"]) < key)
-            placed.append((ahead, r["energy"] if r["energy"] is not None else float("inf"), key, r))
+    keys = [tuple(r["class"]) for r in rows]
+    placed = [(sum(k < key for k in keys), r["energy"] if r["energy"] is not None else float("inf"), i)
+              for i, (r, key) in enumerate(zip(rows, keys)) if r["plausible"]]
     best, needs = None, None
     if placed:
-        ahead, energy, key, fix = min(placed, key=lambda p: p[:2])
+        ahead, energy, fix = min(placed)
         best = ahead + 1
-        mates = sorted(o["energy"] for o in rows if tuple(o["class"]) == key and o is not fix
-                       and o["energy"] is not None)
+        mates = sorted(r["energy"] for i, r in enumerate(rows)
+                       if keys[i] == keys[fix] and i != fix and r["energy"] is not None)
         room = TARGET - ahead - 1          # classmates that may still stand in front of it
         if room < 0:
             needs = "class"

@@ -2,6 +2,7 @@
 and the uncertainty it reports beside its medians."""
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import subprocess
@@ -74,6 +75,7 @@ def test_versus_counts_cases_both_fixed_and_brackets_the_ratio(capsys):
     assert "[none] plausible 4/5" in printed and "90% interval" in printed
 
 
+@functools.cache
 def _headroom():
     import importlib.util
     spec = importlib.util.spec_from_file_location("rank_headroom", REPO / "bench" / "rank_headroom.py")

@@ -11,6 +11,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from ..config import RANKERS, Config
 from ..errors import BadInput
-from ..events import Done, Validation
+from ..events import Done, Event, Validation
 from ..types import FixStatus
 from .corpus import Case, load_corpus
 
@@ -46,7 +47,8 @@ class CaseRun:
     message: str
 
 
-def run_case(case: Case, config: Config, label: str = "") -> CaseRun:
+def run_case(case: Case, config: Config, label: str = "", observe: Callable[[Event], None] | None = None) -> CaseRun:
+    """One case on a fresh copy; `observe`, when given, sees every event of the session."""
     from .. import run_repair
 
     with tempfile.TemporaryDirectory(prefix=f"remedy-bench-{case.name}-") as tmp:
@@ -58,6 +60,8 @@ def run_case(case: Case, config: Config, label: str = "") -> CaseRun:
         async def drive():
             nonlocal result, validations, to_first
             async for event in run_repair(root, list(case.failing), config):
+                if observe is not None:
+                    observe(event)
                 if isinstance(event, Validation):
                     validations += 1
                     if event.plausible and to_first is None:
