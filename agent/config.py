@@ -46,6 +46,7 @@ class Config:
     ranker: str = "ebm"
     probe: bool = True               # value-probe the failing tests before validating (not with ranker "none")
     workers: int = 2
+    unsafe_sandbox: bool = False     # the user's explicit opt-out: run tests without confinement
     llm: LlmConfig = field(default_factory=LlmConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
 
@@ -72,8 +73,9 @@ class Config:
         s = dict(section or {})
         llm = s.get("llm") or {}
         watch = s.get("watch") or {}
-        if not isinstance(llm, dict) or not isinstance(watch, dict):
-            raise BadInput("remedy.llm and remedy.watch must be objects")
+        sandbox = s.get("sandbox") or {}
+        if not isinstance(llm, dict) or not isinstance(watch, dict) or not isinstance(sandbox, dict):
+            raise BadInput("remedy.llm, remedy.watch and remedy.sandbox must be objects")
         try:
             return cls(
                 engine=str(s.get("engine", cls.engine)),
@@ -81,6 +83,7 @@ class Config:
                 pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
                 time_budget=float(s.get("timeBudget", cls.time_budget)),
                 max_candidates=int(s.get("maxCandidates", cls.max_candidates)),
+                unsafe_sandbox=bool(sandbox.get("unsafe", False)),
                 llm=LlmConfig(
                     base_url=str(llm.get("baseUrl", "") or ""),
                     model=str(llm.get("model", "") or ""),

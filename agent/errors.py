@@ -5,14 +5,15 @@
     │   ├── NotAProject         root missing, not a directory, or holds no Python code
     │   ├── UnknownTest         a test id that pytest cannot find (named in the message)
     │   ├── UserSyntaxError     the user's code does not parse (says file:line)
-    │   └── PytestMissing       the target interpreter cannot import pytest
+    │   ├── PytestMissing       the target interpreter cannot import pytest
+    │   └── SandboxUnavailable  no sandbox can run here and the user did not opt out of it
     ├── Cancelled               the session's cancel token fired
     └── BackendError            a model endpoint is down, refused the key, or timed out
 """
 from __future__ import annotations
 
 __all__ = ["RemedyError", "BadInput", "NotAProject", "UnknownTest", "UserSyntaxError",
-           "PytestMissing", "Cancelled", "BackendError"]
+           "PytestMissing", "SandboxUnavailable", "Cancelled", "BackendError"]
 
 
 class RemedyError(Exception):
@@ -36,6 +37,10 @@ class UserSyntaxError(BadInput):
 
 
 class PytestMissing(BadInput):
+    pass
+
+
+class SandboxUnavailable(BadInput):
     pass
 
 

@@ -80,11 +80,14 @@ class _Session:
         return self.started + self.config.time_budget
 
     async def run(self) -> AsyncIterator[Event]:
+        from .sandbox.confine import Confinement
         from .testing.runner import PytestRunner, check_pytest
 
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
-        await asyncio.to_thread(check_pytest, project.python)
+        confinement = Confinement.for_project(project.root, project.python, self.config.unsafe_sandbox)
+        await asyncio.to_thread(check_pytest, project.python, confinement)
         runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
+                              confinement=confinement,
                               env=source_path_env(project.root), root=project.root,
                               test_files=project.test_files)
         test_files = self._target_files(project)
@@ -213,6 +216,7 @@ class _Session:
 
     def _target_files(self, project: Project) -> list[str]:
         from .errors import UnknownTest
+        from .sandbox.workspace import is_project_file
 
         files = []
         for target in self.targets:
@@ -221,6 +225,9 @@ class _Session:
                 path = path[2:]
             if not (project.root / path).exists():
                 raise UnknownTest(f"unknown test: {target} (no such file: {path})")
+            folder = (project.root / path).is_dir() and not (project.root / path).is_symlink()
+            if not folder and not is_project_file(project.root, path):    # a FIFO, a link out
+                raise UnknownTest(f"unknown test: {target} (not a regular file of the project: {path})")
             files.append(path)
         if not files:
             return project.test_files
@@ -259,7 +266,7 @@ class _Session:
             out = Path(tmp) / "coverage.json"
             plugins, paths, env = coverage_run_options(out)
             report = runner.run(sbx.path, test_files if self.targets else [], extra_plugins=plugins, plugin_paths=paths,
-                                env=env, cancel=self.cancel)
+                                env=env, cancel=self.cancel, writable=(Path(tmp),))
             coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
         return report, coverage
 

@@ -38,3 +38,23 @@ def remedy_json(*args: str, **kw) -> tuple[int, dict, str]:
     lines = [l for l in proc.stdout.splitlines() if l.strip()]
     assert len(lines) == 1, f"stdout must be exactly one JSON object, got: {proc.stdout!r} / {proc.stderr}"
     return proc.returncode, json.loads(lines[0]), proc.stderr
+
+
+def processes_marked(marker: str) -> list[int]:
+    """Host pids of live processes whose command line contains `marker`: how a test finds what
+    sandboxed code started (pids inside a sandbox's PID namespace mean nothing out here)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue                   # a zombie is dead for our purposes
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(int(entry))
+    return found

@@ -26,7 +26,8 @@ def traced_project(tmp_path_factory, name: str):
     plugins, paths, env = coverage_run_options(out)
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # the fixtures need no third-party plugin
     report = PytestRunner(sys.executable, [], 60).run(root, [], extra_plugins=plugins,
-                                                       plugin_paths=paths, env=env)
+                                                       plugin_paths=paths, env=env,
+                                                       writable=(out.parent,))
     assert not report.timed_out
     return root, report, json.loads(out.read_text())
 

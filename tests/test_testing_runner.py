@@ -5,9 +5,11 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from conftest import processes_marked
 
 from agent.errors import PytestMissing, UnknownTest
 from agent.testing.runner import PytestRunner, check_pytest
@@ -67,19 +69,9 @@ def test_frames_reach_project_code(runner, tmp_path):
     assert [(f.path, f.line) for f in result.frames] == [("test_m.py", 4), ("mod.py", 2)]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0): it is dead for our purposes
-    with open(f"/proc/{pid}/stat") as fh:
-        return fh.read().split(") ")[1][0] != "Z"
-
-
-def test_hanging_test_is_killed_with_its_process_group(tmp_path):
-    pidfile = tmp_path / "pids"
-    runner = PytestRunner(timeout=4, env={**FAST, "REMEDY_TEST_PIDFILE": str(pidfile)})
+def test_hanging_test_is_killed_with_everything_it_started(tmp_path):
+    marker = f"remedy-hang-{uuid.uuid4().hex}"
+    runner = PytestRunner(timeout=4, env={**FAST, "REMEDY_TEST_MARKER": marker})
     started = time.monotonic()
     report = runner.run(FIXTURES / "runner_basic", ["tests/test_hang.py"])
     assert time.monotonic() - started < 15
@@ -87,11 +79,10 @@ def test_hanging_test_is_killed_with_its_process_group(tmp_path):
     outcomes = {r.test_id: r.outcome for r in report.results}
     assert outcomes == {"tests/test_hang.py::test_quick": Outcome.PASSED,
                         "tests/test_hang.py::test_hangs": Outcome.TIMEOUT}
-    pids = [int(p) for p in pidfile.read_text().split()]
     deadline = time.monotonic() + 5
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+    while processes_marked(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(p) for p in pids)
+    assert not processes_marked(marker)
 
 
 def test_collection_error_names_file_and_line(runner):

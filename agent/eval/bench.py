@@ -27,6 +27,7 @@ from .corpus import Case, load_corpus
 __all__ = ["CaseRun", "run_case", "main"]
 
 NO_PROBE = "-noprobe"     # `--ranker ebm-noprobe`: the same ranker, validated without the value probe
+UNSAFE = "-unsafe"        # runs without the sandbox (`--sandbox off|both`)
 RESAMPLES = 2000          # bootstrap draws behind the median's 90% interval
 
 
@@ -102,14 +103,19 @@ def main(args: argparse.Namespace) -> int:
     cases = load_corpus(args.corpus, args.case or None)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     runs: list[CaseRun] = []
+    modes = {"on": (False,), "off": (True,), "both": (False, True)}[args.sandbox]
+    labels = [r + (UNSAFE if unsafe else "") for r in rankers for unsafe in modes]
     for case in cases:
-        for ranker in rankers:
+        for label in labels:        # both sandbox modes of a case run back to back, on equal terms
+            ranker = label.removesuffix(UNSAFE)
             run = run_case(case, Config(engine="builtin", ranker=ranker.removesuffix(NO_PROBE),
                                         probe=not ranker.endswith(NO_PROBE), time_budget=args.time_budget,
-                                        workers=args.workers), label=ranker)
+                                        workers=args.workers, unsafe_sandbox=label.endswith(UNSAFE)),
+                           label=label)
             runs.append(run)
             mark = "[green]fixed[/]" if run.plausible else f"[red]{run.status}[/]"
-            err.print(f"{case.name:<32} {ranker:<8} {mark} {run.seconds:6.2f}s tried={run.tried}")
+            err.print(f"{case.name:<32} {label:<8} {mark} {run.seconds:6.2f}s tried={run.tried}")
+    rankers = labels
     summary = {r: _summary([x for x in runs if x.ranker == r]) for r in rankers}
     for r in rankers:
         if r != "none" and "none" in rankers:

@@ -1,7 +1,9 @@
 """Running untrusted commands (the user's tests, patched by a candidate) with a leash.
 
-Every command gets its own process group so a timeout or a cancel kills it and everything it
-spawned; CPU, address-space and file-descriptor limits; a minimal environment with no secrets; and,
+Every command runs confined (confine.py: bubblewrap and Landlock) in its own session, so a timeout
+or a cancel kills it and everything it spawned; hard CPU, memory, file-descriptor, process and
+file-size limits; a minimal environment with no secrets; output captured up to a bound. Only with
+the user's explicit opt-out does a command run unconfined, as before: its own process group and,
 where the OS allows it, no network (an `unshare` prefix, probed once and cached).
 """
 from __future__ import annotations
@@ -12,28 +14,34 @@ import resource
 import shutil
 import signal
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import Cancelled
+from ..secrets import is_secret as _is_secret   # the one rule: agent/secrets.py
+from .confine import Confinement, confined
 
 __all__ = ["Limits", "ProcessResult", "minimal_env", "network_prefix", "popen_limited",
            "run_limited", "kill_group"]
 
 _KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
          "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT")
-_SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
-_SECRET_PREFIXES = ("OPENAI_", "AWS_", "ANTHROPIC_", "HF_TOKEN", "GITHUB_", "AZURE_")
 
 
 @dataclass(frozen=True)
 class Limits:
+    """Hard limits (soft = hard, so the confined code cannot raise them) and the captured output."""
     cpu_seconds: int = 600
     address_space: int = 4 << 30
     open_files: int = 4096
+    processes: int = 4096
+    file_size: int = 2 << 30
+    output_bytes: int = 1 << 20            # of stdout and of stderr each: the head and the tail
     nice: int = 0                      # added niceness; >0 for background work
 
 
@@ -44,11 +52,6 @@ class ProcessResult:
     stderr: str
     timed_out: bool
     duration: float
-
-
-def _is_secret(name: str) -> bool:
-    upper = name.upper()
-    return any(m in upper for m in _SECRET_MARKS) or upper.startswith(_SECRET_PREFIXES)
 
 
 def minimal_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -92,27 +95,79 @@ def network_prefix() -> tuple[str, ...]:
 def _preexec(limits: Limits):
     def apply() -> None:
         def cap(which: int, value: int) -> None:
-            soft, hard = resource.getrlimit(which)
+            _, hard = resource.getrlimit(which)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             try:
-                resource.setrlimit(which, (value, hard))
+                resource.setrlimit(which, (value, value))
             except (ValueError, OSError):
                 pass
         cap(resource.RLIMIT_CPU, limits.cpu_seconds)
         cap(resource.RLIMIT_AS, limits.address_space)
         cap(resource.RLIMIT_NOFILE, limits.open_files)
+        cap(resource.RLIMIT_NPROC, limits.processes)
+        cap(resource.RLIMIT_FSIZE, limits.file_size)
         if limits.nice:
             os.nice(limits.nice)
     return apply
 
 
 def popen_limited(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], *,
-                  limits: Limits = Limits(), isolate_network: bool = True,
-                  **popen_kw) -> subprocess.Popen:
-    """Start `cmd` in a new session (its own process group) under `limits`."""
-    prefix = list(network_prefix()) if isolate_network else []
-    return subprocess.Popen(prefix + list(cmd), cwd=str(cwd), env=dict(env),
-                            start_new_session=True, preexec_fn=_preexec(limits), **popen_kw)
+                  limits: Limits = Limits(), confinement: Confinement = Confinement(),
+                  writable: Sequence[Path] = (), **popen_kw) -> subprocess.Popen:
+    """Start `cmd` confined (see confine.py; `cwd` and `writable` are its only writable folders),
+    in a new session, under `limits`. Unconfined only when the user opted out (`unsafe`): then, as
+    before, its own process group and, where the OS allows it, no network."""
+    if confinement.unsafe:
+        argv, env = list(network_prefix()) + list(cmd), dict(env)
+    else:
+        argv, env = confined(cmd, cwd, env, writable=writable, confinement=confinement)
+    return _spawner().submit(subprocess.Popen, argv, cwd=str(cwd), env=env, start_new_session=True,
+                             preexec_fn=_preexec(limits), **popen_kw).result()
+
+
+@functools.lru_cache(maxsize=1)
+def _spawner() -> ThreadPoolExecutor:
+    """The one thread that starts every confined process. bubblewrap's --die-with-parent is a
+    parent-death signal, and Linux sends it when the *thread* that forked the sandbox exits: a
+    sandbox started from a short-lived worker thread would die with that thread. This thread
+    lives as long as Remedy does, so the sandboxes die with Remedy, and only with it."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="remedy-spawner")
+
+
+class _Capture:
+    """Keeps the first and the last `limit // 2` bytes of a stream and counts what it dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(1, limit // 2)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > self.half:
+            cut = len(self.tail) - self.half
+            del self.tail[:cut]
+            self.dropped += cut
+
+    def drain(self, stream) -> None:
+        fd = stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.feed(chunk)
+
+    def text(self) -> str:
+        middle = f"\n[... {self.dropped} bytes of output dropped ...]\n".encode() if self.dropped else b""
+        return (bytes(self.head) + middle + bytes(self.tail)).decode("utf-8", "replace")
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -124,26 +179,37 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 def run_limited(cmd: Sequence[str], cwd: Path, *, timeout: float, env: Mapping[str, str],
                 cancel: CancelToken | None = None, limits: Limits = Limits(),
-                isolate_network: bool = True) -> ProcessResult:
-    """Run to completion, or kill the whole process group at `timeout` / when `cancel` fires."""
+                confinement: Confinement = Confinement(),
+                writable: Sequence[Path] = ()) -> ProcessResult:
+    """Run to completion, or kill it and all it started at `timeout` / when `cancel` fires. The
+    output kept is bounded by `limits.output_bytes` per stream (head and tail)."""
     if cancel is not None:
         cancel.check()
     start = time.monotonic()
-    proc = popen_limited(cmd, cwd, env, limits=limits, isolate_network=isolate_network,
+    proc = popen_limited(cmd, cwd, env, limits=limits, confinement=confinement, writable=writable,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     unregister = cancel.kill_group_on_cancel(proc.pid) if cancel is not None else (lambda: None)
+    captures = (_Capture(limits.output_bytes), _Capture(limits.output_bytes))
+    readers = [threading.Thread(target=c.drain, args=(s,), daemon=True)
+               for c, s in zip(captures, (proc.stdout, proc.stderr))]
+    for reader in readers:
+        reader.start()
     timed_out = False
     try:
         try:
-            out, err = proc.communicate(timeout=timeout)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             kill_group(proc)
-            out, err = proc.communicate()
+            proc.wait()
     finally:
         unregister()
         kill_group(proc)               # leftovers of a finished command die with it too
+        for reader in readers:
+            reader.join(timeout=5.0)   # an unconfined leftover may hold the pipe open
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled")
-    return ProcessResult(proc.returncode, out.decode("utf-8", "replace"),
-                         err.decode("utf-8", "replace"), timed_out, time.monotonic() - start)
+    return ProcessResult(proc.returncode, captures[0].text(), captures[1].text(), timed_out,
+                         time.monotonic() - start)

@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import PytestMissing, UnknownTest
+from ..sandbox.confine import Confinement
 from ..sandbox.process import Limits, minimal_env, run_limited
 from ..types import RunReport
 from .report import PLUGIN_DIR, build_report, read_records
@@ -26,21 +27,23 @@ __all__ = ["PytestRunner", "check_pytest", "matches", "base_args"]
 
 
 @functools.lru_cache(maxsize=16)
-def _has_pytest(python: str) -> bool:
+def _has_pytest(python: str, confinement: Confinement) -> bool:
     if _is_own_interpreter(python):       # no need to start another interpreter to know
         import importlib.util
         return importlib.util.find_spec("pytest") is not None
-    try:
-        done = subprocess.run([python, "-c", "import pytest"], capture_output=True, timeout=60,
-                              env=minimal_env())
-    except (OSError, subprocess.SubprocessError):
+    try:        # the project's interpreter is project code: it runs confined like its tests
+        done = run_limited([python, "-c", "import pytest"], Path(tempfile.gettempdir()), timeout=60,
+                           env=minimal_env(), confinement=confinement)
+    except OSError:
         return False
-    return done.returncode == 0
+    return done.returncode == 0 and not done.timed_out
 
 
-def check_pytest(python: str) -> None:
-    """Raise PytestMissing unless `python` runs and can import pytest."""
-    if not _has_pytest(python):
+def check_pytest(python: str, confinement: Confinement = Confinement()) -> None:
+    """Raise PytestMissing unless `python` runs and can import pytest (SandboxUnavailable when it
+    cannot be run confined)."""
+    confinement.check()
+    if not _has_pytest(python, confinement):
         raise PytestMissing(f"pytest is not installed for {python}")
 
 
@@ -126,7 +129,7 @@ class PytestRunner:
 
     def __init__(self, python: str = sys.executable, pytest_args: Sequence[str] = (),
                  timeout: float = 30.0, limits: Limits = Limits(),
-                 isolate_network: bool = True, env: Mapping[str, str] | None = None,
+                 confinement: Confinement = Confinement(), env: Mapping[str, str] | None = None,
                  warm_timeout: float | None = None, root: Path | None = None,
                  test_files: Sequence[str] = ()) -> None:
         """`root`/`test_files`: the project and its test files, to tell whether plugins Remedy's
@@ -136,11 +139,11 @@ class PytestRunner:
         self.timeout = timeout                # a whole pytest process, start-up included
         self.warm_timeout = warm_timeout      # one warm-worker request (no start-up); None = timeout
         self.limits = limits
-        self.isolate_network = isolate_network
+        self.confinement = confinement
         self.env = dict(env or {})     # added to every run's environment (and the warm workers')
 
     def check(self) -> None:
-        check_pytest(self.python)
+        check_pytest(self.python, self.confinement)
 
     def env_for(self, plugin_paths: Sequence[Path] = (), env: Mapping[str, str] | None = None,
                 **extra: str) -> dict[str, str]:
@@ -155,7 +158,10 @@ class PytestRunner:
 
     def run(self, root: Path, test_ids: Sequence[str], *, extra_plugins: Sequence[str] = (),
             plugin_paths: Sequence[Path] = (), env: Mapping[str, str] | None = None,
-            cancel: CancelToken | None = None, extra_args: Sequence[str] = ()) -> RunReport:
+            cancel: CancelToken | None = None, extra_args: Sequence[str] = (),
+            writable: Sequence[Path] = ()) -> RunReport:
+        """Run `test_ids` in `root` (a sandbox copy: the run may write there, and into `writable`,
+        e.g. where a plugin writes its output)."""
         root = Path(root).resolve()
         with tempfile.TemporaryDirectory(prefix="remedy-run-") as tmp:
             report_path = Path(tmp) / "report.jsonl"
@@ -164,7 +170,7 @@ class PytestRunner:
                 cmd += ["-p", name]
             cmd += [*self.pytest_args, *extra_args, *(_normalize(root, t) for t in test_ids)]
             done = run_limited(cmd, root, timeout=self.timeout, cancel=cancel, limits=self.limits,
-                               isolate_network=self.isolate_network,
+                               confinement=self.confinement, writable=(Path(tmp), *writable),
                                env=self.env_for(plugin_paths, env, REMEDY_REPORT=str(report_path)))
             records = read_records(report_path)
         rc = done.returncode
@@ -193,9 +199,8 @@ class PytestRunner:
             report_path = Path(tmp) / "report.jsonl"
             done = run_limited([self.python, "-m", "pytest", *base_args(root), "--collect-only",
                                 *self.pytest_args, *files], root, timeout=self.timeout,
-                               cancel=cancel, limits=self.limits,
-                               isolate_network=self.isolate_network,
-                               env=self.env_for(REMEDY_REPORT=str(report_path)))
+                               cancel=cancel, limits=self.limits, confinement=self.confinement,
+                               writable=(Path(tmp),), env=self.env_for(REMEDY_REPORT=str(report_path)))
             records = read_records(report_path)
         collected = next((r["nodeids"] for r in records if r.get("kind") == "collected"), [])
         broken = {r["nodeid"] for r in records if r.get("kind") == "collect_error"}

@@ -29,6 +29,7 @@ __all__ = ["WarmWorker"]
 
 START_TIMEOUT = 120.0
 WORKER_LIMITS = Limits(cpu_seconds=24 * 3600)     # the worker lives long; its children start at 0
+ANSWER_LIMIT = 80 << 20                           # bytes of one answer line (the plugin sends <= 64 MiB)
 
 
 class WarmWorker:
@@ -65,7 +66,7 @@ class WarmWorker:
             env = self.runner.env_for(REMEDY_WORKER_FDS=f"{req_r},{ans_w}")
             try:
                 self._proc = popen_limited(cmd, self.root, env, limits=WORKER_LIMITS,
-                                           isolate_network=self.runner.isolate_network,
+                                           confinement=self.runner.confinement,
                                            pass_fds=(req_r, ans_w), stdin=subprocess.DEVNULL,
                                            stdout=subprocess.DEVNULL, stderr=self._log)
             finally:
@@ -150,8 +151,8 @@ class WarmWorker:
                     return None
                 continue
             chunk = os.read(self._answers, 1 << 16)
-            if not chunk:
-                return None
+            if not chunk or len(self._buffer) > ANSWER_LIMIT:
+                return None          # closed, or a flood that is no answer: the caller kills
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         try:
@@ -162,8 +163,9 @@ class WarmWorker:
     def stderr_tail(self, limit: int = 4000) -> str:
         if self._log is None:
             return ""
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-limit:]
+        size = self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, size - limit))
+        return self._log.read(limit).decode("utf-8", "replace")
 
     def _kill(self) -> None:
         if self._proc is not None:

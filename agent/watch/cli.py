@@ -14,19 +14,21 @@ from pathlib import Path
 
 from ..config import Config, WatchConfig
 from ..events import Done, Error, Event, ProposalReady
+from ..sandbox.confine import UNSAFE_NOTE
 from .pipeline import Watcher, WatchUpdate
 from .repair import RepairJob
 
 __all__ = ["add_parser", "main"]
 
 
-def add_parser(sub) -> None:
+def add_parser(sub) -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="re-run affected tests on every save; report failures")
     watch.add_argument("--root", default=".", help="project root (default: .)")
     watch.add_argument("--auto-repair", action="store_true",
                        help="prepare a fix in the background after a failing run (never applied)")
     watch.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
     watch.add_argument("--debounce", type=float, default=0.3, metavar="S")
+    return watch
 
 
 def _print_update(update: WatchUpdate) -> None:
@@ -54,12 +56,14 @@ def main(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"remedy: error: root is not a directory: {root}", file=sys.stderr)
         return 2
-    config = Config(python=args.python,
+    config = Config(python=args.python, unsafe_sandbox=args.unsafe_sandbox,
                     watch=WatchConfig(enabled=True, auto_repair=args.auto_repair,
                                       debounce_s=args.debounce))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if config.unsafe_sandbox:
+        print(f"remedy: warning: {UNSAFE_NOTE}", file=sys.stderr, flush=True)
     watcher = Watcher(root, config, _print_update, _print_event)
     watcher.start()
     print(f"remedy: watching {root.resolve()} (Ctrl-C stops)", file=sys.stderr, flush=True)

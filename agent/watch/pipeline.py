@@ -29,7 +29,7 @@ from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
 from ..sandbox.process import Limits
-from ..sandbox.workspace import Sandbox
+from ..sandbox.workspace import Sandbox, read_regular
 from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
 from .observer import Change, ChangeFeed
@@ -204,11 +204,14 @@ class Watcher:
 
     def _runner(self):
         from ..project import detect_python, source_path_env
+        from ..sandbox.confine import Confinement
         from ..testing.runner import PytestRunner
 
-        return PytestRunner(self.config.python or detect_python(self.root), self.config.pytest_args,
-                            self.config.test_timeout, limits=Limits(nice=NICE),
-                            env=source_path_env(self.root))
+        python = self.config.python or detect_python(self.root)
+        return PytestRunner(python, self.config.pytest_args, self.config.test_timeout,
+                            limits=Limits(nice=NICE), env=source_path_env(self.root),
+                            confinement=Confinement.for_project(self.root, python,
+                                                                self.config.unsafe_sandbox))
 
     # -- one run ----------------------------------------------------------------------------
     def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],
@@ -263,12 +266,12 @@ class Watcher:
             plugins, paths, cov_env = coverage_run_options(out, root=sandbox.path)
             tests = [] if chosen.everything else chosen.tests
             report = runner.run(sandbox.path, tests, extra_plugins=plugins, plugin_paths=paths,
-                                env=cov_env, cancel=token)
+                                env=cov_env, cancel=token, writable=(Path(tmp),))
             if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
                 # a cached node id no longer exists: run the whole files instead
                 files = sorted({t.split("::")[0] for t in tests})
                 report = runner.run(sandbox.path, files, extra_plugins=plugins, plugin_paths=paths,
-                                    env=cov_env, cancel=token)
+                                    env=cov_env, cancel=token, writable=(Path(tmp),))
             try:
                 coverage = json.loads(out.read_text(encoding="utf-8")).get("tests", {})
             except (OSError, ValueError):
@@ -341,6 +344,6 @@ def _sync(sandbox: Sandbox, root: Path, changes: list[Change]) -> None:
             if change.deleted or not (root / change.path).is_file():
                 sandbox.remove(change.path)
             else:
-                sandbox.write(change.path, (root / change.path).read_bytes())
+                sandbox.write(change.path, read_regular(root / change.path, root=root))
         except (OSError, BadInput):
             continue             # deleted again meanwhile: the next batch will say so

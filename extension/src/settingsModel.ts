@@ -9,6 +9,7 @@ export interface RemedySettings {
   python: string;
   llm: { baseUrl: string; model: string; apiKeyEnv: string; toolProtocol: string };
   watch: { enabled: boolean; autoRepair: boolean };
+  sandbox: { unsafe: boolean };
   pytestArgs: string[];
   timeBudget: number;
   maxCandidates: number;
@@ -24,6 +25,7 @@ export const SETTING_KEYS = {
   'llm.toolProtocol': 'string',
   'watch.enabled': 'boolean',
   'watch.autoRepair': 'boolean',
+  'sandbox.unsafe': 'boolean',
   pytestArgs: 'string[]',
   timeBudget: 'number',
   maxCandidates: 'number',
@@ -57,6 +59,7 @@ export function toInitializationOptions(read: SettingReader): RemedySettings {
       toolProtocol: str('llm.toolProtocol', 'native'),
     },
     watch: { enabled: bool('watch.enabled', false), autoRepair: bool('watch.autoRepair', false) },
+    sandbox: { unsafe: bool('sandbox.unsafe', false) },
     pytestArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
     timeBudget: num('timeBudget', 60),
     maxCandidates: num('maxCandidates', 400),
