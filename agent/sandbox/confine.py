@@ -1,9 +1,9 @@
 """Confinement for every process that runs project code: bubblewrap, with Landlock inside it.
 
 `confined(cmd, ...)` turns a command into a bubblewrap command line: a read-only view of the whole
-system, an empty private `/tmp`, `/run` and `$HOME`, the project and the interpreters re-exposed
-read-only under them, Remedy's own state (`.remedy/`) hidden, only the given `writable` folders
-writable; new user, PID, network, IPC, UTS and cgroup namespaces, an unprivileged uid, no
+system; empty private `/tmp` (with `$HOME` in it), `/run` and home folder, with the project and the
+interpreters re-exposed read-only under them; Remedy's own state (`.remedy/`) hidden; only the
+given `writable` folders and the private `/tmp` writable; new user, PID, network, IPC, UTS and cgroup namespaces, an unprivileged uid, no
 capabilities, its own session, killed with its parent. Its PID namespace is the unit of cleanup:
 when the command exits, is killed or times out, everything it started dies with it. Where the kernel
 has Landlock, a launcher inside the sandbox adds the same file-system rules as a second layer.
@@ -35,6 +35,8 @@ UNSAFE_NOTE = ("the sandbox is OFF (--unsafe-sandbox / remedy.sandbox.unsafe): t
 _LAUNCHER = Path(__file__).with_name("landlock_exec.py")
 _STATE_DIRS = (".remedy",)
 _UID = 1000                                  # inside the sandbox, when Remedy runs as root
+# $HOME inside: empty and private, in the private /tmp (the real home is an empty, read-only tmpfs)
+PRIVATE_HOME = "/tmp/home"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def _bwrap_args(tool: str, cwd: str, writable: Sequence[str], readable: Sequence
     hidden = _hidden_roots()
     for root in hidden:
         args += ["--tmpfs", root]
+    args += ["--dir", PRIVATE_HOME]
     for path in dict.fromkeys(os.path.realpath(p) for p in readable):
         if os.path.exists(path) and any(_under(path, h) for h in hidden):
             args += ["--ro-bind", path, path]
@@ -187,7 +190,7 @@ def confined(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], *, writable:
         inner = [sys.executable, "-I", "-S", str(_LAUNCHER), "--lib", lib,
                  *(a for p in rw for a in ("--rw", p)), "--", *inner]
     child_env = {k: v for k, v in env.items() if k not in ("XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS")}
-    child_env.update(TMPDIR="/tmp", **{SANDBOX_ENV: "1"})
+    child_env.update(TMPDIR="/tmp", HOME=PRIVATE_HOME, **{SANDBOX_ENV: "1"})
     return argv + ["--", *inner], child_env
 
 
