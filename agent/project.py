@@ -3,15 +3,19 @@ Python project, which interpreter runs its tests, that its code parses, and wher
 Every failure here is bad input: one clear line, nothing written."""
 from __future__ import annotations
 
+import errno
+import logging
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NotAProject, UserSyntaxError
-from .sandbox.workspace import project_files
+from .sandbox.workspace import project_files, read_regular
 
 __all__ = ["Project", "open_project", "is_test_file", "detect_python", "source_path_env"]
+
+log = logging.getLogger("agent.project")
 
 def is_test_file(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
@@ -30,7 +34,7 @@ class Project:
         return [p for p in self.sources if is_test_file(p) and not p.endswith("conftest.py")]
 
     def read(self, rel: str) -> bytes:
-        return (self.root / rel).read_bytes()
+        return read_regular(self.root / rel)
 
     def files_importing(self, module_rel: str) -> list[str]:
         """Test files whose text names the module of `module_rel` (a cheap import-graph edge)."""
@@ -40,7 +44,7 @@ class Project:
         hits = []
         for rel in self.test_files:
             try:
-                if pattern.search((self.root / rel).read_text(encoding="utf-8", errors="replace")):
+                if pattern.search(read_regular(self.root / rel).decode("utf-8", errors="replace")):
                     hits.append(rel)
             except OSError:
                 continue
@@ -54,22 +58,26 @@ def open_project(root: Path | str, python: str = "") -> Project:
     if not path.is_dir():
         raise NotAProject(f"root is not a directory: {path}")
     path = path.resolve()
-    sources = tuple(_python_files(path))
+    sources = tuple(rel for rel in _python_files(path) if _check_syntax(path, rel))
     if not sources:
         raise NotAProject(f"not a Python project (no .py files): {path}")
-    for rel in sources:
-        _check_syntax(path, rel)
     return Project(root=path, python=python or detect_python(path), sources=sources)
 
 
 def _python_files(root: Path) -> list[str]:
+    """The .py files among the project's regular files (no FIFO, device or link out of it)."""
     return [rel for rel in project_files(root) if rel.endswith(".py")]
 
 
-def _check_syntax(root: Path, rel: str) -> None:
+def _check_syntax(root: Path, rel: str) -> bool:
+    """Whether `rel` is a source to repair (False: too large to read, left out); raises when it
+    does not parse."""
     try:
-        source = (root / rel).read_bytes()
+        source = read_regular(root / rel)
     except OSError as exc:
+        if exc.errno == errno.EFBIG:
+            log.warning("remedy: skipped %s: %s", rel, exc.strerror)
+            return False
         raise NotAProject(f"cannot read {rel}: {exc.strerror}") from None
     try:
         compile(source, rel, "exec", dont_inherit=True)
@@ -77,6 +85,7 @@ def _check_syntax(root: Path, rel: str) -> None:
         raise UserSyntaxError(f"syntax error in {rel}:{exc.lineno}:{exc.offset or 0}: {exc.msg}") from None
     except ValueError as exc:   # e.g. null bytes
         raise UserSyntaxError(f"cannot compile {rel}: {exc}") from None
+    return True
 
 
 def detect_python(root: Path) -> str:

@@ -4,12 +4,12 @@ injects the bug (then the reference fix is that patch reversed)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput
+from ..sandbox.workspace import run_git
 
 __all__ = ["Case", "load_corpus"]
 
@@ -32,10 +32,12 @@ class Case:
         shutil.copytree(self.project, dest, ignore=_IGNORE)
         (dest / "case.toml").unlink(missing_ok=True)
         if self.bug_patch is not None:
-            proc = subprocess.run(["git", "apply", "--whitespace=nowarn", str(self.bug_patch)], cwd=dest,
-                                  capture_output=True, text=True)
+            # the copy is no repository: git must not find (and obey the config of) one around it
+            proc = run_git(["apply", "--whitespace=nowarn", str(self.bug_patch)], dest,
+                           env={"GIT_CEILING_DIRECTORIES": str(Path(dest).resolve().parent)})
             if proc.returncode != 0:
-                raise BadInput(f"case {self.name}: bug patch does not apply: {proc.stderr.strip()}")
+                stderr = proc.stderr.decode("utf-8", "replace").strip()
+                raise BadInput(f"case {self.name}: bug patch does not apply: {stderr}")
 
     def reference(self, path: str) -> bytes | None:
         """The correct content of `path` (only known when the bug comes as a patch)."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..sandbox.workspace import read_regular
+
 __all__ = ["Loc", "Spectrum", "StatementIndex", "is_test_file", "is_project_path",
            "load_coverage", "build_spectrum"]
 
@@ -67,7 +69,7 @@ class StatementIndex:
         result: dict[int, int] | None = None
         if self.root is not None:
             try:
-                source = (self.root / rel).read_bytes()
+                source = read_regular(self.root / rel, root=self.root)
                 result = _statement_map(source)
             except (OSError, SyntaxError, ValueError, RecursionError):
                 result = None

@@ -41,7 +41,7 @@ class _Slot:
         stats = {}
         for rel in project_files(self.sandbox.path):
             try:
-                st = (self.sandbox.path / rel).stat()
+                st = (self.sandbox.path / rel).lstat()     # a link is compared as a link
             except OSError:
                 continue
             stats[rel] = (st.st_size, st.st_mtime_ns)
@@ -58,7 +58,7 @@ class _Slot:
                 same = False
             if not same:
                 self.sandbox.restore(rel)
-                st = path.stat()
+                st = path.lstat()
                 self.manifest[rel] = (st.st_size, st.st_mtime_ns)
 
     def ensure_worker(self) -> None:

@@ -20,6 +20,7 @@ from ..cancel import CancelToken
 from ..errors import PytestMissing, UnknownTest
 from ..sandbox.confine import Confinement
 from ..sandbox.process import Limits, minimal_env, run_limited
+from ..sandbox.workspace import read_regular
 from ..types import RunReport
 from .report import PLUGIN_DIR, build_report, read_records
 
@@ -100,7 +101,7 @@ def _mentions_async(root: Path, test_files: Sequence[str]) -> bool:
         files += [folder / name for folder in (base, *base.parents) for name in _CONFIG_FILES]
     for path in files:
         try:
-            if _ASYNC_WORDS.search(path.read_bytes()):
+            if _ASYNC_WORDS.search(read_regular(path)):      # never a FIFO or a device
                 return True
         except OSError:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ast.parser import is_valid_python, parse, syntax_errors
+from ..sandbox.workspace import read_regular
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, resolve
 
 
@@ -33,7 +34,10 @@ class Edit:
         target = resolve(ctx, args["path"])
         if not target.is_file():
             return ToolOutput(False, f"no such file: {args['path']} (use write_file to create one)")
-        src = target.read_bytes()
+        try:
+            src = read_regular(target)
+        except OSError as exc:
+            return ToolOutput(False, f"cannot read {args['path']}: {exc.strerror}")
         span = _span(src, args)
         if isinstance(span, str):
             return ToolOutput(False, span)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..ast.parser import parse
 from ..ast.query import captures
-from ..sandbox.workspace import SKIP_DIRS
+from ..sandbox.workspace import SKIP_DIRS, read_regular
 from .base import ToolContext, ToolOutput, bound
 
 MAX_HITS = 50
@@ -28,7 +28,10 @@ class FindSymbol:
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             for fname in sorted(f for f in filenames if f.endswith(".py")):
                 path = os.path.join(dirpath, fname)
-                src = open(path, "rb").read()
+                try:
+                    src = read_regular(path, root=root)
+                except OSError:          # a FIFO, a link out of the copy, too large: not source
+                    continue
                 found = captures("definitions", parse(src).root_node)
                 for node in found.get("function", []) + found.get("class", []):
                     if node.text.decode("utf-8", "replace") == args["name"]:

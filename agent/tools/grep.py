@@ -5,7 +5,7 @@ import os
 import re
 from typing import Any
 
-from ..sandbox.workspace import SKIP_DIRS
+from ..sandbox.workspace import SKIP_DIRS, read_regular
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 MAX_HITS = 100
@@ -32,7 +32,7 @@ class Grep:
         hits: list[str] = []
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_regular(path, root=root).decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
             rel = path.relative_to(root).as_posix()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sandbox.workspace import read_regular
 from .base import PATH_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 
@@ -21,7 +22,10 @@ class ReadFile:
         target = resolve(ctx, args["path"])
         if not target.is_file():
             return ToolOutput(False, f"no such file: {args['path']}")
-        lines = target.read_text(encoding="utf-8", errors="replace").splitlines()
+        try:
+            lines = read_regular(target).decode("utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            return ToolOutput(False, f"cannot read {args['path']}: {exc.strerror}")
         start = args.get("start_line", 1)
         end = min(args.get("end_line", len(lines)), len(lines))
         if start > max(end, 1):

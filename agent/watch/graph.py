@@ -19,6 +19,7 @@ from tree_sitter import Node, Query, QueryCursor
 
 from ..ast.parser import PY_LANGUAGE, parse
 from ..project import is_test_file
+from ..sandbox.workspace import read_regular
 
 __all__ = ["ImportGraph", "module_names", "imported_names"]
 
@@ -122,7 +123,7 @@ class ImportGraph:
             cached = self._imports.get(rel)
             if cached is not None and cached[0] == key:
                 return cached[1]
-            names = imported_names(path.read_bytes(), rel)
+            names = imported_names(read_regular(path, root=self.root), rel)
         except (OSError, ValueError):
             self._imports.pop(rel, None)
             return set()

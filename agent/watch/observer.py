@@ -24,7 +24,7 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ..sandbox.workspace import SKIP_DIRS
+from ..sandbox.workspace import SKIP_DIRS, read_regular
 
 __all__ = ["Change", "ChangeFeed", "is_ignored", "CONFIG_FILES"]
 
@@ -62,15 +62,16 @@ def is_ignored(root: Path, rel: str) -> bool:
     return False
 
 
-def _signature(path: Path) -> tuple | None:
-    """(mtime_ns, size, sha1) of a file; None when it is gone or unreadable as a file."""
+def _signature(path: Path, root: Path | None = None) -> tuple | None:
+    """(mtime_ns, size, sha1) of a file; None when it is gone, unreadable as a file (a FIFO, a
+    device: never opened) or, with `root`, a link out of it."""
     try:
         st = path.stat()
         if not path.is_file():
             return None
         digest = f"mtime:{st.st_mtime_ns}"
         if st.st_size <= HASH_LIMIT:
-            digest = hashlib.sha1(path.read_bytes()).hexdigest()
+            digest = hashlib.sha1(read_regular(path, HASH_LIMIT, root=root)).hexdigest()
     except (OSError, ValueError):
         return None
     return (st.st_mtime_ns, st.st_size, digest)
@@ -231,7 +232,7 @@ class ChangeFeed:
             path = self.root / rel
             if before not in (_UNSEEN, None) and before[2].startswith("mtime:") and _same_stat(path, before):
                 continue            # too big to hash: mtime and size are all we compare
-            now = _signature(path)
+            now = _signature(path, self.root)
             self._seen[rel] = now
             if before is _UNSEEN or _content(before) != _content(now):
                 if before is _UNSEEN and now is None:

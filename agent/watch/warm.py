@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..project import is_test_file
-from ..sandbox.workspace import Sandbox
+from ..sandbox.workspace import Sandbox, read_regular
 from ..testing.runner import PytestRunner
 from ..testing.warm import WarmWorker
 from ..types import RunReport
@@ -42,7 +42,7 @@ class WarmPath:
             return None
         for change in changes:
             try:
-                self.drift[change.path] = (self.root / change.path).read_bytes()
+                self.drift[change.path] = read_regular(self.root / change.path, root=self.root)
             except OSError:
                 self.stale = True
                 return None
