@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from .cancel import CancelToken
 from .config import Config, LlmConfig, WatchConfig
+from .doctor import run_checks as doctor_checks
 from .errors import BadInput, Cancelled, RemedyError
 from .memory.decisions import record_decision
+from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
 from .testing.discover import TestFunction, find_tests, is_test_file
 from .watch import RepairJob, Watcher, WatchUpdate
 
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
            "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
-           "record_decision", "Watcher", "WatchUpdate", "RepairJob"]
+           "record_decision", "Watcher", "WatchUpdate", "RepairJob",
+           # the start-up checks (`remedy doctor`) and the warning for the sandbox opt-out
+           "doctor_checks", "UNSAFE_NOTE"]

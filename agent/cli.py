@@ -1,4 +1,4 @@
-"""`remedy` command line: fix · bench (and the ranker, LLM and export commands as they land).
+"""`remedy` command line: fix · bench · doctor (and the ranker, LLM and export commands as they land).
 
 The `fix` contract is in DESIGN.md ("CLI contract"): progress on stderr, `--json` puts exactly one
 JSON object on stdout, exit 0 fixed/already passing, 1 no fix, 2 bad input (one line), 130 on Ctrl-C.
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_trace_parsers(sub)
     from .watch.cli import add_parser as add_watch_parser
     add_watch_parser(sub)
+    from .doctor import add_parser as add_doctor_parser
+    add_doctor_parser(sub)
     return parser
 
 
@@ -88,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "watch":
             from .watch.cli import main as watch_main
             return watch_main(args)
+        if args.command == "doctor":
+            from .doctor import main as doctor_main
+            return doctor_main(args)
         if args.command == "undo":
             from .sandbox.apply import undo_last
             restored = undo_last(Path(args.root))

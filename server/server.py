@@ -17,6 +17,7 @@ from agent.errors import BadInput
 
 from . import actions, commands, convert, diagnostics, lenses, settings
 from .diagnostics import TestDiagnostics
+from .health import Health
 from .jobs import Jobs, SessionFn
 from .prompts import Prompts
 from .proposals import ProposalStore
@@ -51,6 +52,7 @@ class RemedyServer(LanguageServer):
         self.reporter = JobReporter(self)
         self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)
         self.watch = WatchService(self)
+        self.health = Health(self)       # the start-up checks (server/health.py)
 
     # -- workspace ---------------------------------------------------------------------------
     def roots(self) -> list[Path]:
@@ -102,11 +104,13 @@ def create_server(session: SessionFn | None = None) -> RemedyServer:
     async def initialized(ls: RemedyServer, params: types.InitializedParams) -> None:
         await settings.pull_configuration(ls)
         ls.watch.sync()
+        ls.health.start()           # in the background; tells the editor once what is missing
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: RemedyServer, params: types.DidChangeConfigurationParams) -> None:
         await settings.did_change_configuration(ls, params)
         ls.watch.sync()
+        ls.health.settings_changed()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: RemedyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:

