@@ -14,6 +14,8 @@ from .config import Config, LlmConfig, WatchConfig
 from .doctor import run_checks as doctor_checks
 from .errors import BadInput, Cancelled, RemedyError
 from .memory.decisions import record_decision
+from .secrets import (adopt_vault, install_log_redaction, redact, redact_data, take_from_environment,
+                      vault_items)
 from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
 from .testing.discover import TestFunction, find_tests, is_test_file
@@ -22,5 +24,8 @@ from .watch import RepairJob, Watcher, WatchUpdate
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
            "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
            "record_decision", "Watcher", "WatchUpdate", "RepairJob",
+           # the secret vault and redaction (agent/secrets.py), for the server and its engine child
+           "take_from_environment", "vault_items", "adopt_vault", "redact", "redact_data",
+           "install_log_redaction",
            # the start-up checks (`remedy doctor`) and the warning for the sandbox opt-out
            "doctor_checks", "UNSAFE_NOTE"]

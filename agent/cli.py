@@ -17,6 +17,7 @@ from .cancel import CancelToken
 from .config import ENGINES, RANKERS, Config
 from .errors import BadInput, RemedyError
 from .events import Done, Error
+from .secrets import take_from_environment
 from .types import FixResult, FixStatus
 
 __all__ = ["main"]
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    take_from_environment([getattr(args, "api_key_env", None)])   # before any child starts
     try:
         if args.command == "fix":
             return _fix(args)

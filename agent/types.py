@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from .secrets import redact
+
 __all__ = [
     "Outcome", "Frame", "TestResult", "RunReport", "SuspiciousLine", "Edit", "Candidate",
     "Hunk", "Proposal", "FixStatus", "FixResult",
@@ -155,10 +157,11 @@ class FixResult:
     proposal: Proposal | None = None
 
     def to_json(self) -> dict:
+        """The contract's object; the message is redacted (it can quote a test's failure)."""
         return {
             "status": self.status.value, "patch": self.patch, "files": list(self.files),
             "tests_run": self.tests_run, "candidates_generated": self.candidates_generated,
             "candidates_tried": self.candidates_tried, "elapsed_s": round(self.elapsed_s, 3),
             "engine": self.engine, "failing_tests": list(self.failing_tests),
-            "message": self.message,
+            "message": redact(self.message),
         }

@@ -5,10 +5,13 @@ import argparse
 import logging
 import sys
 
+from agent import install_log_redaction, take_from_environment
+
 from .server import create_server
 
 
 def main(argv: list[str] | None = None) -> int:
+    take_from_environment()        # before any child (engine, tests, git) can start
     parser = argparse.ArgumentParser(prog="remedy-server", description=__doc__)
     parser.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1")
@@ -17,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_log_redaction()
     server = create_server()
     if args.tcp:
         server.start_tcp(args.host, args.port)

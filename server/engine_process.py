@@ -5,16 +5,19 @@ leak ends that process, never the server.
 
 Wire format, both ways: frames of a 4-byte big-endian length and a pickle (the child is our own
 code, started by us; nothing else writes to these pipes).
-    parent -> child   ("start", root, test_ids, config) | ("answer", n, bool) | ("cancel",)
+    parent -> child   ("start", root, test_ids, config, vault) | ("answer", n, bool) | ("cancel",)
     child -> parent   ("event", Event) | ("approve", n, question)
 The child answers on a private duplicate of its stdout and points fd 1 at stderr, so a stray print
-in the engine cannot corrupt the stream. Its session is killed, with every process it started, when
-the job is abandoned after cancellation or the server goes away.
+in the engine cannot corrupt the stream. The server's environment holds no secrets any more
+(agent/secrets.py took them at start-up), so the start frame hands the child the secret vault
+explicitly; the child's log lines and error messages are redacted. Its session is killed, with
+every process it started, when the job is abandoned after cancellation or the server goes away.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -25,9 +28,10 @@ import sys
 import threading
 from typing import Any, AsyncIterator, BinaryIO, Callable
 
-from agent import CancelToken
+from agent import (CancelToken, adopt_vault, install_log_redaction, redact, redact_data,
+                   take_from_environment, vault_items)
 from agent.errors import Cancelled
-from agent.events import Done, Error, Event
+from agent.events import Done, Error, Event, ProposalReady
 
 __all__ = ["EngineProcess"]
 
@@ -51,7 +55,7 @@ class EngineProcess:
             stdout=asyncio.subprocess.PIPE, start_new_session=True, limit=2 ** 26)
         assert proc.stdin is not None and proc.stdout is not None
         send = _Sender(proc.stdin)
-        send(("start", root, list(test_ids), config))
+        send(("start", root, list(test_ids), config, vault_items()))
         cancelled = asyncio.Event()
         unregister = cancel.on_cancel(lambda: loop.call_soon_threadsafe(cancelled.set))
         answers: set[asyncio.Task[None]] = set()
@@ -176,26 +180,39 @@ class _Child:
         start = self.read()
         if start is None or start[0] != "start":
             return
-        _, root, test_ids, config = start
+        _, root, test_ids, config, *vault = start
+        adopt_vault(vault[0] if vault else {})
         threading.Thread(target=self.listen, name="remedy-listen", daemon=True).start()
 
         async def drive() -> None:
             async for event in engine_session(root, test_ids, config, self.cancel, self.approve):
-                self.send(("event", event))
+                self.send(("event", _redacted(event)))
         try:
             asyncio.run(drive())
         except Cancelled:
             self.send(("event", Error("repair cancelled", "cancelled")))
         except BaseException as exc:  # the engine failed: end this job with an Error event
             log.exception("engine failed")
-            self.send(("event", Error(f"engine failed: {type(exc).__name__}: {exc}".strip())))
+            self.send(("event", Error(redact(f"engine failed: {type(exc).__name__}: {exc}".strip()))))
+
+
+def _redacted(event: Event) -> Event:
+    """The event with secrets redacted from its text; a proposal's code is sent as it is."""
+    if isinstance(event, ProposalReady):
+        return ProposalReady(dataclasses.replace(event.proposal, summary=redact(event.proposal.summary)))
+    if isinstance(event, Done):
+        return Done(dataclasses.replace(event.result, message=redact(event.result.message)))
+    return dataclasses.replace(event, **{f.name: redact_data(getattr(event, f.name))
+                                         for f in dataclasses.fields(event)})
 
 
 def main() -> None:
+    take_from_environment()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(asctime)s remedy-engine %(levelname)s %(message)s")
+    install_log_redaction()
     _Child(sys.stdin.buffer, out).run()
     out.flush()
 

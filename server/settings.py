@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from agent import take_from_environment
 from agent.config import Config
 from agent.errors import BadInput
 
@@ -43,6 +44,7 @@ def apply_settings(ls: "RemedyServer", options: Any) -> bool:
     """Replace the server's config; on bad settings tell the user and keep the old one."""
     try:
         ls.config = config_from(options)
+        take_from_environment([ls.config.llm.api_key_env])   # the named key leaves our environment
         ls.settings_applied += 1
         return True
     except BadInput as exc:

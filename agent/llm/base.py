@@ -2,12 +2,15 @@
 
 Messages are plain dicts as the chat-completions API writes them ({"role", "content",
 "tool_calls", "tool_call_id"}), so the message list can be sent as is, traced and replayed. Every
-backend (openai_compat, local_hf, scripted) implements `complete`; the loop knows nothing else.
+backend (openai_compat, local_hf, scripted) implements `complete`, and redacts secrets from the
+messages first (`ChatRequest.redacted`); the loop knows nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
+
+from ..secrets import redact_data
 
 __all__ = ["ToolCallRequest", "Usage", "ChatRequest", "ChatReply", "ChatModel", "DeltaCallback"]
 
@@ -41,6 +44,11 @@ class ChatRequest:
     response_schema: dict[str, Any] | None = None
     temperature: float = 0.0
     max_tokens: int | None = None
+
+    def redacted(self) -> "ChatRequest":
+        """This request with every known secret redacted from its messages: what a backend sends
+        (each backend's `complete` starts with it)."""
+        return replace(self, messages=redact_data(self.messages))
 
 
 @dataclass

@@ -57,6 +57,7 @@ class LocalHFModel:
             torch.manual_seed(seed)
 
     def complete(self, request: ChatRequest, on_delta: DeltaCallback | None = None) -> ChatReply:
+        request = request.redacted()
         if request.tools:
             schema = tool_call_schema(request.tools)
         elif request.response_schema is not None:

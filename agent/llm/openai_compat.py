@@ -1,20 +1,23 @@
 """OpenAI-compatible chat completions (OpenAI, Together, vLLM, Ollama, llama.cpp server) through
 the official openai SDK pointed at a `base_url`.
 
-The API key is read from the environment variable named in the settings (`--api-key-env`) at
-construction and kept only inside the SDK client: never logged, traced or stored. Transient
-failures (connection, timeout, 429, 5xx) are retried with exponential backoff; everything else
-becomes one clear `BackendError` line. Replies are streamed, and text deltas are passed on.
+The API key is read once, at construction, from the secret vault (agent/secrets.py: the variable
+named in the settings, `--api-key-env`, taken out of the environment at start-up) and kept only
+inside the SDK client: never logged, traced or stored, and registered for redaction. Every
+request's messages are redacted before they are sent, so the key reaches the endpoint only in
+the Authorization header. Transient failures (connection, timeout, 429, 5xx) are retried with
+exponential backoff; everything else becomes one clear `BackendError` line. Replies are
+streamed, and text deltas are passed on.
 """
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Callable, Mapping
 
 import openai
 
 from ..errors import BackendError
+from ..secrets import redact, register, secret
 from .base import ChatReply, ChatRequest, DeltaCallback, ToolCallRequest, Usage
 from .catalog import resolve_base_url
 
@@ -33,15 +36,21 @@ class OpenAICompatModel:
         self.api_key_env = api_key_env
         self.retries, self.backoff, self.stream, self.timeout = retries, backoff, stream, timeout
         self._sleep = sleep
-        # Self-hosted servers ignore the key; the SDK still wants a non-empty one.
-        key = (environ if environ is not None else os.environ).get(api_key_env) or "no-key-set"
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=key, timeout=timeout,
-                                     max_retries=0)
+        read = environ.get if environ is not None else secret
+        key = read(api_key_env)
+        register(key)
+        # Self-hosted servers ignore the key; the SDK still wants a non-empty one. The organization
+        # and project ids are taken from the environment with the key: hand them over here.
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=key or "no-key-set",
+                                     organization=read("OPENAI_ORG_ID") or None,
+                                     project=read("OPENAI_PROJECT_ID") or None,
+                                     timeout=timeout, max_retries=0)
 
     def __repr__(self) -> str:   # never show the key
         return f"OpenAICompatModel({self.base_url!r}, {self.name!r})"
 
     def complete(self, request: ChatRequest, on_delta: DeltaCallback | None = None) -> ChatReply:
+        request = request.redacted()
         kwargs: dict[str, Any] = {"model": self.name, "messages": request.messages,
                                   "temperature": request.temperature}
         if request.tools:
@@ -110,8 +119,8 @@ class OpenAICompatModel:
         if isinstance(exc, openai.NotFoundError):
             return BackendError(f"{where}: model {self.name!r} or route not found (HTTP 404)")
         if isinstance(exc, openai.APIStatusError):
-            return BackendError(f"{where} answered HTTP {exc.status_code}: {_short(exc.message)}")
-        return BackendError(f"{where}: {_short(str(exc))}")
+            return BackendError(f"{where} answered HTTP {exc.status_code}: {_short(redact(exc.message))}")
+        return BackendError(f"{where}: {_short(redact(str(exc)))}")
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -38,6 +38,7 @@ class ScriptedModel:
         return cls(load_transcript(path), name=f"scripted:{Path(path).name}")
 
     def complete(self, request: ChatRequest, on_delta: DeltaCallback | None = None) -> ChatReply:
+        request = request.redacted()
         if len(self.requests) >= len(self.replies):
             raise BackendError(f"scripted model {self.name}: transcript exhausted "
                                f"after {len(self.replies)} replies")

@@ -3,43 +3,59 @@
 Both ways of running tests (a pytest subprocess, a warm worker's forked child) emit the same records
 (see plugin/remedy_report.py), so both end here and their results compare equal. A test that started
 but never finished was running when the run was killed (TIMEOUT) or when its process died (ERROR).
+
+The records are written by the code under test, so nothing in them is trusted: a report file is
+read up to `MAX_REPORT_BYTES` only, records that are not objects are dropped, and every message
+and frame is redacted (agent/secrets.py) here, before it reaches events, traces or prompts.
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
+from ..secrets import redact
 from ..types import Frame, Outcome, RunReport, TestResult
 
-__all__ = ["PLUGIN_DIR", "read_records", "build_report"]
+__all__ = ["PLUGIN_DIR", "MAX_REPORT_BYTES", "read_records", "build_report"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
+MAX_REPORT_BYTES = 64 << 20      # a hostile test can write gigabytes into the report file
 
 
-def read_records(path: Path) -> list[dict]:
-    """Parse a JSON-lines report file; a torn last line (process killed mid-write) is ignored."""
+def read_records(path: Path, limit: int = MAX_REPORT_BYTES) -> list[dict]:
+    """Parse a JSON-lines report file, at most its first `limit` bytes; a torn last line (process
+    killed mid-write, or cut at the limit) is ignored. Only a regular file is read: a FIFO, device
+    or symlink put in its place reads as no records."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
         return []
-    return parse_lines(text.splitlines())
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        data = fh.read(limit)
+    return parse_lines(data.decode("utf-8", "replace").splitlines())
 
 
 def parse_lines(lines: Iterable[str]) -> list[dict]:
     records = []
     for line in lines:
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except ValueError:
             continue
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 
 def _result(rec: dict) -> TestResult:
     return TestResult(
-        test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=rec.get("message", ""),
-        frames=tuple(Frame(p, int(n), f) for p, n, f in rec.get("frames", ())),
+        test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=redact(rec.get("message", "")),
+        frames=tuple(Frame(redact(p), int(n), redact(f)) for p, n, f in rec.get("frames", ())),
         duration=float(rec.get("duration", 0.0)))
 
 
@@ -59,13 +75,13 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
             report.results.append(_result(rec))
         elif kind == "collect_error":
             where = f"{rec['path']}:{rec['line']}" if rec.get("line") else rec["path"]
-            report.collection_errors.append(f"{where}: {rec['message']}")
+            report.collection_errors.append(redact(f"{where}: {rec['message']}"))
         elif kind == "collected":
             collected = rec["nodeids"]
     for nodeid in started:
         if nodeid not in finished:
             outcome = Outcome.TIMEOUT if timed_out else Outcome.ERROR
-            message = "killed at the timeout" if timed_out else (crash_note or "test did not finish")
+            message = "killed at the timeout" if timed_out else redact(crash_note or "test did not finish")
             report.results.append(TestResult(nodeid, outcome, message))
     report.no_tests = collected == [] and not report.collection_errors
     return report

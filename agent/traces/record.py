@@ -2,7 +2,8 @@
 folder). Schema (DESIGN.md, "Traces"): task_id, goal, steps[{action, content, obs, ok}],
 code_artifacts, tests{passed, failed, logs}, env, result, candidates — plus samples (each agent
 run's message list, for `remedy export sft`) and usage with its cost. No API key is ever written:
-env names the key's variable, not its value."""
+env names the key's variable, not its value, and every string of the record is redacted
+(agent/secrets.py), so a secret a test quoted in its failure message stays out of the trace."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from ..config import Config
 from ..diff import unified_diff
 from ..llm.catalog import cost_usd
 from ..memory.jsonl import read_jsonl
+from ..secrets import redact_data
 from ..types import FixResult
 
 __all__ = ["TRACES_DIR", "write_session_trace", "read_traces", "build_record"]
@@ -39,7 +41,7 @@ def build_record(root: Path, config: Config, engine: Any, result: FixResult) -> 
     candidates = [{"id": a["id"], "source": "llm", "energy": proposal.energy if a["id"] == chosen and proposal else None,
                    "outcome": "proposed" if a["id"] == chosen else "not_proposed"} for a in artifacts]
     usage = engine.usage
-    return {
+    return redact_data({
         "task_id": ",".join(result.failing_tests) or "all",
         "goal": samples[0]["messages"][1]["content"] if samples and len(samples[0]["messages"]) > 1 else "",
         "steps": steps,
@@ -57,7 +59,7 @@ def build_record(root: Path, config: Config, engine: Any, result: FixResult) -> 
         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "cost_usd": round(cost_usd(config.llm.model, usage), 6)},
         "time": time.time(),
-    }
+    })
 
 
 def write_session_trace(root: Path, config: Config, engine: Any, result: FixResult) -> Path:
