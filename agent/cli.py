@@ -18,6 +18,7 @@ from .config import ENGINES, RANKERS, Config
 from .errors import BadInput, RemedyError
 from .events import Done, Error
 from .secrets import take_from_environment
+from .sandbox.confine import announce_unsafe
 from .types import FixResult, FixStatus
 
 __all__ = ["main"]
@@ -28,6 +29,11 @@ EXIT_OK, EXIT_NO_FIX, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3,
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # one line, no usage dump
         self.exit(EXIT_BAD_INPUT, f"remedy: error: {message}\n")
+
+
+def add_sandbox_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unsafe-sandbox", action="store_true",
+                        help="run the tests WITHOUT the sandbox (only where none can run)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--max-candidates", type=int, default=400)
     fix.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
     fix.add_argument("--workers", type=int, default=2)
+    add_sandbox_flag(fix)
     from .traces.cli import add_fix_flags
     add_fix_flags(fix)
 
@@ -59,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--time-budget", type=float, default=60.0, metavar="S")
     bench.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
     bench.add_argument("--workers", type=int, default=2)
+    bench.add_argument("--sandbox", default="on", choices=("on", "off", "both"),
+                       help="run the cases confined (on), unconfined (off), or both, to compare")
 
     sub.add_parser("undo", help="restore the files changed by the last --apply").add_argument(
         "--root", default=".")
@@ -68,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .traces.cli import add_parsers as add_trace_parsers
     add_trace_parsers(sub)
     from .watch.cli import add_parser as add_watch_parser
-    add_watch_parser(sub)
+    add_sandbox_flag(add_watch_parser(sub))
     from .doctor import add_parser as add_doctor_parser
-    add_doctor_parser(sub)
+    add_sandbox_flag(add_doctor_parser(sub))
     return parser
 
 
@@ -121,7 +130,9 @@ def _fix(args: argparse.Namespace) -> int:
 
     config = Config(engine=args.engine, ranker=args.ranker, probe=args.probe, time_budget=args.time_budget,
                     max_candidates=args.max_candidates, python=args.python, workers=args.workers,
-                    llm=llm_config(args))
+                    unsafe_sandbox=args.unsafe_sandbox, llm=llm_config(args))
+    if config.unsafe_sandbox:
+        announce_unsafe()
     cancel = CancelToken()
     printer = ProgressPrinter()
     result, bad_input = asyncio.run(_drive(Path(args.root), args.test_ids, config, cancel, printer))

@@ -315,15 +315,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     doctor.add_argument("--base-url", default="", help="OpenAI-compatible endpoint or preset to check")
     doctor.add_argument("--model", default="", help="model name, local checkpoint folder, or scripted:FILE")
     doctor.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
-    doctor.add_argument("--unsafe-sandbox", action="store_true",
-                        help="check as `remedy fix --unsafe-sandbox` runs: the interpreter unconfined")
     return doctor
 
 
 def main(args: argparse.Namespace) -> int:
-    from .sandbox.confine import UNSAFE_NOTE
+    from .sandbox.confine import announce_unsafe
     if args.unsafe_sandbox:            # said first, as every command with the opt-out does
-        print(f"remedy: warning: {UNSAFE_NOTE}", file=sys.stderr, flush=True)
+        announce_unsafe()
     llm = LlmConfig(base_url=args.base_url, model=args.model, api_key_env=args.api_key_env)
     checks = run_checks(Path(args.root), args.python, llm, unsafe=args.unsafe_sandbox)
     ok = all(c.ok for c in checks if c.required)

@@ -25,7 +25,7 @@ from typing import Mapping, Sequence
 
 from ..errors import SandboxUnavailable
 
-__all__ = ["Confinement", "Availability", "availability", "confined",
+__all__ = ["Confinement", "Availability", "availability", "confined", "announce_unsafe",
            "UNSAFE_NOTE", "SANDBOX_ENV", "BWRAP_ENV"]
 
 # Set inside every sandbox: the warm worker reads it to know that it owns its PID namespace.
@@ -75,6 +75,12 @@ class Confinement:
         if not found.ok:
             raise SandboxUnavailable(f"{found.describe()}; pass --unsafe-sandbox (editor: "
                                      "remedy.sandbox.unsafe) to run the tests unconfined")
+
+
+def announce_unsafe() -> None:
+    """Say once, first, on stderr, that the tests will run unconfined (every command that takes
+    the opt-out calls this before it starts anything)."""
+    print(f"remedy: warning: {UNSAFE_NOTE}", file=sys.stderr, flush=True)
 
 
 def _bwrap_binary() -> str:

@@ -13,12 +13,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import PytestMissing, UnknownTest
 from ..sandbox.confine import Confinement
+from ..secrets import redact
 from ..sandbox.process import Limits, minimal_env, run_limited
 from ..sandbox.workspace import read_regular
 from ..types import RunReport
@@ -132,13 +134,16 @@ class PytestRunner:
                  timeout: float = 30.0, limits: Limits = Limits(),
                  confinement: Confinement = Confinement(), env: Mapping[str, str] | None = None,
                  warm_timeout: float | None = None, root: Path | None = None,
-                 test_files: Sequence[str] = ()) -> None:
+                 test_files: Sequence[str] = (), test_timeout: float | None = None) -> None:
         """`root`/`test_files`: the project and its test files, to tell whether plugins Remedy's
-        own installation brings can be left out (see `_without_own_tooling`)."""
+        own installation brings can be left out (see `_without_own_tooling`). `test_timeout`: one
+        test's limit, past which the test is stopped and reported TIMEOUT with where it hung
+        (plugin/remedy_watchdog.py); the run goes on. None: only the run's limit."""
         self.python = python
         self.pytest_args = _without_own_tooling(python, root, test_files) + tuple(pytest_args)
         self.timeout = timeout                # a whole pytest process, start-up included
         self.warm_timeout = warm_timeout      # one warm-worker request (no start-up); None = timeout
+        self.test_timeout = test_timeout      # one test, in either
         self.limits = limits
         self.confinement = confinement
         self.env = dict(env or {})     # added to every run's environment (and the warm workers')
@@ -170,9 +175,13 @@ class PytestRunner:
             for name in extra_plugins:
                 cmd += ["-p", name]
             cmd += [*self.pytest_args, *extra_args, *(_normalize(root, t) for t in test_ids)]
+            limits = {"REMEDY_DEADLINE": repr(time.time() + self.timeout)}
+            if self.test_timeout:
+                limits["REMEDY_TEST_TIMEOUT"] = repr(float(self.test_timeout))
             done = run_limited(cmd, root, timeout=self.timeout, cancel=cancel, limits=self.limits,
                                confinement=self.confinement, writable=(Path(tmp), *writable),
-                               env=self.env_for(plugin_paths, env, REMEDY_REPORT=str(report_path)))
+                               env=self.env_for(plugin_paths, env, REMEDY_REPORT=str(report_path),
+                                                **limits))
             records = read_records(report_path)
         rc = done.returncode
         note = f"pytest died (signal {-rc})" if rc < 0 else f"pytest exited with code {rc} mid-test"
@@ -181,7 +190,7 @@ class PytestRunner:
         finished = any(r.get("kind") == "finish" for r in records)
         if not done.timed_out and not report.collection_errors and (rc in (2, 3, 4) or not finished):
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-12:]
-            report.collection_errors.append(" ".join(line.strip() for line in tail)[:2000]
+            report.collection_errors.append(redact(" ".join(line.strip() for line in tail)[:2000])
                                             or f"pytest exited with code {rc}")
         return report
 

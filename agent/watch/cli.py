@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config import Config, WatchConfig
 from ..events import Done, Error, Event, ProposalReady
-from ..sandbox.confine import UNSAFE_NOTE
+from ..sandbox.confine import announce_unsafe
 from .pipeline import Watcher, WatchUpdate
 from .repair import RepairJob
 
@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     if config.unsafe_sandbox:
-        print(f"remedy: warning: {UNSAFE_NOTE}", file=sys.stderr, flush=True)
+        announce_unsafe()
     watcher = Watcher(root, config, _print_update, _print_event)
     watcher.start()
     print(f"remedy: watching {root.resolve()} (Ctrl-C stops)", file=sys.stderr, flush=True)
