@@ -200,8 +200,7 @@ def confined(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], *, writable:
     argv = _bwrap_args(found.tool, str(Path(cwd).resolve()), rw, readable)
     inner = list(cmd)
     if found.landlock:
-        lib = str(Path(_landlock_module_dir()))
-        inner = [sys.executable, "-I", "-S", str(_LAUNCHER), "--lib", lib,
+        inner = [sys.executable, "-I", "-S", str(_LAUNCHER),
                  *(a for p in rw for a in ("--rw", p)), "--", *inner]
     child_env = {k: v for k, v in env.items() if k not in ("XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS")}
     child_env.update(TMPDIR="/tmp", HOME=PRIVATE_HOME, **{SANDBOX_ENV: "1"})
@@ -211,9 +210,3 @@ def confined(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], *, writable:
 def _pythonpath(env: Mapping[str, str], cwd: Path) -> list[str]:
     entries = [e for e in env.get("PYTHONPATH", "").split(os.pathsep) if e]
     return [e if os.path.isabs(e) else str(Path(cwd) / e) for e in entries]
-
-
-@functools.lru_cache(maxsize=1)
-def _landlock_module_dir() -> str:
-    import landlock
-    return str(Path(landlock.__file__).resolve().parent.parent)
