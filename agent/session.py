@@ -130,7 +130,8 @@ class _Session:
 
         yield self.plan.start(2)
         files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
-        candidates = [] if self.config.engine == "llm" else await asyncio.to_thread(self._generate, files, lines)
+        candidates = [] if self.config.engine == "llm" else await asyncio.to_thread(
+            self._generate, files, lines, project)
         self.llm = self._start_llm(runner)
         if self.llm is not None:
             async for event in self.llm.round(1, project, files, self.failing, lines):
@@ -273,7 +274,8 @@ class _Session:
     def _probe(self, pool, runner, ranked: list, files: dict[str, bytes], coverage: dict) -> list:
         """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
         nothing could be probed or the probe did not finish."""
-        from .probe import Evidence, order_by_evidence, probe_request
+        from .probe import Evidence, order_by_evidence, place_speculative, probe_request
+        from .repair.templates import SPECULATIVE
 
         failing_ids = [t.test_id for t in self.failing]
         sites, payload, tests = probe_request([r.candidate for r in ranked], files, failing_ids,
@@ -287,14 +289,16 @@ class _Session:
             return ranked
         self.tests_run += len(tests)
         by_id = {s.candidate_id: s for s in sites}
-        return order_by_evidence(ranked, {cid: Evidence.from_stats(v, by_id[cid])
-                                          for cid, v in stats.items() if cid in by_id})
+        evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
+        return place_speculative(order_by_evidence(ranked, evidence), evidence, SPECULATIVE)
 
-    def _generate(self, files: dict[str, bytes], lines) -> list:
+    def _generate(self, files: dict[str, bytes], lines, project: Project) -> list:
         from .repair.generator import generate_candidates
+        from .repair.neighbours import ProjectSources
         message = "\n".join(t.message for t in self.failing[:3])
         return generate_candidates(files, lines, max_candidates=self.config.max_candidates,
-                                   message=message)
+                                   message=message,
+                                   sources=ProjectSources(project.sources, project.read))
 
 
 class _Rounds:

@@ -20,7 +20,8 @@ Order (stable within each class, so the ranker's order decides among equals):
 4. ran there, was evaluated every time, and never changed a value: it cannot change those tests'
    outcome.
 Only class 4 is a proof, and only as far as evaluating at the start of the line is faithful; that
-is why nothing is dropped.
+is why nothing is dropped, except by `place_speculative`: templates that offer many replacements
+of which few are right (agent.repair.templates.SPECULATIVE) lose their class-4 candidates.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 
 from .sites import ProbeSite, probe_sites
 
-__all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes", "MAX_PASSING"]
+__all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes", "place_speculative",
+           "MAX_PASSING"]
 
 MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
 
@@ -96,6 +98,25 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
         return list(ranked)
     keyed = sorted(zip(evidence_classes(ranked, evidence), range(len(ranked)), ranked), key=lambda k: k[:2])
     return [r for _, _, r in keyed]
+
+
+def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds: frozenset[str]) -> list:
+    """`ranked` (in `order_by_evidence`'s order) with the candidates of the speculative `kinds`
+    (templates that offer many replacements of which few are right: ingredients, donors) dropped
+    where the probe proved them inert (every run of their line in the failing tests evaluated,
+    and their value never differed), and the others moved behind the other kinds' candidates of
+    their evidence class (the class's first number), those of class 0 behind class 1 too: a
+    speculative replacement that changes a value is no better a bet than another kind's edit
+    the probe could not judge."""
+    keys = evidence_classes(ranked, evidence) if evidence else [(1,)] * len(ranked)
+    kept = []
+    for i, (key, r) in enumerate(zip(keys, ranked)):
+        speculative = r.candidate.template in kinds
+        ev = evidence.get(r.candidate.id)
+        if speculative and ev is not None and ev.inert:
+            continue
+        kept.append((max(key[0], 1) if speculative else key[0], speculative, i, r))
+    return [r for *_, r in sorted(kept, key=lambda k: k[:3])]
 
 
 def evidence_classes(ranked: Sequence, evidence: Mapping[str, Evidence]) -> list[tuple[int, ...]]:

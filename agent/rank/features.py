@@ -47,6 +47,14 @@ def template_kinds() -> tuple[str, ...]:
 
 
 @functools.cache
+def _aliases() -> dict[str, str]:
+    """A newer template kind -> the trained kind whose one-hot column it shares (a variant of it:
+    no column of its own, and not the untrained `tmpl_other` either)."""
+    data = json.loads(resources.files("agent.rank").joinpath("template_kinds.json").read_text("utf-8"))
+    return {k: v for k, v in data.get("aliases", {}).items() if v in data["kinds"]}
+
+
+@functools.cache
 def _priors() -> dict[str, float]:
     data = json.loads(resources.files("agent.repair").joinpath("priors.json").read_text("utf-8"))
     return {k: float(v) for k, v in data.items() if not k.startswith("_comment")}
@@ -157,10 +165,11 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
             put(f"old_{k}", v)
         for k, v in zip(_KINDS, _kind_mix(w.new, w.new_changed)):
             put(f"new_{k}", v)
+        kind = _aliases().get(c.template, c.template)
         if c.source == "llm" or c.template == "llm":
             put("tmpl_llm", 1.0)
-        elif c.template in kinds:
-            put(f"tmpl_{c.template}", 1.0)
+        elif kind in kinds:
+            put(f"tmpl_{kind}", 1.0)
         else:
             put("tmpl_other", 1.0)
         priors = _priors()

@@ -1,6 +1,9 @@
 """Candidate generation: run every template at the statements of the suspicious lines, turn the fixes
 into `Candidate`s (byte edits on the original file), drop duplicates and anything that does not
-parse and compile, and share the candidate budget between lines, the most suspicious first."""
+parse and compile, and share the candidate budget between lines, the most suspicious first.
+Speculative kinds (agent.repair.templates.SPECULATIVE: ingredients, donors) share a budget of
+their own, a quarter of the others', taken after them: they never displace what the other kinds
+would offer."""
 from __future__ import annotations
 
 import hashlib
@@ -14,13 +17,15 @@ from ..ast.offsets import Offsets
 from ..ast.parser import is_valid_python, parse
 from ..ast.scope import ModuleIndex, index_module, scope_at
 from ..types import Candidate, Edit, SuspiciousLine
+from .neighbours import Neighbours
 from .site import Fix, Site, prior_of
-from .templates import TEMPLATES
+from .templates import SPECULATIVE, TEMPLATES
 from .validity import apply_spans, patch_is_valid
 
 __all__ = ["generate_candidates", "apply_candidate", "prior_order"]
 
 _DECAY = 0.85   # within one template, later fixes of the same line count for a bit less
+_SPECULATIVE_SHARE = 4   # speculative kinds get max_candidates / 4 of their own
 
 
 @dataclass
@@ -32,6 +37,7 @@ class _Document:
     tree: Tree
     valid: bool
     shared: dict = field(default_factory=dict)   # per-file memo the templates may fill
+    neighbours: Neighbours | None = None          # the project around it, for donors
 
     @classmethod
     def load(cls, path: str, src: bytes) -> _Document:
@@ -42,7 +48,7 @@ class _Document:
     def sites(self, line: int, message: str) -> list[Site]:
         return [Site(path=self.path, src=self.src, tree=self.tree, offsets=self.offsets,
                      line=line, stmt=stmt, scope=scope_at(self.index, stmt), index=self.index,
-                     message=message, shared=self.shared)
+                     message=message, shared=self.shared, neighbours=self.neighbours)
                 for stmt in statements_on_line(self.tree, self.offsets, line)]
 
 
@@ -71,22 +77,36 @@ def _budgets(n: int, total: int) -> list[int]:
 
 def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLine], *,
                         max_candidates: int = 400, message: str = "",
+                        sources: Mapping[str, bytes] | None = None,
                         max_lines: int = 20) -> list[Candidate]:
+    """`sources`: the project's source files by path (read lazily), for the templates that copy
+    code from sibling modules (agent.repair.neighbours)."""
     ordered = sorted((sl for sl in lines if sl.path in files), key=lambda sl: -sl.score)[:max_lines]
     docs: dict[str, _Document] = {}
+    neighbours = Neighbours(sources)
     queues: list[tuple[SuspiciousLine, list[_Queued]]] = []
     for sl in ordered:
         if sl.path not in docs:
             docs[sl.path] = _Document.load(sl.path, files[sl.path])
+            docs[sl.path].neighbours = neighbours
         queues.append((sl, _ranked_fixes(docs[sl.path].sites(sl.line, message))))
     seen = {_digest(d.path, d.src) for d in docs.values()}
+    core = [(sl, [q for q in fixes if q[0] not in SPECULATIVE]) for sl, fixes in queues]
+    extra = [(sl, [q for q in fixes if q[0] in SPECULATIVE]) for sl, fixes in queues]
+    out = _take(core, max_candidates, docs, seen)
+    return out + _take(extra, max_candidates // _SPECULATIVE_SHARE, docs, seen)
+
+
+def _take(queues: list[tuple[SuspiciousLine, list[_Queued]]], total: int,
+          docs: Mapping[str, _Document], seen: set[bytes]) -> list[Candidate]:
+    """Up to `total` candidates from the lines' queues, each line's share first (`_budgets`)."""
     out: list[Candidate] = []
     cursors = [0] * len(queues)
-    for budgets in (_budgets(len(queues), max_candidates), [max_candidates] * len(queues)):
+    for budgets in (_budgets(len(queues), total), [total] * len(queues)):
         carry = 0
         for i, ((sl, fixes), budget) in enumerate(zip(queues, budgets)):
             quota, taken = budget + carry, 0
-            while cursors[i] < len(fixes) and taken < quota and len(out) < max_candidates:
+            while cursors[i] < len(fixes) and taken < quota and len(out) < total:
                 kind, fix, stmt = fixes[cursors[i]]
                 cursors[i] += 1
                 cand = _candidate(docs[sl.path], sl, kind, fix, stmt, seen)

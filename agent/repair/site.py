@@ -12,6 +12,7 @@ from tree_sitter import Node, Tree
 from ..ast.nodes import COMPOUND_TYPES, enclosing, text, walk
 from ..ast.offsets import Offsets
 from ..ast.scope import ModuleIndex, Scope
+from .neighbours import Neighbours
 
 __all__ = ["Fix", "Site", "replace", "prior_of", "shorten", "paren", "PRIMARY_TYPES"]
 
@@ -76,6 +77,7 @@ class Site:
     index: ModuleIndex
     message: str = ""
     shared: dict = field(default_factory=dict, repr=False)   # memo shared by sites of one file
+    neighbours: Neighbours | None = field(default=None, repr=False)   # other project modules
     _nodes: list[Node] | None = field(default=None, repr=False)
 
     @property
