@@ -45,13 +45,10 @@ _PER_TARGET = 4          # ingredients of one tier per target
 _PARTNERS = 3            # numbers combined with a target
 _MAX_INGREDIENT = 32     # characters
 _TWIN_LINES = 3
-_INGREDIENT_TYPES = frozenset({"identifier", "attribute", "subscript", "call"})
-_TARGET_TYPES = frozenset({"identifier", "attribute", "subscript", "call"})
+_EXPRESSIONS = frozenset({"identifier", "attribute", "subscript", "call"})   # replaced, and replacing
 _LITERALS = frozenset({"string", "integer", "float"})
 _CALLS = frozenset({"len", "abs", "min", "max", "int", "float", "str", "sum", "round", "sorted",
                     "list", "tuple", "set", "repr", "bool"})
-_STORE_PARENTS = frozenset({"assignment", "augmented_assignment", "for_statement", "for_in_clause",
-                            "pattern_list", "tuple_pattern", "list_pattern", "delete_statement"})
 # Parents in which a combination `a - b` needs parentheses.
 _TIGHT = frozenset({"binary_operator", "unary_operator", "attribute", "subscript", "call",
                     "await", "not_operator"})
@@ -106,7 +103,7 @@ def _twins(site: Site, node: Node) -> list[Node]:
         table: dict[tuple[str, str], list[Node]] = {}
         body = func.child_by_field_name("body")
         for n in walk(body) if body is not None else ():
-            if n.type in _TARGET_TYPES or n.type in _LITERALS:
+            if n.type in _EXPRESSIONS or n.type in _LITERALS:
                 table.setdefault((n.type, text(n)), []).append(n)
         site.shared[key] = table
     return [n for n in site.shared[key].get((node.type, own), ()) if n.start_byte != node.start_byte
@@ -127,7 +124,7 @@ def _round_robin(streams: list[Iterator[tuple[Node, str]]]) -> Iterator[tuple[No
 # -- what may be replaced -------------------------------------------------------------------------
 def _targets(site: Site) -> list[Node]:
     found = []
-    for node in site.nodes(*_TARGET_TYPES):
+    for node in site.nodes(*_EXPRESSIONS):
         if not _is_load(node) or is_callee(node):
             continue
         if node.parent is not None and node.parent.type == "expression_statement":
@@ -184,7 +181,7 @@ def _ingredients(site: Site, func: Node, kinds: dict[str, str]) -> list[_Ingredi
     first: dict[str, Node] = {}
     uses: dict[str, int] = {}
     for node in walk(func, skip=frozenset({"lambda"})):
-        if node.type not in _INGREDIENT_TYPES or not _is_load(node) or is_callee(node):
+        if node.type not in _EXPRESSIONS or not _is_load(node) or is_callee(node):
             continue
         if node.type == "identifier" and (not is_variable(node) or text(node) in BUILTINS):
             continue
@@ -354,7 +351,7 @@ def _combinations(site: Site, target: Node, kinds: dict[str, str],
         return
     own, enclosing = text(target), _ancestor_texts(site, target)
     wrap = _needs_paren(target)
-    base = own if target.type in ("identifier", "attribute", "subscript", "call") else f"({own})"
+    base = own                 # a name, attribute, subscript or call: never needs parentheses
     bound = _bound_here(site)
     unused = _unused_parameters(site)
     partners = [g.text for g in _order(pool, target.start_byte)

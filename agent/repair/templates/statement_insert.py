@@ -10,6 +10,7 @@ from tree_sitter import Node
 
 from ...ast.nodes import COMPOUND_TYPES, SIMPLE_TYPES, text, walk
 from ..site import Fix, Site, prior_of, shorten
+from ._donors import inside, useful, words
 from ._names import BUILTINS, SELF_NAMES, is_variable
 
 KIND = "statement.insert"
@@ -17,7 +18,6 @@ PRIOR = prior_of(KIND)
 
 _MAX_DONORS = 4
 _MAX_DONOR_LINES = 4
-_EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 
 
 def generate(site: Site) -> Iterable[Fix]:
@@ -40,35 +40,18 @@ def generate(site: Site) -> Iterable[Fix]:
             yield Fix(((end, end, snippet),), f"insert `{label}` after line {site.line}")
 
 
-def _useful(node: Node) -> bool:
-    if node.type == "if_statement":
-        body = node.child_by_field_name("consequence")
-        return (body is not None and len(body.named_children) == 1
-                and body.named_children[0].type in _EXITS
-                and not node.children_by_field_name("alternative"))
-    if node.type != "expression_statement" or not node.named_children:
-        return False
-    inner = node.named_children[0]
-    if inner.type == "augmented_assignment":
-        return True
-    if inner.type == "assignment":
-        left = inner.child_by_field_name("left")
-        return left is not None and left.type == "attribute" and text(left).split(".")[0] in SELF_NAMES
-    return inner.type == "call" and inner.child_by_field_name("function").type == "attribute"
-
-
 def _donors(site: Site, known: tuple[set[str], set[str]]) -> list[Node]:
     func = site.scope.function
     key = ("useful_in", func.start_byte)
     if key not in site.shared:
-        site.shared[key] = [n for n in walk(func) if _useful(n)]
+        site.shared[key] = [n for n in walk(func) if useful(n)]
     own = site.shared[key]
     if "useful_statements" not in site.shared:
-        site.shared["useful_statements"] = [n for n in walk(site.tree.root_node) if _useful(n)]
-    module = [n for n in site.shared["useful_statements"] if not _inside(n, func)]
+        site.shared["useful_statements"] = [n for n in walk(site.tree.root_node) if useful(n)]
+    module = [n for n in site.shared["useful_statements"] if not inside(n, func)]
     # Module donors that touch what this function touches (`self._data`, `key`) first.
-    words = _words(site, func)
-    module.sort(key=lambda n: -len(_words(site, n) & words))
+    here = words(site, func)
+    module.sort(key=lambda n: -len(words(site, n) & here))
     stmt_text = text(site.stmt)
     picked: list[Node] = []
     seen: set[str] = {stmt_text}
@@ -76,17 +59,13 @@ def _donors(site: Site, known: tuple[set[str], set[str]]) -> list[Node]:
         key = text(node)
         if key in seen or node.end_point.row - node.start_point.row >= _MAX_DONOR_LINES:
             continue
-        if _inside(site.stmt, node) or _inside(node, site.stmt) or not _names_known(node, known):
+        if inside(site.stmt, node) or inside(node, site.stmt) or not _names_known(node, known):
             continue
         seen.add(key)
         picked.append(node)
         if len(picked) == _MAX_DONORS:
             break
     return picked
-
-
-def _inside(node: Node, outer: Node) -> bool:
-    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
 def _names_known(node: Node, known: tuple[set[str], set[str]]) -> bool:
@@ -100,17 +79,3 @@ def _names_known(node: Node, known: tuple[set[str], set[str]]) -> bool:
     self_ok = bool(SELF_NAMES & bindable)
     return all(text(n) in known or (self_ok and text(n) in SELF_NAMES)
                for n in walk(node) if n.type == "identifier" and (is_variable(n) or text(n) in SELF_NAMES))
-
-
-def _words(site: Site, node: Node) -> frozenset[str]:
-    """Names and `self.x` fields a statement or function mentions (memoised per node)."""
-    key = ("words", node.start_byte, node.end_byte)
-    if key not in site.shared:
-        found = set()
-        for n in walk(node):
-            if n.type == "identifier" and is_variable(n) and text(n) not in BUILTINS:
-                found.add(text(n))
-            elif n.type == "attribute" and text(n).split(".")[0] in SELF_NAMES:
-                found.add(".".join(text(n).split(".")[:2]))
-        site.shared[key] = frozenset(found)
-    return site.shared[key]
