@@ -1,12 +1,18 @@
 """What a repair needs to know about the user's project before touching it: that the root is a
-Python project, which interpreter runs its tests, that its code parses, and where its files are.
-Every failure here is bad input: one clear line, nothing written."""
+Python project, which interpreter runs its tests, and where its files are. Every failure here is
+bad input: one clear line, nothing written.
+
+A file that does not compile (a Python 2 example, a formatter's test input) stops a repair only when
+the failing tests reach it or a candidate would edit it (`Project.check_reached`), not on sight:
+so only those files are compiled."""
 from __future__ import annotations
 
 import errno
 import logging
 import re
 import sys
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +56,17 @@ class Project:
                 continue
         return hits
 
+    def check_reached(self, paths: Iterable[str], texts: Iterable[str] = ()) -> None:
+        """Raise the syntax error of the first source among `paths` (files a candidate would edit,
+        traceback frames) or named in `texts` (failure messages, collection errors) that does
+        not compile."""
+        paths, text = set(paths), "\n".join(texts)
+        for rel in self.sources:
+            if rel in paths or (rel in text and re.search(rf"(?:^|[/\\\s\"'(]){re.escape(rel)}\b", text)):
+                error = _syntax_error(self.root, rel)
+                if error:
+                    raise UserSyntaxError(error)
+
 
 def open_project(root: Path | str, python: str = "") -> Project:
     path = Path(root).expanduser()
@@ -58,7 +75,7 @@ def open_project(root: Path | str, python: str = "") -> Project:
     if not path.is_dir():
         raise NotAProject(f"root is not a directory: {path}")
     path = path.resolve()
-    sources = tuple(rel for rel in _python_files(path) if _check_syntax(path, rel))
+    sources = tuple(rel for rel in _python_files(path) if _readable(path, rel))
     if not sources:
         raise NotAProject(f"not a Python project (no .py files): {path}")
     return Project(root=path, python=python or detect_python(path), sources=sources)
@@ -69,23 +86,31 @@ def _python_files(root: Path) -> list[str]:
     return [rel for rel in project_files(root) if rel.endswith(".py")]
 
 
-def _check_syntax(root: Path, rel: str) -> bool:
-    """Whether `rel` is a source to repair (False: too large to read, left out); raises when it
-    does not parse."""
+def _readable(root: Path, rel: str) -> bool:
+    """Whether `rel` is a source to repair (False: too large to read, left out)."""
     try:
-        source = read_regular(root / rel)
+        read_regular(root / rel)
     except OSError as exc:
         if exc.errno == errno.EFBIG:
             log.warning("remedy: skipped %s: %s", rel, exc.strerror)
             return False
         raise NotAProject(f"cannot read {rel}: {exc.strerror}") from None
-    try:
-        compile(source, rel, "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        raise UserSyntaxError(f"syntax error in {rel}:{exc.lineno}:{exc.offset or 0}: {exc.msg}") from None
-    except ValueError as exc:   # e.g. null bytes
-        raise UserSyntaxError(f"cannot compile {rel}: {exc}") from None
     return True
+
+
+def _syntax_error(root: Path, rel: str) -> str:
+    """The one-line syntax error of `rel`, or "" when it compiles (or can no longer be read)."""
+    try:
+        with warnings.catch_warnings():     # a SyntaxWarning is the project's own business
+            warnings.simplefilter("ignore")
+            compile(read_regular(root / rel), rel, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"syntax error in {rel}:{exc.lineno}:{exc.offset or 0}: {exc.msg}"
+    except ValueError as exc:   # e.g. null bytes
+        return f"cannot compile {rel}: {exc}"
+    except OSError:
+        return ""
+    return ""
 
 
 def detect_python(root: Path) -> str:

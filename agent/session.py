@@ -112,6 +112,7 @@ class _Session:
         self.tests_run += len(report.results)
         yield TestsRan.from_report("reproduce", report)
         if report.collection_errors:
+            project.check_reached((), report.collection_errors)
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
         self._check_targets_exist(report)
         # Candidates that loop forever should cost seconds, not the full test timeout.
@@ -125,6 +126,9 @@ class _Session:
 
         yield self.plan.start(1)
         lines = await asyncio.to_thread(localize, project.root, self.failing, coverage)
+        # Only a file that does not parse and that the failing tests reach stops the repair.
+        project.check_reached([l.path for l in lines] + [f.path for t in self.failing for f in t.frames],
+                              [t.message for t in self.failing])
         yield Localized(lines[:10])
         self.cancel.check()
 
@@ -230,10 +234,8 @@ class _Session:
             if not folder and not is_project_file(project.root, path):    # a FIFO, a link out
                 raise UnknownTest(f"unknown test: {target} (not a regular file of the project: {path})")
             files.append(path)
-        if not files:
-            return project.test_files
-        return sorted(dict.fromkeys(f for f in project.test_files
-                                    if any(f == p or f.startswith(p + "/") for p in files)))
+        # pytest finds the tests in them, or in the whole project, by its own configuration.
+        return list(dict.fromkeys(files))
 
     def _check_targets_exist(self, report: RunReport) -> None:
         from .errors import UnknownTest
@@ -260,15 +262,24 @@ class _Session:
         import json
         import tempfile
 
-        from .localize import coverage_run_options
+        from .localize import coverage_run_options, load_coverage, untraced
         from .sandbox.workspace import Sandbox
 
         with Sandbox(project.root) as sbx, tempfile.TemporaryDirectory(prefix="remedy-cov-") as tmp:
             out = Path(tmp) / "coverage.json"
-            plugins, paths, env = coverage_run_options(out)
-            report = runner.run(sbx.path, test_files if self.targets else [], extra_plugins=plugins, plugin_paths=paths,
+            # Tracing the whole file(s) may cost a share of the run's limit; the targets, always.
+            plugins, paths, env = coverage_run_options(out, focus=self.targets, budget=0.25 * runner.timeout)
+            report = runner.run(sbx.path, test_files, extra_plugins=plugins, plugin_paths=paths,
                                 env=env, cancel=self.cancel, writable=(Path(tmp),))
             coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
+            again = untraced(coverage, [r.test_id for r in report.failing if self._is_target(r.test_id)])
+            if again:       # failures found past the budget: traced on their own
+                out.unlink()
+                plugins, paths, env = coverage_run_options(out, focus=again, budget=0.0)
+                runner.run(sbx.path, again, extra_plugins=plugins, plugin_paths=paths, env=env,
+                           cancel=self.cancel, writable=(Path(tmp),))
+                traced = load_coverage(out)
+                coverage["tests"].update({t: traced[t] for t in again if t in traced})
         return report, coverage
 
     def _probe(self, pool, runner, ranked: list, files: dict[str, bytes], coverage: dict) -> list:

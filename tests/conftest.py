@@ -58,3 +58,35 @@ def processes_marked(marker: str) -> list[int]:
         if marker.encode() in cmdline:
             found.append(int(entry))
     return found
+
+
+def venv_with_only_pytest(dest: Path, python: str = sys.executable) -> Path:
+    """A virtualenv of `python`, without pip, whose only third-party packages are pytest and what
+    it needs, linked from Remedy's own environment by a .pth file (inside the venv, so that the
+    sandbox shows them): a project's venv as most users have it, with no coverage.py. Returns its
+    interpreter."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    subprocess.run([python, "-m", "venv", "--without-pip", str(dest)], check=True, timeout=120)
+    shelf = dest / "pytest-only"
+    shelf.mkdir()
+    todo, done = ["pytest"], set()
+    while todo:
+        dist = metadata.distribution(todo.pop())
+        name = dist.metadata["Name"].lower()
+        if name in done:
+            continue
+        done.add(name)
+        for entry in {str(f).split("/")[0] for f in dist.files or ()} - {"..", "__pycache__"}:
+            (shelf / entry).symlink_to(Path(dist.locate_file(entry)))
+        for line in dist.requires or ():
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    venv_python = dest / "bin" / "python"
+    purelib = subprocess.run([str(venv_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib) / "pytest_only.pth").write_text(f"{shelf}\n")
+    return venv_python

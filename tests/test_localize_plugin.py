@@ -22,16 +22,18 @@ def copy_fixture(name: str, dest: Path) -> Path:
     return root
 
 
-def run_traced(root: Path, out: Path, *args: str, plugin: bool = True) -> subprocess.CompletedProcess:
+def run_traced(root: Path, out: Path, *args: str, plugin: bool = True, python: str = sys.executable,
+               extra_path: Path | None = None, **extra: str) -> subprocess.CompletedProcess:
     """pytest in a subprocess with the plugin, the way PytestRunner loads it (-p NAME, dir on
-    PYTHONPATH, options in the environment)."""
+    PYTHONPATH, options in the environment). `extra_path` goes on PYTHONPATH after the plugins,
+    `extra` into the environment."""
     plugins, paths, extra_env = coverage_run_options(out)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "REMEDY_", "COV_CORE"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(p) for p in paths]
-                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env.update(extra_env, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")   # third-party plugins: ~1.5 s a run
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    path = [str(p) for p in paths] + ([str(extra_path)] if extra_path else [])
+    env["PYTHONPATH"] = os.pathsep.join(path + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env.update(extra_env, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", **extra)   # third-party plugins: ~1.5 s a run
+    cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     if plugin:
         for name in plugins:
             cmd += ["-p", name]
@@ -51,16 +53,20 @@ def test_run_options_point_at_the_plugin(tmp_path):
 
 
 def test_plugin_is_standalone():
-    source = (PLUGIN_DIR / f"{PLUGIN_NAME}.py").read_text()
-    imported = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            imported |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in a standalone plugin"
-            imported.add((node.module or "").split(".")[0])
-    assert "agent" not in imported
-    assert imported <= {"__future__", "json", "os", "warnings", "pathlib", "pytest", "coverage"}
+    allowed = {"remedy_coverage": {"__future__", "json", "os", "sys", "time", "warnings", "pathlib",
+                                   "pytest", "coverage", "remedy_tracer"},
+               "remedy_tracer": {"__future__", "sys", "threading"}}
+    for name, modules in allowed.items():
+        source = (PLUGIN_DIR / f"{name}.py").read_text()
+        imported = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, "relative import in a standalone plugin"
+                imported.add((node.module or "").split(".")[0])
+        assert "agent" not in imported
+        assert imported <= modules, name
 
 
 def test_test_file_rules_agree_with_the_plugin():
@@ -84,7 +90,8 @@ def test_json_shape_outcomes_and_parametrized_ids(tmp_path):
     proc = run_traced(root, out)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
-    assert set(data) == {"version", "root", "tests"}
+    assert set(data) == {"version", "root", "tracer", "test_files", "tests"}
+    assert data["tracer"] == "coverage.py" and data["test_files"] == ["tests/test_pricing.py"]
     assert Path(data["root"]) == root.resolve()
     tests = data["tests"]
     assert set(tests) == {
@@ -165,18 +172,24 @@ def test_collection_crash_still_writes_json(tmp_path):
         "tests/test_text.py::test_shout": {"outcome": "passed", "lines": {"app/text.py": [2]}}}
 
 
-def test_without_coverage_py_the_run_goes_on_and_says_why(tmp_path):
+def test_without_coverage_py_its_own_tracer_records_the_same_lines(tmp_path):
     root = copy_fixture("localize_deep", tmp_path)
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     (shadow / "coverage.py").write_text("raise ImportError('coverage is not installed here')\n")
+    reference = tmp_path / "reference.json"
+    assert run_traced(root, reference).returncode == 1
     out = tmp_path / "cov.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "REMEDY_"))}
-    env.update(PYTHONPATH=os.pathsep.join([str(PLUGIN_DIR), str(shadow)]),
-               REMEDY_COVERAGE_OUT=str(out), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-p", PLUGIN_NAME], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = run_traced(root, out, extra_path=shadow)
+    assert proc.returncode == 1 and "1 failed, 3 passed" in proc.stdout, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert "error" not in data
+    assert data["tracer"] == ("sys.monitoring" if sys.version_info >= (3, 12) else "settrace")
+    assert data["tests"] == json.loads(reference.read_text())["tests"]
+    assert any(entry["lines"] for entry in data["tests"].values())
+
+    out.unlink()    # told to use coverage.py where it is missing: the run goes on and says why
+    proc = run_traced(root, out, extra_path=shadow, REMEDY_COVERAGE_TRACER="coverage")
     assert proc.returncode == 1 and "1 failed, 3 passed" in proc.stdout, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     assert data["tests"] == {} and "coverage is not installed here" in data["error"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..sandbox.workspace import read_regular
 
 __all__ = ["Loc", "Spectrum", "StatementIndex", "is_test_file", "is_project_path",
-           "load_coverage", "build_spectrum"]
+           "read_coverage", "load_coverage", "build_spectrum"]
 
 Loc = tuple[str, int]   # (relative posix path, 1-based line)
 
@@ -139,19 +139,24 @@ class Spectrum:
         return bool(self.ef) or bool(self.ep)
 
 
-def load_coverage(coverage_json: Path | str | Mapping | None) -> dict[str, dict]:
-    """The ``tests`` mapping of the plugin's JSON ({nodeid: {"outcome", "lines"}}); {} when the
-    file is missing, empty or unreadable (e.g. the run crashed before the plugin wrote it)."""
+def read_coverage(coverage_json: Path | str | Mapping | None) -> Mapping:
+    """The plugin's whole JSON object; {} when the file is missing, empty or unreadable (e.g. the
+    run crashed before the plugin wrote it)."""
     if coverage_json is None:
         return {}
     if isinstance(coverage_json, Mapping):
-        data = coverage_json
-    else:
-        try:
-            data = json.loads(Path(coverage_json).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-    tests = data.get("tests") if isinstance(data, Mapping) else None
+        return coverage_json
+    try:
+        data = json.loads(Path(coverage_json).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def load_coverage(coverage_json: Path | str | Mapping | None) -> dict[str, dict]:
+    """The ``tests`` mapping of the plugin's JSON ({nodeid: {"outcome", "lines"}}); {} when there
+    is none."""
+    tests = read_coverage(coverage_json).get("tests")
     return dict(tests) if isinstance(tests, Mapping) else {}
 
 
