@@ -4,8 +4,9 @@ a suspicious point, and the re-binding of their names to the names in scope ther
 A donor's variables that are not in scope at the site are re-bound, best evidence first: to the
 site's variable assigned from the same expression (`ex_args = params.get(param)` in the donor's
 function, `param = params.get(param)` in the site's), to the parameter in the same position, to
-the literal default of the donor function's parameter (`default=[]` → `[]`), else to an in-scope
-variable of the same kind the site's function uses, nearest first."""
+the literal default of the donor function's parameter (`default=[]` → `[]`), else, for a donor
+from a related function, to an in-scope variable of the same kind the site's function uses most.
+A variable the donor assigns is re-bound only to one assigned from the same expression."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from ._kinds import compatible, kinds_in
 from ._names import BUILTINS, SELF_NAMES, is_variable
 
 __all__ = ["useful", "inside", "words", "words_in", "Roles", "roles_of", "rebind", "donor_text",
-           "free_variables"]
+           "free_variables", "stored_names"]
 
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 _LITERALS = frozenset({"integer", "float", "string", "true", "false", "none", "list", "dictionary",
@@ -108,13 +109,16 @@ def roles_of(func: Node | None, memo: dict, path: str = "") -> Roles:
 
 
 def rebind(free: list[str], donor: Roles, here: Roles, visible: list[str],
-           used: dict[str, int]) -> Iterator[dict[str, str]]:
+           used: dict[str, int], stores: frozenset[str] = frozenset(),
+           by_kind: bool = True) -> Iterator[dict[str, str]]:
     """Mappings of the donor's out-of-scope variables to what stands for them at the site, the
     best first; none when some variable has no stand-in. `visible`: in-scope variables of the
-    site, nearest first; `used`: how often the site's function uses each."""
+    site, nearest first; `used`: how often the site's function uses each; `stores`: the free
+    variables the donor assigns, which only a variable playing the same role may stand for;
+    `by_kind`: whether a variable of the same kind will do (for a donor from a related function)."""
     options: dict[str, list[str]] = {}
     for name in free:
-        found = _stand_ins(name, donor, here, visible, used)
+        found = _stand_ins(name, donor, here, visible, used, name in stores, by_kind)
         if not found:
             return
         options[name] = found
@@ -129,19 +133,22 @@ def rebind(free: list[str], donor: Roles, here: Roles, visible: list[str],
             emitted += 1
 
 
-def _stand_ins(name: str, donor: Roles, here: Roles, visible: list[str], used: dict[str, int]) -> list[str]:
+def _stand_ins(name: str, donor: Roles, here: Roles, visible: list[str], used: dict[str, int],
+               stored: bool, by_kind: bool) -> list[str]:
     out: list[str] = []
     shapes = donor.sources.get(name, set())
     for v in visible:
         if shapes & here.sources.get(v, set()):
             out.append(v)
+    if stored:
+        return out[:3]
     if name in donor.params:
         i = donor.params.index(name)
         if i < len(here.params) and here.params[i] in visible:
             out.append(here.params[i])
         if name in donor.defaults:
             out.append(donor.defaults[name])
-    kind = donor.kinds.get(name, "")
+    kind = donor.kinds.get(name, "") if by_kind else ""
     for v in sorted(visible, key=lambda v: -used.get(v, 0)) if kind else ():
         if here.kinds.get(v, "") == kind and compatible(kind, here.kinds.get(v, "")):
             out.append(v)
@@ -168,6 +175,11 @@ def _is_target(node: Node) -> bool:
     parent = node.parent
     return parent is not None and parent.type in ("assignment", "augmented_assignment") \
         and parent.child_by_field_name("left") == node
+
+
+def stored_names(node: Node) -> frozenset[str]:
+    """Variables a statement assigns."""
+    return frozenset(text(n) for n in walk(node) if n.type == "identifier" and _is_target(n))
 
 
 def free_variables(node: Node, known: set[str]) -> list[str]:

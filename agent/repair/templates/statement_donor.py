@@ -23,7 +23,8 @@ from ...ast.query import captures
 from ..neighbours import Module
 from ..site import Fix, Site, prior_of, shorten
 from ._attributes import attributes_of
-from ._donors import donor_text, free_variables, inside, rebind, roles_of, useful, words, words_in
+from ._donors import (donor_text, free_variables, inside, rebind, roles_of, stored_names, useful,
+                      words, words_in)
 from ._kinds import compatible, name_kinds
 from ._names import BUILTINS, SELF_NAMES, is_variable
 
@@ -39,7 +40,7 @@ _PLACEHOLDERS = frozenset({"none", "integer", "string", "list", "dictionary", "t
 _PLACEHOLDER_TEXTS = frozenset({"None", "0", "-1", '""', "''", "[]", "{}", "True", "False"})
 _MAX_LINES = 3
 _MAX_CHARS = 80
-_SIBLING_OVERLAP = 2     # names a sibling module's donor shares with the function, at least
+_SIBLING_OVERLAP = 2     # names a related function (a sibling module's donor's) shares, at least
 _LOOPS = frozenset({"for_statement", "while_statement"})
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 _DEFS = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -134,8 +135,9 @@ def _donor_pool(site: Site) -> Iterator[tuple[Node, Module | None]]:
 
 
 def _file_donors(site: Site) -> tuple[list[Node], list[Node]]:
-    """The function's own statements, and the rest of the file's: its class's first, those that
-    mention the most of what the function does first (memoised per function)."""
+    """The function's own statements, and the rest of the file's: its class's first, then those
+    whose function mentions the most of what this one does, then whose statement does (memoised
+    per function)."""
     func, cls = site.scope.function, site.scope.cls
     key = ("file_donors", func.start_byte, func.end_byte)
     if key not in site.shared:
@@ -143,9 +145,20 @@ def _file_donors(site: Site) -> tuple[list[Node], list[Node]]:
         here = words(site, func)
         own = [n for n in every if inside(n, func)]
         rest = [n for n in every if not inside(n, func)]
-        rest.sort(key=lambda n: (cls is None or not inside(n, cls), -len(words(site, n) & here)))
+
+        def related(n: Node) -> tuple:
+            owner = enclosing(n, frozenset({"function_definition"}))
+            context = words(site, owner) if owner is not None else frozenset()
+            return (cls is None or not inside(n, cls), -len(context & here), -len(words(site, n) & here))
+        rest.sort(key=related)
         site.shared[key] = own, rest
     return site.shared[key]
+
+
+def _related(site: Site, donor_func: Node, module: Module | None) -> bool:
+    """The donor's function mentions enough of what the site's function does."""
+    theirs = _memo_words(module.shared, donor_func) if module else words(site, donor_func)
+    return len(theirs & words(site, site.scope.function)) >= _SIBLING_OVERLAP
 
 
 def _memo_words(shared: dict, node: Node) -> frozenset[str]:
@@ -178,7 +191,8 @@ def _donors(site: Site) -> Iterator[tuple[str, str]]:
             continue           # module set-up code; or it would make a global local here
         donor = roles_of(donor_func, module.shared if module else site.shared,
                          module.path if module else site.path)
-        for mapping in (rebind(free, donor, here, visible, used) if free else iter([{}])):
+        stores, related = stored_names(node), _related(site, donor_func, module)
+        for mapping in (rebind(free, donor, here, visible, used, stores, related) if free else iter([{}])):
             snippet = donor_text(node, mapping, site.indent, _newline(site))
             flat = " ".join(snippet.split())
             if flat in seen:
