@@ -75,7 +75,7 @@ CASES = [
         def slugify(text, sep="-"):
             slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
             return slug[:40].rstrip(sep)
-        """, 6, 'r"[^a-z0-9]+", "-", text.lower()).strip("-")', 'r"[^a-z0-9]+", sep, text.lower()).strip(sep)'),
+        """, 6, '"-", text.lower()).strip("-")', 'sep, text.lower()).strip(sep)'),
     ("expression.ingredient", """
         def fmt(src, dst):
             src_name = f"{src.name}  (original)"

@@ -63,7 +63,8 @@ def _fields_of(root: Node, index) -> dict[str, list[str]]:
         own = list(index.fields.get(cls.start_byte, {}))
         body = cls.child_by_field_name("body")
         for stmt in body.named_children if body is not None else ():
-            inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
+            simple = stmt.type == "expression_statement" and stmt.named_children
+            inner = stmt.named_children[0] if simple else None
             if inner is not None and inner.type == "assignment":
                 left = inner.child_by_field_name("left")
                 if left is not None and left.type == "identifier":

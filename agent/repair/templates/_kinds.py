@@ -175,7 +175,8 @@ def _use(node: Node, name: str, parent: Node):
     elif ptype == "attribute" and parent.child_by_field_name("object") == node:
         attr = parent.child_by_field_name("attribute")
         grand = parent.parent
-        called = grand is not None and grand.type == "call" and grand.child_by_field_name("function") == parent
+        called = grand is not None and grand.type == "call" \
+            and grand.child_by_field_name("function") == parent
         if called and attr is not None and text(attr) in _SEQ_METHODS:
             yield name, "seq"
         else:

@@ -91,7 +91,8 @@ def _shape(node: Node) -> bool:
         inner = node.named_children[0]
         if inner.type == "assignment":
             left, right = inner.child_by_field_name("left"), inner.child_by_field_name("right")
-            return left is not None and right is not None and left.type in ("identifier", "attribute", "subscript") \
+            return left is not None and right is not None \
+                and left.type in ("identifier", "attribute", "subscript") \
                 and inner.child_by_field_name("type") is None and len(text(node)) <= _MAX_CHARS
         return False
     if node.type == "if_statement" and not node.children_by_field_name("alternative"):
@@ -232,7 +233,8 @@ def _self_ok(site: Site, node: Node, fields: set[str]) -> bool:
             if site.scope.cls is None:
                 return False
             parent = n.parent
-            if parent is not None and parent.type == "attribute" and parent.child_by_field_name("object") == n:
+            if parent is not None and parent.type == "attribute" \
+                    and parent.child_by_field_name("object") == n:
                 attr = text(parent.child_by_field_name("attribute"))
                 called = parent.parent is not None and parent.parent.type == "call"
                 if attr not in fields and not (called and attr in site.scope.methods):
