@@ -305,10 +305,13 @@ class _Session:
 
     def _generate(self, files: dict[str, bytes], lines, project: Project) -> list:
         from .repair.generator import generate_candidates
+        from .repair.mentions import failing_test_strings
         from .repair.neighbours import ProjectSources
         message = "\n".join(t.message for t in self.failing[:3])
         return generate_candidates(files, lines, max_candidates=self.config.max_candidates,
                                    message=message,
+                                   compared=[t.compared for t in self.failing[:3] if t.compared],
+                                   test_strings=failing_test_strings(project.read, self.failing[:3]),
                                    sources=ProjectSources(project.sources, project.read))
 
 

@@ -47,6 +47,7 @@ class TestResult:
     message: str = ""
     frames: tuple[Frame, ...] = ()
     duration: float = 0.0
+    compared: tuple[str, ...] = ()   # reprs (left, right) of the failed `==`, when plain values
 
 
 @dataclass

@@ -14,8 +14,8 @@ Order (stable within each class, so the ranker's order decides among equals):
 1. could not be judged: no site (several edits, outside a function), only whether its line runs,
    or not every run of the line could be evaluated;
 2. changes a failing-test value, but also most passing tests' values, or exactly as a better-ranked
-   candidate does (up to where the original fails, so the two may still part later); again those
-   that raised or changed a type last;
+   candidate of class 0 does (up to where the original fails, so the two may still part later); again
+   those that raised or changed a type last;
 3. its line never ran in the failing tests;
 4. ran there, was evaluated every time, and never changed a value: it cannot change those tests'
    outcome.
@@ -136,11 +136,10 @@ def _class(ev: Evidence | None, seen: set[tuple]) -> tuple[int, ...]:
     if ev.failing_diffs == 0:
         return (1,)
     key = (ev.site.path, ev.site.line, ev.site.before, ev.digest)
-    duplicate = key in seen
-    seen.add(key)
     departs = ev.failing_raised > 0, ev.failing_retyped > 0
-    if duplicate or ev.disturbs_passing:
+    if key in seen or ev.disturbs_passing:
         return 2, *departs
+    seen.add(key)       # only one that goes first makes the later ones duplicates
     away = ev.away > ev.toward
     return (0, *departs, away, not ev.matches, 2 * ev.failing_diffs > ev.failing_observed,
             not ev.exact or away)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ..ast.offsets import Offsets
 from ..types import Candidate
 
-__all__ = ["ProbeSite", "probe_sites", "PURE_BUILTINS", "PURE_METHODS"]
+__all__ = ["ProbeSite", "probe_sites", "PURE_BUILTINS", "PURE_METHODS", "PURE_MODULE_FUNCTIONS"]
 
 PURE_BUILTINS = frozenset({
     "abs", "all", "any", "bool", "bytes", "callable", "chr", "dict", "divmod", "enumerate", "float",
@@ -41,6 +41,9 @@ PURE_METHODS = frozenset({
     "total_seconds", "union", "intersection", "difference", "symmetric_difference", "issubset",
     "issuperset", "isdisjoint", "most_common", "hex",
 })
+# `re.match(p, s)` and its siblings compute from their arguments alone.
+PURE_MODULE_FUNCTIONS = {"re": frozenset({"match", "search", "fullmatch", "findall", "split", "sub",
+                                          "subn", "escape", "compile"})}
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.FormattedValue, ast.Starred)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -320,6 +323,8 @@ def _pure(tree: ast.AST) -> bool:
         if isinstance(n, ast.Call):
             f = n.func
             if not ((isinstance(f, ast.Name) and f.id in PURE_BUILTINS)
-                    or (isinstance(f, ast.Attribute) and f.attr in PURE_METHODS)):
+                    or (isinstance(f, ast.Attribute) and f.attr in PURE_METHODS)
+                    or (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                        and f.attr in PURE_MODULE_FUNCTIONS.get(f.value.id, ()))):
                 return False
     return True

@@ -3,7 +3,8 @@ into `Candidate`s (byte edits on the original file), drop duplicates and anythin
 parse and compile, and share the candidate budget between lines, the most suspicious first.
 Speculative kinds (agent.repair.templates.SPECULATIVE: ingredients, donors) share a budget of
 their own, a quarter of the others', taken after them: they never displace what the other kinds
-would offer."""
+would offer. Evidence kinds (EVIDENCE: literals and patterns the failed comparison points at) have
+a quarter of their own too, taken first: they are few, and where they apply they are the likeliest."""
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,11 @@ from ..ast.offsets import Offsets
 from ..ast.parser import is_valid_python, parse
 from ..ast.scope import ModuleIndex, index_module, scope_at
 from ..types import Candidate, Edit, SuspiciousLine
+from .mentions import mentioned_strings
+from .mismatch import Mismatch, mismatches
 from .neighbours import Neighbours
 from .site import Fix, Site, prior_of
-from .templates import SPECULATIVE, TEMPLATES
+from .templates import EVIDENCE, SPECULATIVE, TEMPLATES
 from .validity import apply_spans, patch_is_valid
 
 __all__ = ["generate_candidates", "apply_candidate", "prior_order"]
@@ -45,10 +48,12 @@ class _Document:
         return cls(path, src, Offsets(src), index_module(tree), tree,
                    valid=not tree.root_node.has_error and is_valid_python(src, path))
 
-    def sites(self, line: int, message: str) -> list[Site]:
+    def sites(self, line: int, message: str, found: tuple[Mismatch, ...] = (),
+              mentioned: tuple[str, ...] = ()) -> list[Site]:
         return [Site(path=self.path, src=self.src, tree=self.tree, offsets=self.offsets,
                      line=line, stmt=stmt, scope=scope_at(self.index, stmt), index=self.index,
-                     message=message, shared=self.shared, neighbours=self.neighbours)
+                     message=message, mismatches=found, mentioned=mentioned, shared=self.shared,
+                     neighbours=self.neighbours)
                 for stmt in statements_on_line(self.tree, self.offsets, line)]
 
 
@@ -77,11 +82,17 @@ def _budgets(n: int, total: int) -> list[int]:
 
 def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLine], *,
                         max_candidates: int = 400, message: str = "",
+                        compared: Sequence[Sequence[str]] = (), test_strings: Sequence[str] = (),
                         sources: Mapping[str, bytes] | None = None,
                         max_lines: int = 20) -> list[Candidate]:
-    """`sources`: the project's source files by path (read lazily), for the templates that copy
+    """`compared`: the reprs (left, right) of the failing tests' failed comparisons, when the
+    report captured them (TestResult.compared); else the values are read from `message`.
+    `test_strings`: the string literals of the failing tests (agent.repair.mentions).
+    `sources`: the project's source files by path (read lazily), for the templates that copy
     code from sibling modules (agent.repair.neighbours)."""
     ordered = sorted((sl for sl in lines if sl.path in files), key=lambda sl: -sl.score)[:max_lines]
+    found = mismatches(message, compared)
+    mentioned = mentioned_strings(message, [*test_strings, *(t for m in found if m.is_text for t in m.texts())])
     docs: dict[str, _Document] = {}
     neighbours = Neighbours(sources)
     queues: list[tuple[SuspiciousLine, list[_Queued]]] = []
@@ -89,11 +100,13 @@ def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLi
         if sl.path not in docs:
             docs[sl.path] = _Document.load(sl.path, files[sl.path])
             docs[sl.path].neighbours = neighbours
-        queues.append((sl, _ranked_fixes(docs[sl.path].sites(sl.line, message))))
+        queues.append((sl, _ranked_fixes(docs[sl.path].sites(sl.line, message, found, mentioned))))
     seen = {_digest(d.path, d.src) for d in docs.values()}
-    core = [(sl, [q for q in fixes if q[0] not in SPECULATIVE]) for sl, fixes in queues]
+    core = [(sl, [q for q in fixes if q[0] not in SPECULATIVE | EVIDENCE]) for sl, fixes in queues]
     extra = [(sl, [q for q in fixes if q[0] in SPECULATIVE]) for sl, fixes in queues]
-    out = _take(core, max_candidates, docs, seen)
+    pointed = [(sl, [q for q in fixes if q[0] in EVIDENCE]) for sl, fixes in queues]
+    out = _take(pointed, max_candidates // _SPECULATIVE_SHARE, docs, seen)
+    out += _take(core, max_candidates, docs, seen)
     return out + _take(extra, max_candidates // _SPECULATIVE_SHARE, docs, seen)
 
 

@@ -76,6 +76,8 @@ class Site:
     scope: Scope
     index: ModuleIndex
     message: str = ""
+    mismatches: tuple = ()    # agent.repair.mismatch.Mismatch pairs of the failed comparisons
+    mentioned: tuple[str, ...] = ()   # strings the failing tests mention (agent.repair.mentions)
     shared: dict = field(default_factory=dict, repr=False)   # memo shared by sites of one file
     neighbours: Neighbours | None = field(default=None, repr=False)   # other project modules
     _nodes: list[Node] | None = field(default=None, repr=False)

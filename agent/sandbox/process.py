@@ -26,7 +26,8 @@ from ..errors import Cancelled
 from ..secrets import is_secret as _is_secret   # the one rule: agent/secrets.py
 from .confine import Confinement, confined
 
-__all__ = ["Limits", "ProcessResult", "minimal_env", "network_prefix", "popen_limited",
+__all__ = ["Limits", "ProcessResult", "BoundedCapture", "minimal_env", "network_prefix",
+           "popen_limited",
            "run_limited", "kill_group"]
 
 _KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
@@ -134,7 +135,7 @@ def _spawner() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="remedy-spawner")
 
 
-class _Capture:
+class BoundedCapture:
     """Keeps the first and the last `limit // 2` bytes of a stream and counts what it dropped."""
 
     def __init__(self, limit: int) -> None:
@@ -189,7 +190,7 @@ def run_limited(cmd: Sequence[str], cwd: Path, *, timeout: float, env: Mapping[s
     proc = popen_limited(cmd, cwd, env, limits=limits, confinement=confinement, writable=writable,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     unregister = cancel.kill_group_on_cancel(proc.pid) if cancel is not None else (lambda: None)
-    captures = (_Capture(limits.output_bytes), _Capture(limits.output_bytes))
+    captures = (BoundedCapture(limits.output_bytes), BoundedCapture(limits.output_bytes))
     readers = [threading.Thread(target=c.drain, args=(s,), daemon=True)
                for c, s in zip(captures, (proc.stdout, proc.stderr))]
     for reader in readers:

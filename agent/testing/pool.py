@@ -49,7 +49,7 @@ class _Slot:
 
     def heal(self) -> None:
         """Restore project files that a candidate's run changed or deleted in this copy."""
-        for rel, stat in self.manifest.items():
+        for rel, stat in list(self.manifest.items()):
             path = self.sandbox.path / rel
             try:
                 st = path.lstat()
@@ -58,7 +58,11 @@ class _Slot:
                 same = False
             if not same:
                 self.sandbox.restore(rel)
-                st = path.lstat()
+                try:
+                    st = path.lstat()
+                except OSError:          # gone from the user's project too (deleted meanwhile)
+                    del self.manifest[rel]
+                    continue
                 self.manifest[rel] = (st.st_size, st.st_mtime_ns)
 
     def ensure_worker(self) -> None:

@@ -56,7 +56,14 @@ def _result(rec: dict) -> TestResult:
     return TestResult(
         test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=redact(rec.get("message", "")),
         frames=tuple(Frame(redact(p), int(n), redact(f)) for p, n, f in rec.get("frames", ())),
-        duration=float(rec.get("duration", 0.0)))
+        duration=float(rec.get("duration", 0.0)), compared=_compared(rec))
+
+
+def _compared(rec: dict) -> tuple[str, ...]:
+    pair = rec.get("compared")
+    if isinstance(pair, list) and len(pair) == 2 and all(isinstance(r, str) for r in pair):
+        return tuple(redact(r) for r in pair)
+    return ()
 
 
 def build_report(records: list[dict], *, exit_code: int, timed_out: bool, duration: float,

@@ -14,13 +14,12 @@ import json
 import os
 import select
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Sequence
 
-from ..sandbox.process import Limits, kill_group, popen_limited
+from ..sandbox.process import BoundedCapture, Limits, kill_group, popen_limited
 from ..types import RunReport
 from .report import build_report
 from .runner import PytestRunner, base_args
@@ -29,6 +28,7 @@ __all__ = ["WarmWorker"]
 
 START_TIMEOUT = 120.0
 WORKER_LIMITS = Limits(cpu_seconds=24 * 3600)     # the worker lives long; its children start at 0
+LOG_LIMIT = 256 << 10                             # of the worker's stderr kept: its head and tail
 ANSWER_LIMIT = 80 << 20                           # bytes of one answer line (the plugin sends <= 64 MiB)
 
 
@@ -60,7 +60,7 @@ class WarmWorker:
             self.root = Path(root_copy).resolve()
             req_r, req_w = os.pipe()
             ans_r, ans_w = os.pipe()
-            self._log = tempfile.TemporaryFile(prefix="remedy-worker-")
+            self._log = BoundedCapture(LOG_LIMIT)
             cmd = [self.runner.python, "-m", "pytest", *base_args(self.root), "-p", "remedy_worker",
                    *self.runner.pytest_args, *test_files]
             env = self.runner.env_for(REMEDY_WORKER_FDS=f"{req_r},{ans_w}")
@@ -68,10 +68,12 @@ class WarmWorker:
                 self._proc = popen_limited(cmd, self.root, env, limits=WORKER_LIMITS,
                                            confinement=self.runner.confinement,
                                            pass_fds=(req_r, ans_w), stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, stderr=self._log)
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             finally:
                 os.close(req_r)
                 os.close(ans_w)
+            threading.Thread(target=self._log.drain, args=(self._proc.stderr,), daemon=True,
+                             name="remedy-worker-stderr").start()
             self._requests = os.fdopen(req_w, "w", encoding="utf-8")
             self._answers = ans_r
             ready = self._read_answer(START_TIMEOUT)
@@ -161,11 +163,7 @@ class WarmWorker:
             return None
 
     def stderr_tail(self, limit: int = 4000) -> str:
-        if self._log is None:
-            return ""
-        size = self._log.seek(0, os.SEEK_END)
-        self._log.seek(max(0, size - limit))
-        return self._log.read(limit).decode("utf-8", "replace")
+        return "" if self._log is None else self._log.text()[-limit:]
 
     def _kill(self) -> None:
         if self._proc is not None:
@@ -189,6 +187,6 @@ class WarmWorker:
             kill_group(self._proc)
         with self._lock:
             self._kill()
-            if self._log is not None:
-                self._log.close()
-                self._log = None
+            if self._proc is not None and self._proc.stderr is not None:
+                self._proc.stderr.close()
+            self._log = None

@@ -23,8 +23,10 @@ gives, per candidate id,
      actual value and the candidate's was its expected value]
 
 The direction of a failed comparison comes from pytest's `pytest_assertrepr_compare` hook (the
-`Probe` object is registered as a plugin for it): the expected side is taken to be the right one,
-as in `assert f(x) == 3`. Values are matched by type and repr, as fingerprints are.
+`Probe` object is registered as a plugin for it), or for a unittest `assertEqual` from the failure's
+own frames (remedy_compare): the expected side is taken to be the right one, as in
+`assert f(x) == 3` and `assertEqual(f(x), 3)`. Values are matched by type and repr, as
+fingerprints are.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ import hashlib
 import itertools
 import os
 import sys
+
+import remedy_compare
 
 MAX_EVALS = 256
 MAX_PAIRS = 64      # (original, candidate) value pairs kept per candidate and failing test
@@ -128,6 +132,14 @@ class Probe:
                 return None
             if actual is not None and expected is not None and actual[0] == expected[0]:
                 self._wanted = expected[1] - actual[1]
+        return None
+
+    def pytest_runtest_makereport(self, item, call):
+        """A unittest `assertEqual` failed the test: the same as the hook above for its operands."""
+        if call.when == "call" and call.excinfo is not None and self._compared is None:
+            operands = remedy_compare.unittest_operands(call.excinfo)
+            if operands is not None:
+                self.pytest_assertrepr_compare(item.config, "==", *operands)
         return None
 
     def result(self) -> dict:

@@ -6,6 +6,8 @@ still tells which tests finished and which one was running:
 
     {"kind": "start", "nodeid": ...}
     {"kind": "test", "nodeid", "outcome", "message", "frames": [[path, line, function]], "duration"}
+        (a failed one whose failed `==` compared plain values adds "compared": [left, right] reprs,
+         see remedy_compare)
     {"kind": "collect_error", "path", "line", "message"}
     {"kind": "collected", "nodeids": [...]}
     {"kind": "finish", "exitstatus": n}
@@ -22,6 +24,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+import remedy_compare
 
 MESSAGE_LIMIT = 2000
 _FILE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
@@ -55,6 +59,7 @@ class Reporter:
         self.rootdir = Path(os.path.abspath(rootdir))
         self._pending: dict[str, dict] = {}
         self._frames: dict[tuple[str, str], list] = {}
+        self.compared = remedy_compare.Comparisons()
 
     def _frames_of(self, excinfo) -> list:
         frames = []
@@ -68,6 +73,8 @@ class Reporter:
     def pytest_runtest_makereport(self, item, call):
         report = yield
         if call.excinfo is not None:
+            if call.when == "call":
+                self.compared.failed(item.nodeid, call.excinfo)
             self._frames[(item.nodeid, call.when)] = self._frames_of(call.excinfo)
         return report
 
@@ -75,6 +82,10 @@ class Reporter:
         self._pending[nodeid] = {"kind": "test", "nodeid": nodeid, "outcome": "passed",
                                  "message": "", "frames": [], "duration": 0.0}
         self.sink({"kind": "start", "nodeid": nodeid})
+        self.compared.begin(nodeid)
+
+    def pytest_assertrepr_compare(self, op, left, right) -> None:
+        self.compared.saw(op, left, right)
 
     def pytest_runtest_logreport(self, report) -> None:
         rec = self._pending.get(report.nodeid)
@@ -89,6 +100,9 @@ class Reporter:
                 rec["message"] = str(report.wasxfail)[:MESSAGE_LIMIT]
             elif report.failed:
                 rec.update(outcome="failed", message=_crash_message(report), frames=frames)
+                compared = self.compared.pop(report.nodeid)
+                if compared is not None:
+                    rec["compared"] = compared
             elif report.skipped:
                 rec.update(outcome="skipped", message=_crash_message(report))
         elif report.failed and rec["outcome"] in ("passed", "xpassed"):
