@@ -86,13 +86,18 @@ def _class_of(site: Site, func: Node, name: str) -> str | None:
             if ident is not None and text(ident) == name and annotation is not None:
                 words = text(annotation).replace("[", " ").replace("]", " ").replace("|", " ").split()
                 return next((w.strip("'\"") for w in words if w.strip("'\"") in classes), "")
-    for n in walk(func):
-        if n.type == "assignment":
-            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-            if left is not None and text(left) == name and right is not None and right.type == "call":
-                fn = right.child_by_field_name("function")
-                if fn is not None and text(fn) in classes:
-                    return text(fn)
+    key = ("constructed", func.start_byte, func.end_byte)
+    if key not in site.shared:
+        built: dict[str, str] = {}
+        for target in captures("assignments", func).get("assign", []):
+            right = target.parent.child_by_field_name("right") if target.parent is not None else None
+            fn = right.child_by_field_name("function") if right is not None and right.type == "call" else None
+            if fn is not None and target.parent.type == "assignment":
+                built.setdefault(text(target), text(fn))
+        site.shared[key] = built
+    found = site.shared[key].get(name)
+    if found is not None and found in classes:
+        return found
     return None if name not in SELF_NAMES else ""
 
 

@@ -9,12 +9,14 @@ from a related function, to an in-scope variable of the same kind the site's fun
 A variable the donor assigns is re-bound only to one assigned from the same expression."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from ...ast.nodes import text, walk
+from ...ast.nodes import enclosing, text, walk
+from ...ast.query import captures
 from ..site import Site
 from ._kinds import compatible, kinds_in
 from ._names import BUILTINS, SELF_NAMES, is_variable
@@ -26,6 +28,7 @@ _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement",
 _LITERALS = frozenset({"integer", "float", "string", "true", "false", "none", "list", "dictionary",
                        "tuple", "set"})
 _ALTERNATIVES = 2
+_FUNCTIONS = frozenset({"function_definition", "lambda"})
 
 
 def useful(node: Node) -> bool:
@@ -73,11 +76,15 @@ def words_in(node: Node) -> frozenset[str]:
 @dataclass
 class Roles:
     """What a function says about each of its variables: parameter position and default, the
-    expressions assigned to it, and its kind."""
+    expressions assigned to it, and (read on first use) its kind."""
+    func: Node | None = None
     params: list[str] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=dict)
-    kinds: dict[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def kinds(self) -> dict[str, str]:
+        return kinds_in(self.func) if self.func is not None else {}
 
 
 def roles_of(func: Node | None, memo: dict, path: str = "") -> Roles:
@@ -87,7 +94,7 @@ def roles_of(func: Node | None, memo: dict, path: str = "") -> Roles:
     key = ("roles", path, func.start_byte, func.end_byte)
     if key in memo:
         return memo[key]
-    roles = Roles(kinds=kinds_in(func))
+    roles = Roles(func)
     params = func.child_by_field_name("parameters")
     for p in params.named_children if params is not None else ():
         name = p if p.type == "identifier" else p.child_by_field_name("name")
@@ -99,11 +106,14 @@ def roles_of(func: Node | None, memo: dict, path: str = "") -> Roles:
         default = p.child_by_field_name("value") if p.type.endswith("default_parameter") else None
         if default is not None and default.type in _LITERALS and len(text(default)) <= 20:
             roles.defaults[text(name)] = text(default)
-    for n in walk(func, skip=frozenset({"function_definition", "lambda"})):
-        if n.type == "assignment":
-            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-            if left is not None and left.type == "identifier" and right is not None:
-                roles.sources.setdefault(text(left), set()).add(" ".join(text(right).split()))
+    for target in captures("assignments", func).get("assign", []):
+        assignment = target.parent
+        if assignment is None or assignment.type != "assignment" \
+                or assignment.child_by_field_name("left") != target:
+            continue
+        right = assignment.child_by_field_name("right")
+        if right is not None and enclosing(target, _FUNCTIONS) == func:
+            roles.sources.setdefault(text(target), set()).add(" ".join(text(right).split()))
     memo[key] = roles
     return roles
 

@@ -339,8 +339,10 @@ def _call_on_unused(site: Site, target: Node) -> str:
     names = [n for n in names if n not in SELF_NAMES]
     if not names:
         return ""
-    read = {text(n) for n in walk(body) if n.type == "identifier"}
-    if read & set(names):
+    key = ("identifiers_read", body.start_byte, body.end_byte)
+    if key not in site.shared:
+        site.shared[key] = frozenset(text(n) for n in walk(body) if n.type == "identifier")
+    if site.shared[key] & set(names):
         return ""
     return ", ".join(names)
 

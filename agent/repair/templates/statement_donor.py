@@ -40,7 +40,8 @@ _PLACEHOLDERS = frozenset({"none", "integer", "string", "list", "dictionary", "t
 _PLACEHOLDER_TEXTS = frozenset({"None", "0", "-1", '""', "''", "[]", "{}", "True", "False"})
 _MAX_LINES = 3
 _MAX_CHARS = 80
-_SIBLING_OVERLAP = 2     # names a related function (a sibling module's donor's) shares, at least
+_FILE_DONORS = 200       # the file's donors ordered by what their statements mention
+_SIBLING_OVERLAP = 2     # names a related function (a sibling module's donor's) binds too, at least
 _LOOPS = frozenset({"for_statement", "while_statement"})
 _EXITS = frozenset({"return_statement", "raise_statement", "continue_statement", "break_statement"})
 _DEFS = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -121,24 +122,23 @@ def _donor_pool(site: Site) -> Iterator[tuple[Node, Module | None]]:
     yield from ((n, None) for n in others)
     if site.neighbours is None:
         return
-    here = words(site, func)
+    here, bound = words(site, func), _bound_names(site.index, func)
     for module in site.neighbours.siblings(site.path, site.tree):
         scored = []
         for n in _statements(module.shared, module.tree.root_node):
             owner = enclosing(n, frozenset({"function_definition"}))
             if owner is None:
                 continue
-            context = _memo_words(module.shared, owner)
-            if len(context & here) >= _SIBLING_OVERLAP:
-                scored.append((-len(context & here), -len(_memo_words(module.shared, n) & here),
-                               n.start_byte, n))
+            shared = len(_bound_names(module.index, owner) & bound)
+            if shared >= _SIBLING_OVERLAP:
+                scored.append((-shared, -len(_memo_words(module.shared, n) & here), n.start_byte, n))
         yield from ((n, module) for *_, n in sorted(scored, key=lambda s: s[:3]))
 
 
 def _file_donors(site: Site) -> tuple[list[Node], list[Node]]:
     """The function's own statements, and the rest of the file's: its class's first, then those
-    whose function mentions the most of what this one does, then whose statement does (memoised
-    per function)."""
+    whose function binds the most of the names this one binds, then whose statement mentions the
+    most of what this one does (memoised per function)."""
     func, cls = site.scope.function, site.scope.cls
     key = ("file_donors", func.start_byte, func.end_byte)
     if key not in site.shared:
@@ -147,19 +147,29 @@ def _file_donors(site: Site) -> tuple[list[Node], list[Node]]:
         own = [n for n in every if inside(n, func)]
         rest = [n for n in every if not inside(n, func)]
 
-        def related(n: Node) -> tuple:
+        bound = _bound_names(site.index, func)
+
+        def related(n: Node) -> tuple[bool, int]:
             owner = enclosing(n, frozenset({"function_definition"}))
-            context = words(site, owner) if owner is not None else frozenset()
-            return (cls is None or not inside(n, cls), -len(context & here), -len(words(site, n) & here))
+            context = _bound_names(site.index, owner) if owner is not None else frozenset()
+            return cls is None or not inside(n, cls), -len(context & bound)
         rest.sort(key=related)
+        head = rest[:_FILE_DONORS]        # only so many are ever looked at: order those finer
+        head.sort(key=lambda n: (*related(n), -len(words(site, n) & here)))
+        rest = head + rest[_FILE_DONORS:]
         site.shared[key] = own, rest
     return site.shared[key]
 
 
+def _bound_names(index, func: Node) -> frozenset[str]:
+    """The parameters and locals a function binds (from the module index: no walk)."""
+    return frozenset(n.text for n in index.bindings.get(func.start_byte, ()))
+
+
 def _related(site: Site, donor_func: Node, module: Module | None) -> bool:
-    """The donor's function mentions enough of what the site's function does."""
-    theirs = _memo_words(module.shared, donor_func) if module else words(site, donor_func)
-    return len(theirs & words(site, site.scope.function)) >= _SIBLING_OVERLAP
+    """The donor's function binds enough of the names the site's function binds."""
+    theirs = _bound_names(module.index if module else site.index, donor_func)
+    return len(theirs & _bound_names(site.index, site.scope.function)) >= _SIBLING_OVERLAP
 
 
 def _memo_words(shared: dict, node: Node) -> frozenset[str]:
