@@ -180,6 +180,37 @@ def test_donor_from_a_sibling_module_rebound():
     assert "from pkg/flags.py:7" in found[0].description
 
 
+def test_attributes_from_what_the_project_defines():
+    """`symbols.arglist` -> a name the module `symbols` defines beside it; `r.width` -> a field
+    of the class (in a sibling module) that defines `width`."""
+    here = textwrap.dedent("""
+        from . import symbols
+        from .shapes import Rect
+
+
+        def is_arg(leaf):
+            return leaf.parent.type == symbols.arglist
+
+
+        def area(r):
+            return r.width * r.width
+        """).encode()
+    sources = {"pkg/__init__.py": b"", "pkg/m.py": here,
+               "pkg/symbols.py": b"arglist = 1\ntypedargslist = 2\nClassDef = 3\n",
+               "pkg/shapes.py": b"class Rect:\n    def __init__(self, w, h):\n        self.width = w\n"
+                                b"        self.height = h\n"}
+    found = set()
+    for line in (7, 11):
+        for c in generate_candidates({"pkg/m.py": here}, [SuspiciousLine("pkg/m.py", line, 1.0)],
+                                     max_candidates=1000, sources=sources):
+            if c.template == "expression.ingredient":
+                found.add(c.description.split(": ", 1)[1])
+    assert "`symbols.arglist` → `symbols.typedargslist`" in found
+    assert "`symbols.arglist` → `symbols.ClassDef`" not in found        # not a constant's sibling
+    assert "`symbols.arglist` → `symbols`" not in found                 # a module is no value
+    assert "`r.width` → `r.height` (2 times)" in found
+
+
 def test_kinds_keep_a_number_a_number():
     src = """
         def area(names, width, height):
