@@ -134,8 +134,11 @@ class _Session:
 
         yield self.plan.start(2)
         files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
-        candidates = [] if self.config.engine == "llm" else await asyncio.to_thread(
-            self._generate, files, lines, project)
+        candidates, synthesized = ([], []) if self.config.engine == "llm" else await asyncio.gather(
+            asyncio.to_thread(self._generate, files, lines, project),
+            self._angelic(pool, runner, files, lines, report, coverage))
+        fresh = {c.id for c in synthesized}
+        candidates = synthesized + [c for c in candidates if c.id not in fresh]
         self.llm = self._start_llm(runner)
         if self.llm is not None:
             async for event in self.llm.round(1, project, files, self.failing, lines):
@@ -149,6 +152,8 @@ class _Session:
             RankContext(files=files, lines=lines, failing=self.failing))
         if self.config.probe and self.config.ranker != "none" and len(ranked) > 1:
             ranked = await asyncio.to_thread(self._probe, await pool, runner, ranked, files, coverage)
+        if self.config.probe:     # angelic evidence orders like the probe's: before the rest
+            ranked = _first(ranked, [c.id for c in synthesized])
         yield CandidatesRanked(len(ranked), [_summary(r) for r in ranked[:10]])
         if not ranked:
             yield self.plan.fail(3)
@@ -303,6 +308,25 @@ class _Session:
         evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
         return place_speculative(order_by_evidence(ranked, evidence), evidence, SPECULATIVE)
 
+    async def _angelic(self, pool, runner, files: dict[str, bytes], lines, report: RunReport,
+                       coverage: dict) -> list:
+        """Conditions synthesized from angelic values (agent.repair.angelic): one warm-worker
+        request, within a quarter of the budget left; none when no condition is suspicious."""
+        from .repair.angelic import angelic_candidates, angelic_request
+
+        request = await asyncio.to_thread(angelic_request, files, lines, [t.test_id for t in self.failing],
+                                          [r.test_id for r in report.passing], coverage.get("tests") or {})
+        timeout = min(max(4.0, 2.0 * runner.warm_timeout), 0.25 * (self.deadline - time.monotonic()))
+        if request is None or timeout < 2.0:
+            return []
+        answer = await asyncio.to_thread((await pool).angelic, request.files, request.spec,
+                                         request.tests, timeout)
+        if answer is None:
+            return []
+        self.tests_run += sum(len(run.get("tests") or ()) for run in [answer.get("record") or {},
+                                                                      *answer.get("plans", ())])
+        return await asyncio.to_thread(angelic_candidates, request, answer, files)
+
     def _generate(self, files: dict[str, bytes], lines, project: Project) -> list:
         from .repair.generator import generate_candidates
         from .repair.mentions import failing_test_strings
@@ -339,6 +363,12 @@ class _Rounds:
         found = validator.best()
         if found is not None and (self.best is None or (found.size, found.order) < (self.best.size, self.best.order)):
             self.best = found
+
+
+def _first(ranked: list, ids: list[str]) -> list:
+    """`ranked` with the candidates `ids` names first, in that order."""
+    by_id, named = {r.candidate.id: r for r in ranked}, set(ids)
+    return [by_id[i] for i in ids if i in by_id] + [r for r in ranked if r.candidate.id not in named]
 
 
 def _summary(ranked) -> dict:

@@ -127,6 +127,13 @@ class ValidationPool:
         with self._borrowed() as slot:
             return slot.worker.probe(sites, failing, test_ids, timeout)
 
+    def angelic(self, files: Mapping[str, bytes], spec: dict, test_ids: Sequence[str],
+                timeout: float) -> dict | None:
+        """Angelic values of suspicious conditions (agent.repair.angelic) on one warm worker; None
+        where no worker can run it."""
+        with self._borrowed() as slot:
+            return slot.worker.angelic(dict(files), spec, test_ids, timeout)
+
     @contextlib.contextmanager
     def _borrowed(self) -> Iterator[_Slot]:
         """An idle slot with its worker started; healed and handed back afterwards."""

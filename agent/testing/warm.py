@@ -98,6 +98,16 @@ class WarmWorker:
             return None
         return next((r["stats"] for r in answer["records"] if r.get("kind") == "probe"), None)
 
+    def angelic(self, files: dict[str, bytes], spec: dict, test_ids: Sequence[str],
+                timeout: float) -> dict | None:
+        """Run `test_ids` with `files` (conditions rewritten as calls to the angelic hook) patched in,
+        recording and then forcing the conditions (plugin/remedy_angelic.py); its answer record, or
+        None when the worker could not run it to the end."""
+        answer = self._ask(files, test_ids, {"angelic": spec, "timeout": timeout})
+        if answer is None or answer.get("timed_out") or answer.get("status"):
+            return None
+        return next((r for r in answer["records"] if r.get("kind") == "angelic"), None)
+
     def _ask(self, files: dict[str, bytes], test_ids: Sequence[str], extra: dict) -> dict | None:
         with self._lock:
             if not self.alive or self.collect_errors:

@@ -8,6 +8,8 @@ $REMEDY_WORKER_FDS ("<in>,<out>"; stdin/stdout stay pytest's own):
     <- {"kind": "result", "records": [...], "timed_out": bool, "status": n, "duration": s}
     -> {"probe": [site, ...], "failing": [nodeid, ...], "tests": [...], "timeout": seconds}
     <- the same, its records ending with {"kind": "probe", "stats": {...}} (remedy_probe)
+    -> {"angelic": {...}, "files": {rel: instrumented source}, "tests": [...], "timeout": s}
+    <- the same, its records {"kind": "angelic", ...} and {"kind": "done"} (remedy_angelic)
     <- {"kind": "fallback", "reason": "..."}
 
 Each request is served by a forked child: it hot-patches the candidate into the modules the parent
@@ -72,6 +74,10 @@ def _child(session, items, files: dict, out_fd: int, request: dict) -> None:
             remedy_hotpatch.apply(str(session.config.rootpath), files, protected)
         except remedy_hotpatch.Unpatchable as exc:
             _write_line(out_fd, {"kind": "fallback", "reason": str(exc)})
+            return
+        if request.get("angelic"):
+            import remedy_angelic
+            remedy_angelic.serve(session, items, request, reporter, out_fd)
             return
         reporter.sink = lambda rec: _write_line(out_fd, rec)
         probe = None
