@@ -254,3 +254,31 @@ def test_a_disturbing_candidate_does_not_make_its_better_twin_a_duplicate():
               for i, c in enumerate(["unknown", "wide", "narrow", "twin"])]
     evidence = {"wide": ev("wide", 3), "narrow": ev("narrow", 0), "twin": ev("twin", 0)}
     assert [r.candidate.id for r in order_by_evidence(ranked, evidence)] == ["narrow", "unknown", "wide", "twin"]
+
+
+def test_regex_edit_follows_a_name_to_its_pattern():
+    """The pattern is a class constant, bound at import: the edit lands on its line."""
+    buggy = """
+        import re
+
+        class Extractor:
+            _VALID_URL = r'https?://(?:www\\.)?example\\.com/(?:[^#?]*#!/)?watch/(?P<id>[0-9]+)'
+
+            @classmethod
+            def suitable(cls, url):
+                return re.match(cls._VALID_URL, url) is not None
+        """
+    fixes = _fixes(buggy, 9)
+    assert fixes.get(textwrap.dedent(buggy).replace("[^#?]", "[^#]")) == "regex.edit"
+
+
+def test_literal_expected_uses_the_parameter_a_literal_hardcodes():
+    buggy = """
+        import re
+
+        def slug(text, sep="-"):
+            return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+        """
+    fixes = _fixes(buggy, 5, compared=[("'big-red-car'", "'big_red_car'")])
+    both = textwrap.dedent(buggy).replace('"-", text', "sep, text").replace('strip("-")', "strip(sep)")
+    assert fixes.get(both) == "literal.expected"

@@ -3,7 +3,9 @@ a string literal of the suspicious statement whose text shows up where the actua
 from the expected one is rewritten to what the expected value holds there (a separator, a flag's
 missing suffix, the word a format string lost); a number literal moves by the missing amount.
 A named constant in scope that holds the rewritten value (a module-level constant, `os.sep`,
-`os.pathsep`, `os.linesep` for separator literals) is offered in its place, first. A literal that
+`os.pathsep`, `os.linesep` for separator literals) is offered in its place, first; so is the
+function's parameter whose default the literal hardcodes (`sep="-"` ... `"-".join(...)`), in place of
+every such literal of the statement at once. A literal that
 a substring test uses (`'-' in arg`, `s.startswith('#')`) may instead grow into a longer text the
 failing test mentions. A few rewrites per literal: the most frequent readings first."""
 from __future__ import annotations
@@ -42,6 +44,7 @@ def generate(site: Site) -> Iterable[Fix]:
     found = site.mismatches
     if not found and not site.mentioned:
         return
+    yield from _parameter_fixes(site, found)
     for node in site.nodes("string", "integer", "float"):
         if node.type == "string":
             if node.parent is not None and node.parent.type == "expression_statement":
@@ -84,6 +87,28 @@ def _string_fixes(site: Site, node: Node, lit: StringLiteral, found: tuple[Misma
             span = lit.pieces[0].rewrite(longer) if len(lit.pieces) == 1 else None
             if span is not None:
                 yield _fix(node, span, "a longer text the failing test mentions")
+
+
+def _parameter_fixes(site: Site, found: tuple[Mismatch, ...]) -> Iterator[Fix]:
+    """The parameter whose string default the statement's literals hardcode, where the failing
+    comparison implicates that text."""
+    texts = [m for m in found if m.is_text and isinstance(m.actual, str)]
+    if site.scope.function is None or not texts:
+        return
+    params = site.scope.function.child_by_field_name("parameters")
+    literals = [(n, string_literal(n, site.src)) for n in site.nodes("string")]
+    for param in params.named_children if params is not None else ():
+        name, default = param.child_by_field_name("name"), param.child_by_field_name("value")
+        if param.type not in ("default_parameter", "typed_default_parameter") or default is None \
+                or default.type != "string":
+            continue
+        lit = string_literal(default, site.src)
+        value = lit.value if lit is not None else None
+        same = [n for n, lit in literals if lit is not None and value and lit.value == value]
+        if not same or not any(_alignment(site, m).targets(value) for m in texts):
+            continue
+        yield Fix(tuple((n.start_byte, n.end_byte, text(name)) for n in same),
+                  f"`{shorten(text(same[0]))}` → `{text(name)}` (the parameter it hardcodes)")
 
 
 def _fix(node: Node, span: tuple[int, int, str], why: str) -> Fix:
