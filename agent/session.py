@@ -290,7 +290,7 @@ class _Session:
     def _probe(self, pool, runner, ranked: list, files: dict[str, bytes], coverage: dict) -> list:
         """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
         nothing could be probed or the probe did not finish."""
-        from .probe import Evidence, order_by_evidence, place_speculative, probe_request
+        from .probe import Evidence, place_speculative, probe_request
         from .repair.templates import SPECULATIVE
 
         failing_ids = [t.test_id for t in self.failing]
@@ -306,7 +306,7 @@ class _Session:
         self.tests_run += len(tests)
         by_id = {s.candidate_id: s for s in sites}
         evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
-        return place_speculative(order_by_evidence(ranked, evidence), evidence, SPECULATIVE)
+        return place_speculative(ranked, evidence, SPECULATIVE)
 
     async def _angelic(self, pool, runner, files: dict[str, bytes], lines, report: RunReport,
                        coverage: dict) -> list:

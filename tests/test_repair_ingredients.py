@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.probe import Evidence, ProbeSite, order_by_evidence, place_speculative
+from agent.probe.evidence import evidence_classes
 from agent.rank import Ranked
 from agent.repair.generator import apply_candidate, generate_candidates
 from agent.repair.templates import SPECULATIVE
@@ -211,6 +212,18 @@ def test_attributes_from_what_the_project_defines():
     assert "`r.width` → `r.height` (2 times)" in found
 
 
+def test_a_speculative_twin_never_makes_another_kinds_candidate_a_duplicate():
+    """Same site, same values: the better-ranked one counts, unless it is speculative."""
+    ranked = [_ranked("s", "expression.ingredient"), _ranked("o", "off_by_one"),
+              _ranked("p", "operator.comparison")]
+    site = ProbeSite("x", "m.py", 3, "a", "b")
+    evidence = {cid: Evidence(3, 3, 1, 0, 0, "same", site) for cid in "sop"}
+    assert [r.candidate.id for r in order_by_evidence(ranked, evidence)] == ["s", "o", "p"]
+    assert [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)] == ["o", "p", "s"]
+    classes = {r.candidate.id: k for r, k in zip(ranked, evidence_classes(ranked, evidence))}
+    assert classes["o"][0] == 2                          # a duplicate of "s" in energy order alone
+
+
 def test_kinds_keep_a_number_a_number():
     src = """
         def area(names, width, height):
@@ -265,9 +278,10 @@ def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_
                 "d": _evidence(3, 2, 0, "d"),     # not every run evaluated: kept (class 1)
                 "f": _evidence(3, 3, 2, "f"),     # class 0
                 "g": _evidence(3, 2, 0, "g")}     # class 1; "e": no evidence (class 1)
-    ordered = order_by_evidence(ranked, evidence)
-    kept = [r.candidate.id for r in place_speculative(ordered, evidence, SPECULATIVE)]
+    kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
     assert kept == ["f", "g", "b", "d", "e", "c"]
+    core = [r for r in ranked if r.candidate.template not in SPECULATIVE]
+    assert [r.candidate.id for r in order_by_evidence(core, evidence)] == ["f", "g", "c"]
     no_probe = [r.candidate.id for r in place_speculative(ranked, {}, SPECULATIVE)]
     assert no_probe == ["c", "f", "g", "a", "b", "d", "e"]
 

@@ -101,22 +101,24 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
 
 
 def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds: frozenset[str]) -> list:
-    """`ranked` (in `order_by_evidence`'s order) with the candidates of the speculative `kinds`
-    (templates that offer many replacements of which few are right: ingredients, donors) dropped
-    where the probe proved them inert (every run of their line in the failing tests evaluated,
-    and their value never differed), and the others moved behind the other kinds' candidates of
-    their evidence class (the class's first number), those of class 0 behind class 1 too: a
-    speculative replacement that changes a value is no better a bet than another kind's edit
-    the probe could not judge."""
-    keys = evidence_classes(ranked, evidence) if evidence else [(1,)] * len(ranked)
+    """`order_by_evidence` for a list with candidates of the speculative `kinds` (templates that
+    offer many replacements of which few are right: ingredients, donors): those the probe proved
+    inert (every run of their line in the failing tests evaluated, their value never differed)
+    are dropped; the others come behind the other kinds' candidates of their evidence class (the
+    class's first number), those of class 0 behind class 1 too (a speculative replacement that
+    changes a value is no better a bet than another kind's edit the probe could not judge), and
+    never make one of the others a duplicate (they are told after them)."""
+    merged = [r for r in ranked if r.candidate.template not in kinds] + \
+        [r for r in ranked if r.candidate.template in kinds]
+    keys = evidence_classes(merged, evidence) if evidence else [(1,)] * len(merged)
     kept = []
-    for i, (key, r) in enumerate(zip(keys, ranked)):
+    for i, (key, r) in enumerate(zip(keys, merged)):
         speculative = r.candidate.template in kinds
         ev = evidence.get(r.candidate.id)
         if speculative and ev is not None and ev.inert:
             continue
-        kept.append((max(key[0], 1) if speculative else key[0], speculative, i, r))
-    return [r for *_, r in sorted(kept, key=lambda k: k[:3])]
+        kept.append(((max(key[0], 1) if speculative else key[0], speculative, key, i), r))
+    return [r for order, r in sorted(kept, key=lambda k: k[0])]
 
 
 def evidence_classes(ranked: Sequence, evidence: Mapping[str, Evidence]) -> list[tuple[int, ...]]:
