@@ -264,10 +264,9 @@ class _Session:
 
     def _reproduce(self, project: Project, runner, test_files: list[str]) -> tuple[RunReport, dict]:
         """Run the targets' test files (or the whole suite) once, with per-test coverage."""
-        import json
         import tempfile
 
-        from .localize import coverage_run_options, load_coverage, untraced
+        from .localize import coverage_run_options, load_coverage, read_coverage, untraced
         from .sandbox.workspace import Sandbox
 
         with Sandbox(project.root) as sbx, tempfile.TemporaryDirectory(prefix="remedy-cov-") as tmp:
@@ -276,10 +275,10 @@ class _Session:
             plugins, paths, env = coverage_run_options(out, focus=self.targets, budget=0.25 * runner.timeout)
             report = runner.run(sbx.path, test_files, extra_plugins=plugins, plugin_paths=paths,
                                 env=env, cancel=self.cancel, writable=(Path(tmp),))
-            coverage = json.loads(out.read_text()) if out.exists() else {"tests": {}}
+            coverage = {"tests": {}, **read_coverage(out)}      # a run killed at its limit: partial
             again = untraced(coverage, [r.test_id for r in report.failing if self._is_target(r.test_id)])
             if again:       # failures found past the budget: traced on their own
-                out.unlink()
+                out.unlink(missing_ok=True)
                 plugins, paths, env = coverage_run_options(out, focus=again, budget=0.0)
                 runner.run(sbx.path, again, extra_plugins=plugins, plugin_paths=paths, env=env,
                            cancel=self.cancel, writable=(Path(tmp),))

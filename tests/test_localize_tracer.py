@@ -230,3 +230,26 @@ def test_the_tracer_module_runs_on_python_3_8(tmp_path):
                           env={"PYTHONPATH": str(PLUGIN_DIR), "PATH": os.environ.get("PATH", "")},
                           timeout=60)
     assert done.stdout.split() == ["settrace", "[3,", "4]"], done.stdout + done.stderr
+
+
+def test_a_run_killed_before_its_end_still_tells_what_its_finished_tests_ran(tmp_path):
+    from agent.localize import read_coverage
+
+    root = write(tmp_path / "proj", {
+        "pytest.ini": "[pytest]\npythonpath = .\n",
+        "calc.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+        "tests/test_calc.py": ("import os, signal\nfrom calc import add, mul\n\n\n"
+                               "def test_add():\n    assert add(2, 3) == 5\n\n\n"
+                               "def test_mul():\n    assert mul(2, 3) == 6\n\n\n"
+                               "def test_killed():\n    os.kill(os.getpid(), signal.SIGKILL)\n"),
+    })
+    out = tmp_path / "cov.json"
+    proc = run_traced(root, out, REMEDY_COVERAGE_TRACER="remedy")
+    assert proc.returncode == -9 and not out.exists(), proc.stdout + proc.stderr
+    data = read_coverage(out)
+    assert data["test_files"] == ["tests/test_calc.py"] and data["tracer"] in ("settrace", "sys.monitoring")
+    assert data["tests"] == {
+        "tests/test_calc.py::test_add": {"outcome": "failed", "lines": {"calc.py": [2]}},
+        "tests/test_calc.py::test_mul": {"outcome": "passed", "lines": {"calc.py": [6]}}}
+    assert run_traced(root, out, "-k", "not killed", REMEDY_COVERAGE_TRACER="remedy").returncode == 1
+    assert out.exists() and not (tmp_path / "cov.json.partial").exists()

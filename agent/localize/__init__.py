@@ -26,7 +26,8 @@ from .spectrum import (Spectrum, StatementIndex, build_spectrum, is_project_path
                        load_coverage, read_coverage)
 
 __all__ = ["localize", "coverage_run_options", "untraced", "PLUGIN_DIR", "PLUGIN_NAME", "Spectrum",
-           "build_spectrum", "load_coverage", "ochiai", "rank", "is_test_file", "call_chain"]
+           "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "is_test_file",
+           "call_chain"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 PLUGIN_NAME = "remedy_coverage"

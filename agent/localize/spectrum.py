@@ -140,17 +140,41 @@ class Spectrum:
 
 
 def read_coverage(coverage_json: Path | str | Mapping | None) -> Mapping:
-    """The plugin's whole JSON object; {} when the file is missing, empty or unreadable (e.g. the
-    run crashed before the plugin wrote it)."""
+    """The plugin's whole JSON object; when the run was killed before the plugin wrote it, what
+    its ``.partial`` file says of the tests that ended; {} when there is neither."""
     if coverage_json is None:
         return {}
     if isinstance(coverage_json, Mapping):
         return coverage_json
+    path = Path(coverage_json)
     try:
-        data = json.loads(Path(coverage_json).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        return _read_partial(path.with_name(path.name + ".partial"))
+    except ValueError:
         return {}
     return data if isinstance(data, Mapping) else {}
+
+
+def _read_partial(path: Path) -> Mapping:
+    try:
+        rows = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    data: dict = {}
+    tests: dict = {}
+    for i, row in enumerate(rows):
+        try:
+            record = json.loads(row)
+        except ValueError:          # the line being written when the run was killed
+            continue
+        if not isinstance(record, dict):
+            continue
+        if i == 0:
+            data = {k: v for k, v in record.items() if k != "tests"}
+        elif isinstance(record.get("nodeid"), str):
+            tests[record.pop("nodeid")] = record
+    return {**data, "tests": tests} if data else {}
 
 
 def load_coverage(coverage_json: Path | str | Mapping | None) -> dict[str, dict]:

@@ -20,6 +20,10 @@ dynamic context per test) when it can be imported, else from ``remedy_tracer`` (
 untraced and the file holds ``"tests": {}`` plus an ``"error"`` string. Not supported: pytest-xdist
 workers (nothing is recorded there) and code run in subprocesses.
 
+With Remedy's tracer each test also adds a line to ``<out>.partial`` as it ends (``{"nodeid",
+"outcome", "lines"}``, after a header line with the other top-level keys), removed once the file
+itself is written: a run killed at its time limit still tells what its finished tests ran.
+
 ``REMEDY_COVERAGE_BUDGET`` (seconds) bounds what tracing may cost a long suite: once the traced
 tests have taken that long, the others run untraced (``"traced": false``, no lines), except those
 that ``REMEDY_COVERAGE_FOCUS`` (a JSON list of node ids, files or folders) selects: the failing
@@ -124,6 +128,7 @@ class _CoverageLines:
             self.cov.switch_context(nodeid)
 
     def leave(self, nodeid: str) -> None:
+        """None: coverage.py's lines are read at the end only."""
         if self.running:
             self.cov.switch_context("")
 
@@ -157,7 +162,8 @@ class _TracerLines:
         self.tracer = None
         self.tracing = False
         self.kind = "sys.monitoring" if hasattr(sys, "monitoring") else "settrace"
-        self.lines: dict[str, set] = {}
+        self.found: dict[str, dict[str, set[int]]] = {}
+        self.rels: dict[str, str | None] = {}
 
     def enter(self, nodeid: str, traced: bool) -> None:
         if not traced:
@@ -175,26 +181,25 @@ class _TracerLines:
         self.tracing = True
         self.tracer.switch()           # lines run between tests belong to none
 
-    def leave(self, nodeid: str) -> None:
-        if self.tracer is not None and self.tracing:
-            self.lines.setdefault(nodeid, set()).update(self.tracer.switch())
+    def leave(self, nodeid: str) -> dict[str, set[int]] | None:
+        """This test's lines so far, per file (it may run again: a rerun plugin)."""
+        if self.tracer is None or not self.tracing:
+            return None
+        files = self.found.setdefault(nodeid, {})
+        for filename, lineno in self.tracer.switch():
+            if filename not in self.rels:
+                rel = self.paths.relative(filename)
+                self.rels[filename] = rel if self.paths.wanted(rel) else None
+            rel = self.rels[filename]
+            if rel is not None:
+                files.setdefault(rel, set()).add(lineno)
+        return files
 
     def collect(self) -> dict[str, dict[str, set[int]]]:
         if self.tracer is not None:
             self.tracer.stop()
             self.tracer = None
-        found: dict[str, dict[str, set[int]]] = {}
-        rels: dict[str, str | None] = {}
-        for nodeid, lines in self.lines.items():
-            files = found.setdefault(nodeid, {})
-            for filename, lineno in lines:
-                if filename not in rels:
-                    rel = self.paths.relative(filename)
-                    rels[filename] = rel if self.paths.wanted(rel) else None
-                rel = rels[filename]
-                if rel is not None:
-                    files.setdefault(rel, set()).add(lineno)
-        return found
+        return self.found
 
 
 def _line_source(paths: _Paths):
@@ -223,6 +228,7 @@ class _Recorder:
         self.spent = 0.0
         self.untraced: set[str] = set()
         self.started = 0.0
+        self.partial = None          # the ``.partial`` file, once a test has ended
 
     # -- collection ------------------------------------------------------------------------
     def collected(self, items) -> None:
@@ -252,9 +258,34 @@ class _Recorder:
 
     def leave(self, nodeid: str) -> None:
         if self.running and not self.error:
-            self.source.leave(nodeid)
+            files = self.source.leave(nodeid)
             if nodeid not in self.untraced:
                 self.spent += time.perf_counter() - self.started
+            self._append(nodeid, files)
+
+    def _append(self, nodeid: str, files: dict[str, set[int]] | None) -> None:
+        """One line per test in ``<out>.partial`` (after a header line), for a run that is killed
+        before its end: the tests it finished still count."""
+        if not isinstance(self.source, _TracerLines):    # coverage.py's lines come at the end
+            return
+        record = {"nodeid": nodeid, "outcome": self.outcomes.get(nodeid, "unknown"),
+                  "lines": {rel: sorted(lines) for rel, lines in sorted((files or {}).items())}}
+        if nodeid in self.untraced:
+            record["traced"] = False
+        try:
+            if self.partial is None:
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                self.partial = open(self.out.with_name(self.out.name + ".partial"), "w",
+                                    encoding="utf-8")
+                self.partial.write(json.dumps(self._header()) + "\n")
+            self.partial.write(json.dumps(record) + "\n")
+            self.partial.flush()
+        except OSError:
+            pass
+
+    def _header(self) -> dict:
+        return {"version": 1, "root": str(self.root), "tracer": self.source.kind,
+                "test_files": sorted(self.paths.test_files)}
 
     def report(self, rep: pytest.TestReport) -> None:
         nodeid = rep.nodeid
@@ -290,14 +321,19 @@ class _Recorder:
             entry["lines"] = {rel: sorted(lines) for rel, lines in sorted(files.items())}
         for nodeid in self.untraced & set(tests):
             tests[nodeid]["traced"] = False
-        payload = {"version": 1, "root": str(self.root), "tracer": self.source.kind,
-                   "test_files": sorted(self.paths.test_files), "tests": tests}
+        payload = {**self._header(), "tests": tests}
         if self.error:
             payload["error"] = self.error
         self.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.out.with_name(self.out.name + ".tmp")
         tmp.write_text(json.dumps(payload), encoding="utf-8")
         os.replace(tmp, self.out)
+        if self.partial is not None:
+            self.partial.close()
+            try:
+                os.unlink(self.partial.name)
+            except OSError:
+                pass
 
 
 def _budget() -> float:
