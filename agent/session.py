@@ -21,7 +21,7 @@ from .events import (CandidatesRanked, Done, Error, Event, Localized, ProposalRe
 from .plan import Plan
 from .project import Project, open_project, source_path_env
 from .rank import RankContext, preload, rank_candidates
-from .types import FixResult, FixStatus, Proposal, RunReport, TestResult
+from .types import FixResult, FixStatus, Outcome, Proposal, RunReport, TestResult
 from .validate import Plausible, Validator
 
 __all__ = ["run_repair"]
@@ -86,10 +86,11 @@ class _Session:
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
         confinement = Confinement.for_project(project.root, project.python, self.config.unsafe_sandbox)
         await asyncio.to_thread(check_pytest, project.python, confinement)
-        runner = PytestRunner(project.python, self.config.pytest_args, self.config.test_timeout,
+        run_limit, test_limit = _reproduction_timeouts(self.config.time_budget, self.config.test_timeout)
+        runner = PytestRunner(project.python, self.config.pytest_args, run_limit,
                               confinement=confinement,
                               env=source_path_env(project.root), root=project.root,
-                              test_files=project.test_files)
+                              test_files=project.test_files, test_timeout=test_limit)
         test_files = self._target_files(project)
         yield self.plan.start(0)
         # Warm validation workers start while the failure is reproduced: they are needed next.
@@ -115,9 +116,10 @@ class _Session:
             project.check_reached((), report.collection_errors)
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
         self._check_targets_exist(report)
-        # Candidates that loop forever should cost seconds, not the full test timeout.
-        runner.timeout, runner.warm_timeout = _validation_timeouts(report, self.config.test_timeout)
         self.failing = [r for r in report.failing if self._is_target(r.test_id)]
+        # Candidates that loop forever should cost seconds, not the full test timeout.
+        runner.timeout, runner.warm_timeout, runner.test_timeout = _validation_timeouts(
+            report, self.config.test_timeout, self.failing)
         if not self.failing:
             yield self.plan.finish_all()
             what = ", ".join(self.targets) if self.targets else "all tests"
@@ -150,7 +152,8 @@ class _Session:
         ranked = await asyncio.to_thread(
             rank_candidates, candidates, self.config.ranker,
             RankContext(files=files, lines=lines, failing=self.failing))
-        if self.config.probe and self.config.ranker != "none" and len(ranked) > 1:
+        if self.config.probe and self.config.ranker != "none" and len(ranked) > 1 \
+                and not any(t.outcome is Outcome.TIMEOUT for t in self.failing):   # it would hang too
             ranked = await asyncio.to_thread(self._probe, await pool, runner, ranked, files, coverage)
         if self.config.probe:     # angelic evidence orders like the probe's: before the rest
             ranked = _first(ranked, [c.id for c in synthesized])
@@ -313,6 +316,8 @@ class _Session:
         request, within a quarter of the budget left; none when no condition is suspicious."""
         from .repair.angelic import angelic_candidates, angelic_request
 
+        if any(t.outcome is Outcome.TIMEOUT for t in self.failing):
+            return []       # a test that hangs records no outcome to force: the budget goes to validation
         request = await asyncio.to_thread(angelic_request, files, lines, [t.test_id for t in self.failing],
                                           [r.test_id for r in report.passing], coverage.get("tests") or {})
         timeout = min(max(4.0, 2.0 * runner.warm_timeout), 0.25 * (self.deadline - time.monotonic()))
@@ -395,8 +400,32 @@ async def _close_pool(pool: asyncio.Future) -> None:
     await asyncio.to_thread(started.close)
 
 
-def _validation_timeouts(report: RunReport, ceiling: float) -> tuple[float, float]:
-    """(fresh pytest, warm request) limits: ten times what the reproduced tests took plus a margin,
-    and for a fresh process twice its measured start-up too; never above the configured ceiling."""
-    tests = 10.0 * sum(r.duration for r in report.results) + 2.0
-    return min(ceiling, max(5.0, 2.0 * report.duration + tests)), min(ceiling, max(3.0, tests))
+def _reproduction_timeouts(budget: float, ceiling: float) -> tuple[float, float]:
+    """(run, one test) limits of the reproduction. A test that hangs is stopped at a fifth of the
+    budget (at least 2 s; more in a run whose passing tests are slow, see remedy_watchdog) and
+    reported with where it hung; the whole run at half the budget, so that validation keeps the
+    other half; neither above the configured ceiling."""
+    test = min(ceiling, max(2.0, budget / 5.0))
+    return min(ceiling, max(test + 5.0, budget / 2.0)), test
+
+
+def _validation_timeouts(report: RunReport, ceiling: float,
+                         failing: Sequence[TestResult] = ()) -> tuple[float, float, float]:
+    """(fresh pytest, warm request, one test) limits for validating candidates, never above the
+    configured ceiling. One test: five times the slowest passing run in the failing tests' files
+    (else in any file, else of any test that finished), and of a failing test that finished (it
+    ran that long at least), at least 1 s: a candidate that still hangs costs about a second. A
+    request: ten times what the finished tests took plus a margin, and room for one test's
+    limit; a fresh process also twice its measured start-up."""
+    finished = [r for r in report.results if r.outcome is not Outcome.TIMEOUT]
+    files = {t.test_id.split("::")[0] for t in failing}
+    same_file = [r.duration for r in report.passing if r.test_id.split("::")[0] in files]
+    slowest = max(same_file or [r.duration for r in report.passing]
+                  or [r.duration for r in finished] or [0.0])
+    slowest = max([slowest] + [t.duration for t in failing if t.outcome is not Outcome.TIMEOUT])
+    test = min(ceiling, max(1.0, 5.0 * slowest))
+    tests = max(10.0 * sum(r.duration for r in finished), test) + 2.0
+    stopped = 0.0 if report.timed_out else sum(r.duration for r in report.results
+                                               if r.outcome is Outcome.TIMEOUT)
+    startup = report.duration - stopped      # a killed run: no measure, so all of it
+    return (min(ceiling, max(5.0, 2.0 * startup + tests)), min(ceiling, max(3.0, tests)), test)

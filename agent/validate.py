@@ -55,6 +55,8 @@ class Validator:
         self.extra_files = sorted({t for path in files for t in project.files_importing(path)}
                                   - reproduced_files)
         self.extra_ids: list[str] = []
+        self.extra_limit: float | None = None      # one extra test's limit, from the baseline
+        self.extra_timeout: float | None = None    # their run's, from the baseline too
         self.workers = max(1, workers)
         self.tests_run = 0
         self.tried = 0
@@ -71,7 +73,7 @@ class Validator:
         a confident, well-separated leader is tried alone and ends the search if it passes; the
         first failure widens to every worker. After the first plausible patch a few more are tried
         in case a smaller one passes too."""
-        await asyncio.to_thread(self._baseline)
+        await asyncio.to_thread(self._baseline, deadline)
         plan = validation_plan(ranked, self.workers)
         extra = 0 if plan.stop_after_first else plan.extra_after_first
         width = plan.parallelism
@@ -112,20 +114,31 @@ class Validator:
             executor.shutdown(wait=True, cancel_futures=True)
         self.cancel.check()
 
-    def _baseline(self) -> None:
-        """Tests in other files that import the suspicious modules: those passing now must keep passing."""
+    def _baseline(self, deadline: float) -> None:
+        """Tests in other files that import the suspicious modules: those passing now must keep
+        passing. A check on top of the reproduced files': it gets a quarter of the budget left."""
         if not self.extra_files:
             return
-        report = self._fresh_run({}, self.extra_files)
+        limit = min(self.runner.timeout, max(5.0, 0.25 * (deadline - time.monotonic())))
+        report = self._fresh_run({}, self.extra_files, None, limit)
         self.extra_ids = [r.test_id for r in report.passing]
+        self.extra_timeout = max(self.runner.timeout, 2.0 * report.duration)
+        if self.runner.test_timeout:     # the reproduction did not time these: this run does
+            self.extra_limit = max(1.0, 5.0 * max((r.duration for r in report.passing), default=0.0))
 
-    def _fresh_run(self, patched: dict[str, bytes], test_ids: Sequence[str]) -> RunReport:
+    def _fresh_run(self, patched: dict[str, bytes], test_ids: Sequence[str],
+                   test_timeout: float | None, timeout: float | None = None) -> RunReport:
+        import copy
+
         from .sandbox.workspace import Sandbox
 
+        runner = copy.copy(self.runner)
+        runner.test_timeout = test_timeout
+        runner.timeout = timeout or runner.timeout
         with Sandbox(self.project.root) as sbx:
             for rel, data in patched.items():
                 sbx.write(rel, data)
-            report = self.runner.run(sbx.path, test_ids, cancel=self.cancel)
+            report = runner.run(sbx.path, test_ids, cancel=self.cancel)
         self._count(report)
         return report
 
@@ -149,7 +162,7 @@ class Validator:
                                 max(len(report2.failing), 1), "regression", patched, [])
             report.results.extend(report2.results)
         if self.extra_ids:
-            report3 = self._fresh_run(patched, self.extra_ids)
+            report3 = self._fresh_run(patched, self.extra_ids, self.extra_limit, self.extra_timeout)
             if not self._all_pass(report3, self.extra_ids):
                 return _Outcome(order, ranked, False, len(report.passing) + len(report3.passing),
                                 max(len(report3.failing), 1), "regression", patched, [])

@@ -41,7 +41,8 @@ PURE_METHODS = frozenset({
     "total_seconds", "union", "intersection", "difference", "symmetric_difference", "issubset",
     "issuperset", "isdisjoint", "most_common", "hex",
 })
-# `re.match(p, s)` and its siblings compute from their arguments alone.
+# `re.match(p, s)` and its siblings compute from their arguments alone; only with a literal pattern
+# (a pattern held by a name may differ at every run, and compiling each again is far too slow).
 PURE_MODULE_FUNCTIONS = {"re": frozenset({"match", "search", "fullmatch", "findall", "split", "sub",
                                           "subn", "escape", "compile"})}
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
@@ -325,6 +326,7 @@ def _pure(tree: ast.AST) -> bool:
             if not ((isinstance(f, ast.Name) and f.id in PURE_BUILTINS)
                     or (isinstance(f, ast.Attribute) and f.attr in PURE_METHODS)
                     or (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
-                        and f.attr in PURE_MODULE_FUNCTIONS.get(f.value.id, ()))):
+                        and f.attr in PURE_MODULE_FUNCTIONS.get(f.value.id, ()) and n.args
+                        and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, (str, bytes)))):
                 return False
     return True

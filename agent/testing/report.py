@@ -2,7 +2,9 @@
 
 Both ways of running tests (a pytest subprocess, a warm worker's forked child) emit the same records
 (see plugin/remedy_report.py), so both end here and their results compare equal. A test that started
-but never finished was running when the run was killed (TIMEOUT) or when its process died (ERROR).
+but never finished was running when the run was killed (TIMEOUT) or when its process died (ERROR);
+a killed test takes its message and frames from the "hang" record the watchdog wrote before the kill
+(plugin/remedy_watchdog.py), so it says where it hung like a test stopped at its own limit does.
 
 The records are written by the code under test, so nothing in them is trusted: a report file is
 read up to `MAX_REPORT_BYTES` only, records that are not objects are dropped, and every message
@@ -52,11 +54,14 @@ def parse_lines(lines: Iterable[str]) -> list[dict]:
     return records
 
 
+def _frames(rec: dict) -> tuple[Frame, ...]:
+    return tuple(Frame(redact(p), int(n), redact(f)) for p, n, f in rec.get("frames", ()))
+
+
 def _result(rec: dict) -> TestResult:
     return TestResult(
         test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=redact(rec.get("message", "")),
-        frames=tuple(Frame(redact(p), int(n), redact(f)) for p, n, f in rec.get("frames", ())),
-        duration=float(rec.get("duration", 0.0)), compared=_compared(rec))
+        frames=_frames(rec), duration=float(rec.get("duration", 0.0)), compared=_compared(rec))
 
 
 def _compared(rec: dict) -> tuple[str, ...]:
@@ -73,10 +78,13 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
     started: list[str] = []
     finished: set[str] = set()
     collected: list[str] | None = None
+    hangs: dict[str, dict] = {}
     for rec in records:
         kind = rec.get("kind")
         if kind == "start":
             started.append(rec["nodeid"])
+        elif kind == "hang":
+            hangs[rec.get("nodeid")] = rec
         elif kind == "test":
             finished.add(rec["nodeid"])
             report.results.append(_result(rec))
@@ -86,9 +94,14 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
         elif kind == "collected":
             collected = rec["nodeids"]
     for nodeid in started:
-        if nodeid not in finished:
-            outcome = Outcome.TIMEOUT if timed_out else Outcome.ERROR
-            message = "killed at the timeout" if timed_out else redact(crash_note or "test did not finish")
-            report.results.append(TestResult(nodeid, outcome, message))
+        if nodeid in finished:
+            continue
+        if timed_out:
+            hang = hangs.get(nodeid, {})
+            report.results.append(TestResult(nodeid, Outcome.TIMEOUT, redact(
+                str(hang.get("message") or "killed at the timeout")), _frames(hang)))
+        else:
+            report.results.append(TestResult(nodeid, Outcome.ERROR,
+                                             redact(crash_note or "test did not finish")))
     report.no_tests = collected == [] and not report.collection_errors
     return report

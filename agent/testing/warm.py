@@ -119,9 +119,11 @@ class WarmWorker:
                 self.fallback_reason = "non-UTF-8 file"
                 return None
             timeout = float(extra.get("timeout") or self.runner.warm_timeout or self.runner.timeout)
+            request = {"files": sources, "tests": list(test_ids), "timeout": timeout, **extra}
+            if self.runner.test_timeout and "probe" not in request:     # traced runs are slower
+                request.setdefault("test_timeout", self.runner.test_timeout)
             try:
-                self._requests.write(json.dumps({"files": sources, "tests": list(test_ids),
-                                                 "timeout": timeout, **extra}) + "\n")
+                self._requests.write(json.dumps(request) + "\n")
                 self._requests.flush()
             except (OSError, ValueError):
                 self._kill()

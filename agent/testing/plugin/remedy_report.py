@@ -8,24 +8,29 @@ still tells which tests finished and which one was running:
     {"kind": "test", "nodeid", "outcome", "message", "frames": [[path, line, function]], "duration"}
         (a failed one whose failed `==` compared plain values adds "compared": [left, right] reprs,
          see remedy_compare)
+    {"kind": "hang", "nodeid", "message", "frames"}      (shortly before the run is killed)
     {"kind": "collect_error", "path", "line", "message"}
     {"kind": "collected", "nodeids": [...]}
     {"kind": "finish", "exitstatus": n}
 
-Outcomes: passed, failed, error (setup/teardown), skipped, xfailed, xpassed. Paths are relative to
-the rootdir (posix) and frames outside it (pytest, the stdlib, site-packages) are left out.
-`Reporter` is reused by the warm worker plugin with a different sink.
+Outcomes: passed, failed, error (setup/teardown), skipped, xfailed, xpassed, timeout (stopped at
+$REMEDY_TEST_TIMEOUT; its frames are where it hung, see remedy_watchdog). Paths are relative to
+the rootdir (posix) and frames outside it (pytest, the stdlib, site-packages) are left out; a
+RecursionError's repeating frames are collapsed. `Reporter` is reused by the warm worker plugin with
+a different sink.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
 import remedy_compare
+import remedy_watchdog
 
 MESSAGE_LIMIT = 2000
 _FILE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
@@ -59,7 +64,14 @@ class Reporter:
         self.rootdir = Path(os.path.abspath(rootdir))
         self._pending: dict[str, dict] = {}
         self._frames: dict[tuple[str, str], list] = {}
+        self._recursion: dict[str, str] = {}
+        self._sink_lock = threading.Lock()      # the watchdog's thread writes too
+        self.watchdog = remedy_watchdog.Watchdog(lambda path: _relative(path, self.rootdir), self._send)
         self.compared = remedy_compare.Comparisons()
+
+    def _send(self, record: dict) -> None:
+        with self._sink_lock:
+            self.sink(record)
 
     def _frames_of(self, excinfo) -> list:
         frames = []
@@ -70,18 +82,36 @@ class Reporter:
         return frames
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        self.watchdog.call_started()
+        try:
+            return (yield)
+        finally:
+            self.watchdog.call_ended()
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
         if call.excinfo is not None:
             if call.when == "call":
                 self.compared.failed(item.nodeid, call.excinfo)
-            self._frames[(item.nodeid, call.when)] = self._frames_of(call.excinfo)
+            frames = self._frames_of(call.excinfo)
+            site = call.excinfo.errisinstance(RecursionError) and remedy_watchdog.recursion_site(frames)
+            if site:
+                self._recursion[item.nodeid] = f" (recursing in {remedy_watchdog.where(site)})"
+                frames = remedy_watchdog.collapse(frames)
+                deepest = call.excinfo.traceback[-1]
+                if frames and frames[-1][1] == deepest.lineno + 1 \
+                        and deepest.lineno == deepest.frame.code.firstlineno:
+                    frames.pop()        # the call that could not start: it shows its `def`
+            self._frames[(item.nodeid, call.when)] = frames
         return report
 
     def pytest_runtest_logstart(self, nodeid, location) -> None:
         self._pending[nodeid] = {"kind": "test", "nodeid": nodeid, "outcome": "passed",
                                  "message": "", "frames": [], "duration": 0.0}
-        self.sink({"kind": "start", "nodeid": nodeid})
+        self._send({"kind": "start", "nodeid": nodeid})
+        self.watchdog.begin(nodeid)
         self.compared.begin(nodeid)
 
     def pytest_assertrepr_compare(self, op, left, right) -> None:
@@ -95,11 +125,15 @@ class Reporter:
         frames = self._frames.pop((report.nodeid, report.when), [])
         wasxfail = hasattr(report, "wasxfail")
         if report.when == "call":
-            if wasxfail:
+            stopped = self.watchdog.timed_out(report.nodeid)
+            if stopped is not None:
+                rec.update(outcome="timeout", message=stopped[0][:MESSAGE_LIMIT], frames=stopped[1])
+            elif wasxfail:
                 rec["outcome"] = "xfailed" if report.skipped else "xpassed"
                 rec["message"] = str(report.wasxfail)[:MESSAGE_LIMIT]
             elif report.failed:
-                rec.update(outcome="failed", message=_crash_message(report), frames=frames)
+                message = _crash_message(report) + self._recursion.pop(report.nodeid, "")
+                rec.update(outcome="failed", message=message[:MESSAGE_LIMIT], frames=frames)
                 compared = self.compared.pop(report.nodeid)
                 if compared is not None:
                     rec["compared"] = compared
@@ -113,11 +147,12 @@ class Reporter:
             else:
                 rec.update(outcome="skipped", message=_crash_message(report))
         if report.when == "teardown":
-            self.sink(self._pending.pop(report.nodeid))
+            self.watchdog.end(report.nodeid, rec["outcome"] == "passed", rec["duration"])
+            self._send(self._pending.pop(report.nodeid))
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
-            self.sink(self.collect_error(report.nodeid, str(report.longrepr)))
+            self._send(self.collect_error(report.nodeid, str(report.longrepr)))
 
     def collect_error(self, nodeid: str, text: str) -> dict:
         path, line = nodeid.split("::")[0], 0
@@ -135,10 +170,10 @@ class Reporter:
                 "message": message[:MESSAGE_LIMIT]}
 
     def pytest_collection_finish(self, session) -> None:
-        self.sink({"kind": "collected", "nodeids": [item.nodeid for item in session.items]})
+        self._send({"kind": "collected", "nodeids": [item.nodeid for item in session.items]})
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
-        self.sink({"kind": "finish", "exitstatus": int(exitstatus)})
+        self._send({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
 class _FileSink:
@@ -156,7 +191,9 @@ class _FileSink:
 def pytest_configure(config) -> None:
     path = os.environ.get("REMEDY_REPORT")
     if path and not config.pluginmanager.has_plugin("remedy-reporter"):
-        config.pluginmanager.register(Reporter(_FileSink(path), config.rootpath), "remedy-reporter")
+        reporter = Reporter(_FileSink(path), config.rootpath)
+        reporter.watchdog.configure_from_env()
+        config.pluginmanager.register(reporter, "remedy-reporter")
 
 
 def pytest_unconfigure(config) -> None:

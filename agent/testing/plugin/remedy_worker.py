@@ -4,7 +4,7 @@ pytest starts once and collects the given test files; then, instead of running t
 `pytest_runtestloop` serves requests, one JSON line each, read from the fd pair named by
 $REMEDY_WORKER_FDS ("<in>,<out>"; stdin/stdout stay pytest's own):
 
-    -> {"files": {rel: source}, "tests": [nodeid, ...], "timeout": seconds}
+    -> {"files": {rel: source}, "tests": [nodeid, ...], "timeout": seconds, "test_timeout": seconds}
     <- {"kind": "result", "records": [...], "timed_out": bool, "status": n, "duration": s}
     -> {"probe": [site, ...], "failing": [nodeid, ...], "tests": [...], "timeout": seconds}
     <- the same, its records ending with {"kind": "probe", "stats": {...}} (remedy_probe)
@@ -63,12 +63,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(session, items, files: dict, out_fd: int, request: dict) -> None:
+def _child(session, items, files: dict, out_fd: int, request: dict, deadline: float) -> None:
     os.setpgid(0, 0)
     _die_with_parent()
     status = 0
     try:
         reporter = _STATE["reporter"]
+        reporter.watchdog.configure(request.get("test_timeout"), deadline)   # remedy_watchdog
         protected = {os.path.realpath(str(item.path)) for item in session.items}
         try:
             remedy_hotpatch.apply(str(session.config.rootpath), files, protected)
@@ -191,7 +192,7 @@ def _serve(session, request: dict) -> dict:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _child(session, items, request.get("files", {}), write_fd, request)
+        _child(session, items, request.get("files", {}), write_fd, request, start + timeout)
     os.close(write_fd)
     chunks, timed_out, overflow = _read_child(read_fd, pid, start + timeout)
     if timed_out or overflow:
