@@ -64,6 +64,14 @@ def test_alignment_targets(actual, expected, piece, target):
     assert Alignment(actual, expected).targets(piece)[0] == target
 
 
+def test_alignment_of_long_outputs_diffs_line_by_line_first():
+    actual = "".join(f"line {i}: value-{i}\n" for i in range(2000))
+    expected = actual.replace("value-1500\n", "value_1500\n")
+    alignment = Alignment(actual, expected)
+    assert alignment.targets("value-") == ["value_"]
+    assert changed_chars(actual, expected) == "-_"
+
+
 def test_alignment_ignores_occurrences_in_unchanged_text():
     assert Alignment("a-b c-d", "a-b c_d").targets("-") == ["_"]
     assert Alignment("same", "other").targets("zzz") == []

@@ -1,7 +1,10 @@
 """Where a piece of the actual value lands in the expected one.
 
-`Alignment(actual, expected)` diffs the two texts once (difflib, no junk heuristic). `targets(text)`
-finds `text` in the actual value and, at each occurrence that touches a difference, reads what the
+`Alignment(actual, expected)` diffs the two texts once, character by character (difflib, no junk
+heuristic) where they are short; long ones lose their common head and tail first, and what is left
+is diffed line by line and then character by character within each short changed stretch (a
+quadratic diff of two 20 kB outputs would take longer than a session has). `targets(text)` finds
+`text` in the actual value and, at each occurrence that touches a difference, reads what the
 expected value holds there — with and without an insertion right at either end, since text the
 expected value adds at a boundary may belong to the literal or to its neighbour. Occurrences in
 unchanged stretches give nothing. Results come most frequent first, so a separator that is wrong
@@ -12,15 +15,16 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
-__all__ = ["Alignment", "changed_chars"]
+__all__ = ["Alignment", "changed_chars", "opcodes"]
 
 MAX_OCCURRENCES = 64
+CHAR_DIFF_LIMIT = 2000      # characters a side diffed character by character
 
 
 class Alignment:
     def __init__(self, actual: str, expected: str) -> None:
         self.actual, self.expected = actual, expected
-        self.ops = difflib.SequenceMatcher(None, actual, expected, autojunk=False).get_opcodes()
+        self.ops = opcodes(actual, expected)
         self.changed = [(a1, a2) for tag, a1, a2, _, _ in self.ops if tag != "equal"]
 
     def targets(self, text: str) -> list[str]:
@@ -28,16 +32,25 @@ class Alignment:
         if not text:
             return self._insertions()
         found: Counter[str] = Counter()
-        start, seen = self.actual.find(text), 0
-        while start != -1 and seen < MAX_OCCURRENCES:
+        for start in self._occurrences(text):
             end = start + len(text)
-            if self._touches(start, end):
-                for lo in self._starts(start):
-                    for hi in self._ends(end):
-                        if lo <= hi and self.expected[lo:hi] != text:
-                            found[self.expected[lo:hi]] += 1
-            start, seen = self.actual.find(text, start + 1), seen + 1
+            for lo in self._starts(start):
+                for hi in self._ends(end):
+                    if lo <= hi and self.expected[lo:hi] != text:
+                        found[self.expected[lo:hi]] += 1
         return [t for t, _ in found.most_common()]
+
+    def _occurrences(self, text: str) -> list[int]:
+        """Where `text` occurs in the actual value touching a difference (searched only around
+        the differences: a long output may hold it thousands of times elsewhere)."""
+        found: dict[int, None] = {}
+        for a1, a2 in self.changed:
+            at = self.actual.find(text, max(0, a1 - len(text)))
+            while at != -1 and at <= a2 and len(found) < MAX_OCCURRENCES:
+                if self._touches(at, at + len(text)):
+                    found[at] = None
+                at = self.actual.find(text, at + 1)
+        return sorted(found)
 
     def _touches(self, start: int, end: int) -> bool:
         """A difference overlaps [start, end) or is an insertion at one of its ends."""
@@ -70,6 +83,46 @@ class Alignment:
         return list(dict.fromkeys(out)) or [0]
 
 
+def opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes turning `a` into `b` (see the module docstring for how)."""
+    if len(a) <= CHAR_DIFF_LIMIT and len(b) <= CHAR_DIFF_LIMIT:      # difflib's own placement
+        return _middle(a, b, 0, len(a), 0, len(b))
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    ops = [("equal", 0, head, 0, head)] if head else []
+    ops += _middle(a, b, head, len(a) - tail, head, len(b) - tail)
+    if tail:
+        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return ops
+
+
+def _middle(a: str, b: str, a1: int, a2: int, b1: int, b2: int) -> list[tuple[str, int, int, int, int]]:
+    if a2 - a1 <= CHAR_DIFF_LIMIT and b2 - b1 <= CHAR_DIFF_LIMIT:
+        matcher = difflib.SequenceMatcher(None, a[a1:a2], b[b1:b2], autojunk=False)
+        return [(tag, i1 + a1, i2 + a1, j1 + b1, j2 + b1) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    lines_a, lines_b = a[a1:a2].splitlines(keepends=True), b[b1:b2].splitlines(keepends=True)
+    starts_a, starts_b = _starts(lines_a, a1), _starts(lines_b, b1)
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lines_a, lines_b).get_opcodes():
+        x1, x2, y1, y2 = starts_a[i1], starts_a[i2], starts_b[j1], starts_b[j2]
+        if tag == "replace" and x2 - x1 <= CHAR_DIFF_LIMIT and y2 - y1 <= CHAR_DIFF_LIMIT:
+            out += _middle(a, b, x1, x2, y1, y2)
+        elif x1 < x2 or y1 < y2:
+            out.append((tag, x1, x2, y1, y2))
+    return out
+
+
+def _starts(lines: list[str], base: int) -> list[int]:
+    out = [base]
+    for line in lines:
+        out.append(out[-1] + len(line))
+    return out
+
+
 def _mapped(tag: str, a1: int, a2: int, b1: int, b2: int, pos: int) -> int:
     if tag == "equal":
         return b1 + (pos - a1)
@@ -83,7 +136,7 @@ def _mapped(tag: str, a1: int, a2: int, b1: int, b2: int, pos: int) -> int:
 def changed_chars(actual: str, expected: str) -> str:
     """The characters of the differing stretches of both values, first seen first."""
     out: dict[str, None] = {}
-    for tag, a1, a2, b1, b2 in difflib.SequenceMatcher(None, actual, expected, autojunk=False).get_opcodes():
+    for tag, a1, a2, b1, b2 in opcodes(actual, expected):
         if tag != "equal":
             out.update(dict.fromkeys(actual[a1:a2] + expected[b1:b2]))
     return "".join(out)
