@@ -87,7 +87,7 @@ class ProposalReady(Event):
     def to_data(self) -> dict[str, Any]:
         p = self.proposal
         return {"proposalId": p.id, "patch": p.patch, "files": p.files, "summary": p.summary,
-                "energy": p.energy, "tests": p.tests,
+                "energy": p.energy, "confidence": p.confidence, "tests": p.tests,
                 "hunks": [_jsonable(dataclasses.asdict(h)) for h in p.hunks]}
 
 

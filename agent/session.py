@@ -7,6 +7,7 @@ checked between steps and kills every subprocess the session started.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from pathlib import Path
@@ -26,6 +27,8 @@ from .validate import Plausible, Validator
 
 __all__ = ["run_repair"]
 
+SINGLES_SHARE = 0.6     # of the validation time, for single edits before multi-edit patches get a turn
+PAIRS_BEFORE_REST = 20  # pairs tried then, before the single edits that still wait
 STEPS = ("Reproduce the failure", "Localize the fault", "Generate candidates", "Rank candidates",
          "Validate candidates", "Propose a patch")
 
@@ -64,6 +67,7 @@ class _Session:
         self.tried = 0
         self.failing: list[TestResult] = []
         self.llm = None                  # agent.llm_engine.SessionLlm when an LLM takes part
+        self.evidence: dict = {}         # candidate id -> agent.probe.Evidence, when probed
         self.approve = None              # human approval port for risky agent actions
 
     def result(self, status: FixStatus, message: str = "", **kw) -> FixResult:
@@ -165,20 +169,10 @@ class _Session:
 
         yield self.plan.start(4)
         validate = _Rounds(self, project, runner, await pool, files, report)
-        async for event in validate(ranked):
+        async for event in validate.search(ranked):
             yield event
-        if validate.best is None and len(validate.partial) > 1 and time.monotonic() < self.deadline:
-            from .repair.combine import combine_partials
-            pairs = await asyncio.to_thread(combine_partials, validate.partial, files)
-            if pairs:
-                self.generated += len(pairs)
-                more = await asyncio.to_thread(rank_candidates, pairs, "none",
-                                               RankContext(files=files, lines=lines, failing=self.failing))
-                yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
-                async for event in validate(more):
-                    yield event
         for k in (self.llm.schedule() if self.llm is not None else ()):
-            if validate.best is not None or time.monotonic() >= self.deadline:
+            if validate.settled or time.monotonic() >= self.deadline:
                 break
             async for event in self.llm.round(k, project, files, self.failing, lines):
                 yield event
@@ -307,8 +301,8 @@ class _Session:
             return ranked
         self.tests_run += len(tests)
         by_id = {s.candidate_id: s for s in sites}
-        evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
-        return place_speculative(ranked, evidence, SPECULATIVE)
+        self.evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
+        return place_speculative(ranked, self.evidence, SPECULATIVE)
 
     async def _angelic(self, pool, runner, files: dict[str, bytes], lines, report: RunReport,
                        coverage: dict) -> list:
@@ -344,29 +338,102 @@ class _Session:
 
 
 class _Rounds:
-    """Validation rounds of one session on a shared pool: counts add up, the best patch is kept."""
+    """Validation rounds of one session on a shared pool: counts add up, the best patch is kept
+    (agent.validate's `Plausible.key`: a patch with an anti-pattern only when nothing else passed),
+    and so is every failed candidate's progress, for multi-edit patches."""
 
     def __init__(self, session: _Session, project: Project, runner, pool, files: dict[str, bytes],
                  reproduced: RunReport) -> None:
         self.session, self.project, self.runner, self.pool = session, project, runner, pool
         self.files, self.reproduced = files, reproduced
         self.best: Plausible | None = None
-        self.partial: list = []
+        self.progress: dict[str, tuple] = {}    # failed candidate's id -> (order, Ranked, passed, closer)
+        self.offset = 0                          # validation order across rounds
+        self.left: list = []                     # what the last round did not take up
+        self.tried_ids: set[str] = set()
+        self.offered: set[str] = set()           # multi-edit candidates already counted as generated
 
-    async def __call__(self, ranked) -> AsyncIterator[Event]:
+    @property
+    def settled(self) -> bool:
+        """A plausible patch without an anti-pattern was found: no further round is needed."""
+        return self.best is not None and not self.best.anti
+
+    def combinations(self, size: int, evidence: dict) -> list:
+        """Candidates of `size` edits from single ones that made progress (agent.repair.combine),
+        each a Ranked whose energy is its parts' sum and whose probability is their product (every
+        part must be right)."""
+        from .rank import Ranked
+        from .repair.combine import Partial, combine_partials
+
+        ranked = {r.candidate.id: r for _, r, _, _ in self.progress.values()}
+        partials = [Partial(r.candidate, passed, closer, _toward(evidence.get(cid)), order)
+                    for cid, (order, r, passed, closer) in self.progress.items()
+                    if r.candidate.template != "combined"]
+        out = []
+        for c in combine_partials(partials, self.files, size=size):
+            parts = [ranked[p.id] for p in c.parts]
+            energies = [p.energy for p in parts]
+            probs = [p.probability for p in parts]
+            out.append(Ranked(c.candidate, sum(energies) if None not in energies else None,
+                              math.prod(probs) if None not in probs else None))
+        return out
+
+    async def search(self, ranked) -> AsyncIterator[Event]:
+        """Single edits first, for SINGLES_SHARE of the time left. Then multi-edit patches from the
+        singles that made progress (issue 22): pairs (when singles still wait, the best
+        PAIRS_BEFORE_REST within half of what is left; the singles get the rest, then the other
+        pairs and those their progress allows), then triples."""
+        s = self.session
+        async for event in self(ranked, _share(s.deadline, SINGLES_SHARE)):
+            yield event
+        rest = self.left if self.best is None else []
+        for size in (2, 2, 3) if rest else (2, 3):
+            if self.settled or time.monotonic() >= s.deadline:
+                return
+            more = [r for r in await asyncio.to_thread(self.combinations, size, s.evidence)
+                    if r.candidate.id not in self.tried_ids][:PAIRS_BEFORE_REST if rest else None]
+            if more:
+                s.generated += len({r.candidate.id for r in more} - self.offered)
+                self.offered.update(r.candidate.id for r in more)
+                yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])
+                async for event in self(more, _share(s.deadline, 0.5) if rest else None):
+                    yield event
+            if rest and not self.settled:
+                async for event in self(rest):
+                    yield event
+            rest = []
+
+    async def __call__(self, ranked, until: float | None = None) -> AsyncIterator[Event]:
         s = self.session
         validator = Validator(self.project, self.runner, self.pool, s.cancel, self.files, self.reproduced,
                               s.failing, workers=s.config.workers)
         try:
-            async for event in validator.run(ranked, s.deadline):
+            async for event in validator.run(ranked, min(s.deadline, until or s.deadline)):
                 yield event
         finally:
             s.tests_run += validator.tests_run
             s.tried += validator.tried
-        self.partial += [(r.candidate, passed) for r, passed in validator.partial]
+        self.left = list(ranked[validator.submitted:])
+        self.tried_ids.update(r.candidate.id for r in ranked[:validator.submitted])
+        for order, r, passed, closer in validator.progress:
+            self.progress.setdefault(r.candidate.id, (self.offset + order, r, passed, closer))
+        self.offset += len(ranked)
         found = validator.best()
-        if found is not None and (self.best is None or (found.size, found.order) < (self.best.size, self.best.order)):
-            self.best = found
+        if found is not None:
+            found.order += self.offset - len(ranked)
+            if self.best is None or found.key() < self.best.key():
+                self.best = found
+
+
+def _share(deadline: float, fraction: float) -> float:
+    """The moment `fraction` of the time left until `deadline` will have passed."""
+    now = time.monotonic()
+    return now + fraction * max(0.0, deadline - now)
+
+
+def _toward(evidence) -> bool:
+    """The probe saw the candidate's value move the way a failed comparison wants (agent.probe)."""
+    return evidence is not None and (evidence.matches > 0 or evidence.toward > evidence.away)
 
 
 def _first(ranked: list, ids: list[str]) -> list:

@@ -8,6 +8,7 @@ editor needs. Conversions live in `agent.ast.offsets` (bytes <-> str) and `serve
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 from .secrets import redact
@@ -134,6 +135,13 @@ class Proposal:
     candidate: Candidate | None = None
     base_texts: dict[str, str] = field(default_factory=dict)  # file contents the patch was computed on
 
+    @property
+    def confidence(self) -> float | None:
+        """The ranker's calibrated probability that this patch is right (for a multi-edit patch,
+        its parts' product), in [0, 1]; None when the ranker gave none (rankers "none", "prior")."""
+        p = self.probability
+        return round(min(max(float(p), 0.0), 1.0), 4) if p is not None and math.isfinite(p) else None
+
 
 class FixStatus(str, enum.Enum):
     FIXED = "fixed"
@@ -164,5 +172,10 @@ class FixResult:
             "tests_run": self.tests_run, "candidates_generated": self.candidates_generated,
             "candidates_tried": self.candidates_tried, "elapsed_s": round(self.elapsed_s, 3),
             "engine": self.engine, "failing_tests": list(self.failing_tests),
-            "message": redact(self.message),
+            "message": redact(self.message), "confidence": self.confidence,
         }
+
+    @property
+    def confidence(self) -> float | None:
+        """The proposal's `confidence`; None without a proposal."""
+        return self.proposal.confidence if self.proposal is not None else None

@@ -1,6 +1,9 @@
 """Validation: run candidates, best-ranked first, in parallel sandbox workers — the failing
 targets first (fast reject), then the tests that passed before (no regressions). Stops when the
-budget runs out or shortly after the first plausible patch, keeping the smallest plausible one."""
+budget runs out or shortly after the first plausible patch, keeping the smallest plausible one that
+shows no anti-pattern (agent.rank.antipatterns); while every plausible patch shows one, it keeps
+looking a while longer. A candidate that fails is kept as progress when it made a failing target
+pass or moved one's failure closer to passing (agent.progress), for multi-edit repair."""
 from __future__ import annotations
 
 import asyncio
@@ -15,10 +18,14 @@ from .diff import changed_lines
 from .errors import Cancelled
 from .events import Event, Validation
 from .project import Project
+from .progress import moved_closer
 from .rank import Ranked, validation_plan
+from .rank.antipatterns import anti_patterns
 from .types import RunReport, TestResult
 
-__all__ = ["Plausible", "Validator"]
+__all__ = ["Plausible", "Validator", "ANTI_EXTRA"]
+
+ANTI_EXTRA = 40     # candidates still tried after a plausible patch while every one so far is an anti-pattern
 
 
 @dataclass
@@ -28,6 +35,12 @@ class Plausible:
     passed: list[str]
     size: int
     order: int
+    anti: tuple[str, ...] = ()      # the anti-patterns it shows (agent.rank.antipatterns)
+
+    def key(self) -> tuple:
+        """Which plausible patch to propose: no anti-pattern first, then the smallest, then the
+        best ranked."""
+        return bool(self.anti), self.size, self.order
 
 
 @dataclass
@@ -41,6 +54,7 @@ class _Outcome:
     patched: dict[str, bytes]
     passed_ids: list[str]
     targets_passed: frozenset[str] = frozenset()
+    targets_closer: frozenset[str] = frozenset()
 
 
 class Validator:
@@ -49,6 +63,7 @@ class Validator:
         self.project, self.runner, self.pool = project, runner, pool
         self.files, self.cancel = files, cancel
         self.failing_ids = [t.test_id for t in failing]
+        self.reproduced_failures = {t.test_id: t for t in failing}
         self.regression_ids = [r.test_id for r in reproduced.passing]
         reproduced_files = {r.test_id.split("::")[0] for r in reproduced.results}
         # Other test files that import a suspicious module: checked last, in a fresh pytest.
@@ -60,19 +75,23 @@ class Validator:
         self.workers = max(1, workers)
         self.tests_run = 0
         self.tried = 0
+        self.submitted = 0        # how many of the ranked list were taken up (the rest waits)
         self.plausible: list[Plausible] = []
-        self.partial: list[tuple[Ranked, frozenset[str]]] = []   # made some failing targets pass
+        # Candidates that failed a target: (order, candidate, the targets it made pass, the targets
+        # whose failure it moved closer to passing)
+        self.progress: list[tuple[int, Ranked, frozenset[str], frozenset[str]]] = []
         self._lock = threading.Lock()
         self._baseline_done = False
 
     def best(self) -> Plausible | None:
-        return min(self.plausible, key=lambda p: (p.size, p.order), default=None)
+        return min(self.plausible, key=Plausible.key, default=None)
 
     async def run(self, ranked: Sequence[Ranked], deadline: float) -> AsyncIterator[Event]:
         """Validate best first. The ranker's calibrated confidence sets the pace (agent.rank.policy):
         a confident, well-separated leader is tried alone and ends the search if it passes; the
         first failure widens to every worker. After the first plausible patch a few more are tried
-        in case a smaller one passes too."""
+        in case a smaller one passes too; while every plausible patch is an anti-pattern, at least
+        ANTI_EXTRA more (the deadline still rules)."""
         await asyncio.to_thread(self._baseline, deadline)
         plan = validation_plan(ranked, self.workers)
         extra = 0 if plan.stop_after_first else plan.extra_after_first
@@ -89,7 +108,7 @@ class Validator:
                     item = next(queue, None)
                     if item is None:
                         break
-                    next_order = item[0] + 1
+                    next_order = self.submitted = item[0] + 1
                     pending.add(asyncio.wrap_future(executor.submit(self._validate_one, *item)))
                 if not pending:
                     break
@@ -100,12 +119,17 @@ class Validator:
                     c = outcome.ranked.candidate
                     yield Validation(c.id, c.description, outcome.plausible, outcome.passed,
                                      outcome.failed, outcome.stage)
-                    if outcome.targets_passed:
-                        self.partial.append((outcome.ranked, outcome.targets_passed))
+                    if outcome.stage == "target" and not outcome.plausible:
+                        self.progress.append((outcome.order, outcome.ranked, outcome.targets_passed,
+                                              outcome.targets_closer))
                     if outcome.plausible:
-                        self._keep(outcome)
-                        if stop_at is None:
-                            stop_at = outcome.order + extra
+                        if self._keep(outcome).anti:
+                            width = self.workers
+                            if stop_at is None:
+                                stop_at = outcome.order + max(extra, ANTI_EXTRA)
+                        else:
+                            horizon = outcome.order + extra
+                            stop_at = horizon if stop_at is None else min(stop_at, horizon)
                     else:
                         width = self.workers     # the leader was wrong: stop trusting the ranking
         finally:
@@ -153,7 +177,7 @@ class Validator:
         if not self._all_pass(report, self.failing_ids):
             fixed = frozenset(r.test_id for r in report.passing) if not report.timed_out else frozenset()
             return _Outcome(order, ranked, False, len(report.passing), max(len(report.failing), 1),
-                            "target", patched, [], fixed)
+                            "target", patched, [], fixed, self._closer(report))
         if self.regression_ids:
             report2 = self.pool.validate(patched, self.regression_ids)
             self._count(report2)
@@ -182,8 +206,15 @@ class Validator:
         with self._lock:
             self.tests_run += len(report.results)
 
-    def _keep(self, outcome: _Outcome) -> None:
+    def _closer(self, report: RunReport) -> frozenset[str]:
+        """Failing targets whose failure this run moved closer to passing."""
+        return frozenset(r.test_id for r in report.failing if r.test_id in self.reproduced_failures
+                         and moved_closer(self.reproduced_failures[r.test_id], r))
+
+    def _keep(self, outcome: _Outcome) -> Plausible:
         size = sum(changed_lines(self.files[p].decode("utf-8", "replace"), data.decode("utf-8", "replace"))
                    for p, data in outcome.patched.items())
-        self.plausible.append(Plausible(outcome.ranked, outcome.patched, outcome.passed_ids, size,
-                                        outcome.order))
+        kept = Plausible(outcome.ranked, outcome.patched, outcome.passed_ids, size, outcome.order,
+                         anti_patterns(self.files, outcome.patched))
+        self.plausible.append(kept)
+        return kept

@@ -107,7 +107,7 @@ def proposal_payload(root: Path, proposal: Proposal, job_id: str) -> dict[str, A
     main = proposal.files[0] if proposal.files else (proposal.hunks[0].path if proposal.hunks else "")
     return {"proposalId": proposal.id, "jobId": job_id, "uri": path_to_uri(root / main),
             "hunks": [hunk_payload(root, h) for h in proposal.hunks], "summary": proposal.summary,
-            "energy": proposal.energy, "tests": proposal.tests}
+            "energy": proposal.energy, "confidence": proposal.confidence, "tests": proposal.tests}
 
 
 def event_payload(job_id: str, event: Event) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import REPO, remedy_json, run_remedy
 
 CONTRACT_KEYS = {"status", "patch", "files", "tests_run", "candidates_generated", "candidates_tried",
-                 "elapsed_s", "engine", "failing_tests", "message"}
+                 "elapsed_s", "engine", "failing_tests", "message", "confidence"}
 
 
 def _pytest_passes(root: Path) -> bool:

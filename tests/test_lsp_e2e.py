@@ -180,6 +180,7 @@ async def test_fix_accept_one_hunk_reject_another(editor: Editor):
 
     proposal1 = next(p for p in ed.proposals if p["jobId"] == job1)
     assert proposal1["uri"] == ranges_src and len(proposal1["hunks"]) == 1
+    assert isinstance(proposal1["confidence"], float) and 0.0 <= proposal1["confidence"] <= 1.0
     hunk1 = proposal1["hunks"][0]
     assert "<" in hunk1["oldText"] and "<=" in hunk1["newText"] and hunk1["uri"] == ranges_src
 

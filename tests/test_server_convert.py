@@ -55,7 +55,7 @@ def test_name_range_is_utf16():
 
 def test_proposal_payload(tmp_path):
     hunk = Hunk("h1", "calc/m.py", 3, 4, "    return a < b\n", "    return a <= b\n")
-    proposal = Proposal("p1", "diff", ["calc/m.py"], [hunk], "use <=", energy=-1.5,
+    proposal = Proposal("p1", "diff", ["calc/m.py"], [hunk], "use <=", energy=-1.5, probability=0.734561,
                         tests={"passed": ["t"], "failed": []}, base_texts={"calc/m.py": "x"})
     payload = convert.proposal_payload(tmp_path, proposal, "job-1")
     assert payload["proposalId"] == "p1" and payload["jobId"] == "job-1"
@@ -65,6 +65,9 @@ def test_proposal_payload(tmp_path):
                                            "end": {"line": 4, "character": 0}},
                                  "oldText": "    return a < b\n", "newText": "    return a <= b\n"}]
     assert payload["energy"] == -1.5 and payload["tests"]["passed"] == ["t"]
+    assert payload["confidence"] == 0.7346
+    unranked = Proposal("p2", "diff", ["calc/m.py"], [hunk], "use <=", probability=float("nan"))
+    assert convert.proposal_payload(tmp_path, unranked, "job-2")["confidence"] is None
 
 
 def test_event_payload():

@@ -5,7 +5,7 @@ import { commandMiddleware } from './commands';
 import { PlanModel } from './planModel';
 import { PlanView } from './planView';
 import { ProposalReview } from './proposals';
-import { ClientCommand } from './protocol';
+import { ClientCommand, describeProposal } from './protocol';
 import { onInterpreterChanged } from './python';
 import { SECTION, configuredPython } from './settings';
 import { StatusBar } from './statusBar';
@@ -30,7 +30,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (!running) {
       return;
     }
-    status.show(repairing ? 'repairing' : ready ? 'ready' : 'idle', ready ? review.latest()?.summary : undefined);
+    const latest = ready ? review.latest() : undefined;
+    status.show(repairing ? 'repairing' : ready ? 'ready' : 'idle',
+      latest ? describeProposal(latest.summary, latest.confidence) : undefined);
   };
 
   client = new RemedyClient(context.extensionPath, output, commandMiddleware({

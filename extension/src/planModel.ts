@@ -2,7 +2,7 @@
  * Pure model of the plan view: folds `remedy/event` notifications into per-job state and lays it
  * out as tree nodes (the vscode TreeDataProvider in planView.ts only renders them).
  */
-import { RemedyEvent } from './protocol';
+import { describeProposal, RemedyEvent } from './protocol';
 
 export type JobState = 'queued' | 'running' | 'proposal' | 'finished' | 'failed' | 'cancelled';
 
@@ -170,7 +170,7 @@ export class PlanModel {
       case 'ProposalReady':
         job.proposalId = str(d.proposalId) || undefined;
         job.state = 'proposal';
-        job.activity.push({ label: `proposal: ${str(d.summary)}`, icon: 'lightbulb' });
+        job.activity.push({ label: `proposal: ${describeProposal(str(d.summary), d.confidence)}`, icon: 'lightbulb' });
         break;
       case 'Done':
         job.message = str(d.message) || str(d.status);

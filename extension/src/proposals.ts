@@ -7,7 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyHunks, hunkDecorations, locateHunk, shiftHunkStart, splitLines } from './hunks';
-import { ClientCommand, HunkPayload, ProposalPayload } from './protocol';
+import { ClientCommand, describeProposal, HunkPayload, ProposalPayload } from './protocol';
 
 export const PROPOSED_SCHEME = 'remedy-proposed';
 
@@ -144,7 +144,7 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     await vscode.workspace.openTextDocument(file);
     const proposed = file.with({ scheme: PROPOSED_SCHEME, query: payload.proposalId });
     await vscode.commands.executeCommand('vscode.diff', file, proposed,
-      `${path.basename(file.fsPath)} ↔ Remedy: ${payload.summary}`);
+      `${path.basename(file.fsPath)} ↔ Remedy: ${describeProposal(payload.summary, payload.confidence)}`);
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -250,7 +250,7 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
             continue;
           }
           const deco = hunkDecorations(t.hunk, t.start);
-          const hover = new vscode.MarkdownString(`**Remedy**: ${p.payload.summary}`);
+          const hover = new vscode.MarkdownString(`**Remedy**: ${describeProposal(p.payload.summary, p.payload.confidence)}`);
           for (const r of deco.removed) {
             removed.push({ range: new vscode.Range(r.range.start.line, r.range.start.character, r.range.end.line, r.range.end.character), hoverMessage: hover });
           }

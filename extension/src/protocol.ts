@@ -23,6 +23,8 @@ export interface ProposalPayload {
   hunks: HunkPayload[];
   summary: string;
   energy: number | null;
+  /** The ranker's calibrated probability that the patch is right, in [0, 1]; null when unknown. */
+  confidence?: number | null;
   tests: unknown;
 }
 
@@ -52,6 +54,15 @@ export const ClientCommand = {
   reviewInDiff: 'remedy.reviewInDiff',
   restartServer: 'remedy.restartServer',
 } as const;
+
+/** A proposal's summary with its confidence, as the editor shows it: `use <= (73% confidence)`. */
+export function describeProposal(summary: string, confidence: unknown): string {
+  if (typeof confidence !== 'number' || !Number.isFinite(confidence)) {
+    return summary;
+  }
+  const percent = Math.round(Math.min(Math.max(confidence, 0), 1) * 100);
+  return `${summary} (${percent}% confidence)`;
+}
 
 export function comparePositions(a: Position, b: Position): number {
   return a.line !== b.line ? a.line - b.line : a.character - b.character;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { PlanModel, statusIcon } from '../src/planModel';
+import { describeProposal } from '../src/protocol';
 
 const ev = (type: string, data: Record<string, unknown>, jobId = 'j1') => ({ jobId, type, data });
 
@@ -83,4 +84,14 @@ test('jobs in flight when the server stops are marked cancelled', () => {
   model.apply(ev('ProposalReady', { proposalId: 'p', summary: 's' }, 'j2'));
   model.serverStopped();
   assert.deepEqual(model.all().map((j) => j.state), ['finished', 'cancelled']);
+});
+
+test('a proposal shows its confidence beside its summary', () => {
+  const model = new PlanModel();
+  model.apply(ev('JobStarted', { testIds: [] }));
+  model.apply(ev('ProposalReady', { proposalId: 'p1', summary: 'line 3: `<` → `<=`', confidence: 0.734 }));
+  const activity = model.nodes()[0].children.find((c) => c.label === 'Activity')!;
+  assert.equal(activity.children[0].label, 'proposal: line 3: `<` → `<=` (73% confidence)');
+  assert.equal(describeProposal('s', null), 's');
+  assert.equal(describeProposal('s', 1.5), 's (100% confidence)');
 });

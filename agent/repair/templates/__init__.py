@@ -15,7 +15,7 @@ from . import (attribute_replace, attribute_swap, condition_field, expression_cl
                identifier_replace, literal_expected, literal_replace, loop_break, off_by_one, operator_arithmetic,
                operator_augmented, operator_boolean, operator_comparison, regex_edit, return_insert,
                return_value, statement_delete, statement_insert, statement_move,
-               statement_donor, statement_wrap_if, swap_arguments, swap_elements, swap_operands,
+               statement_donor, statement_wrap_if, swap_arguments, swap_arguments_across, swap_elements, swap_operands,
                unary_toggle)
 
 __all__ = ["TEMPLATES", "SPECULATIVE", "EVIDENCE"]
@@ -27,7 +27,8 @@ TEMPLATES = tuple(sorted(
      return_value, statement_delete, statement_insert, guard_insert, statement_move, return_insert,
      loop_break, default_value, statement_wrap_if, unary_toggle, call_copy, swap_elements,
      call_keyword, regex_edit, expression_clamp, attribute_swap, sign_flip, field_maintain, condition_field,
-     length_adjust, loop_flush, expression_ingredient, statement_donor),
+     length_adjust, loop_flush, swap_arguments_across, expression_ingredient,
+     statement_donor),
     key=lambda module: -module.PRIOR,
 ))
 
