@@ -20,7 +20,7 @@ energy, the probe's class (agent.probe.evidence) and whether it is plausible. Fr
     .venv/bin/python bench/rank_headroom.py report build/headroom.jsonl [--json]
 
 `record` wraps two functions of the running process for its own run: the validation plan (every
-candidate, one worker) and `agent.probe.order_by_evidence` (to keep the classes it assigns).
+candidate, one worker) and `agent.probe.place_speculative` (to keep the classes it sorts by).
 """
 from __future__ import annotations
 
@@ -45,13 +45,16 @@ def record(corpus: str, out: Path, only: list[str] | None) -> None:
     from agent.rank.policy import ValidationPlan
 
     classes: dict[str, list] = {}
-    shipped_order = probe.order_by_evidence
+    shipped_order = probe.place_speculative
 
-    def keep_classes(ranked, evidence):
-        classes.update((r.candidate.id, list(k)) for r, k in zip(ranked, evidence_classes(ranked, evidence)))
-        return shipped_order(ranked, evidence)
+    def keep_classes(ranked, evidence, kinds):
+        # the keys place_speculative sorts by: the other kinds' candidates are told first
+        merged = [r for r in ranked if r.candidate.template not in kinds] + \
+            [r for r in ranked if r.candidate.template in kinds]
+        classes.update((r.candidate.id, list(k)) for r, k in zip(merged, evidence_classes(merged, evidence)))
+        return shipped_order(ranked, evidence, kinds)
 
-    probe.order_by_evidence = keep_classes
+    probe.place_speculative = keep_classes
     validate.validation_plan = lambda ranked, workers=1: ValidationPlan(1, False, 10 ** 6)
     config = Config(engine="builtin", ranker="ebm", workers=1, time_budget=1800)
     out.parent.mkdir(parents=True, exist_ok=True)
