@@ -29,6 +29,7 @@ __all__ = ["generate_candidates", "apply_candidate", "prior_order"]
 
 _DECAY = 0.85   # within one template, later fixes of the same line count for a bit less
 _SPECULATIVE_SHARE = 4   # speculative kinds get max_candidates / 4 of their own
+_EVIDENCE_SHARE = 4      # and so do the kinds the failed comparison points at
 
 
 @dataclass
@@ -105,7 +106,7 @@ def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLi
     core = [(sl, [q for q in fixes if q[0] not in SPECULATIVE | EVIDENCE]) for sl, fixes in queues]
     extra = [(sl, [q for q in fixes if q[0] in SPECULATIVE]) for sl, fixes in queues]
     pointed = [(sl, [q for q in fixes if q[0] in EVIDENCE]) for sl, fixes in queues]
-    out = _take(pointed, max_candidates // _SPECULATIVE_SHARE, docs, seen)
+    out = _take(pointed, max_candidates // _EVIDENCE_SHARE, docs, seen)
     out += _take(core, max_candidates, docs, seen)
     return out + _take(extra, max_candidates // _SPECULATIVE_SHARE, docs, seen)
 
