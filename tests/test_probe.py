@@ -143,7 +143,11 @@ def test_statement_edits_become_the_values_they_change():
     assert stmt_site("    total = 0\n", "") == (2, "0", "total")                                # deleted
     assert stmt_site("    return total", "    total += 1\n    return total") == (7, "total", "total + 1")
     assert stmt_site("    return total",
-                     "    if not xs:\n        return 0\n    return total") == (7, "False", "bool(not xs)")
+                     "    if not xs:\n        return 0\n    return total") == (7, "...", "(0) if (not xs) else ...")
+    assert stmt_site("    return total",
+                     "    if not xs:\n        return\n    return total") == (7, "...", "(None) if (not xs) else ...")
+    assert stmt_site("    return total",
+                     "    if not xs:\n        raise ValueError\n    return total") == (7, "False", "bool(not xs)")
     assert stmt_site("total = 0", "total = 1") == (2, "0", "1")
     assert stmt_site("    return total", "    print(total)\n    return total") == (7, "", "")   # only reach
     assert stmt_site("        total -= n\n", "        total -= n\n        n = 0\n") is None   # at a block's end

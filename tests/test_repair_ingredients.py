@@ -213,13 +213,14 @@ def test_attributes_from_what_the_project_defines():
 
 
 def test_a_speculative_twin_never_makes_another_kinds_candidate_a_duplicate():
-    """Same site, same values: the better-ranked one counts, unless it is speculative."""
+    """Same site, same values: the better-ranked one counts; duplicates are told among the
+    speculative candidates and among the others apart (a guard is seen by its condition only)."""
     ranked = [_ranked("s", "expression.ingredient"), _ranked("o", "off_by_one"),
               _ranked("p", "operator.comparison")]
     site = ProbeSite("x", "m.py", 3, "a", "b")
     evidence = {cid: Evidence(3, 3, 1, 0, 0, "same", site) for cid in "sop"}
     assert [r.candidate.id for r in order_by_evidence(ranked, evidence)] == ["s", "o", "p"]
-    assert [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)] == ["o", "p", "s"]
+    assert [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)] == ["o", "s", "p"]
     classes = {r.candidate.id: k for r, k in zip(ranked, evidence_classes(ranked, evidence))}
     assert classes["o"][0] == 2                          # a duplicate of "s" in energy order alone
 
@@ -267,23 +268,27 @@ def _evidence(reached: int, observed: int, diffs: int, digest: str) -> Evidence:
     return Evidence(reached, observed, diffs, 0, 0, digest, ProbeSite(digest, "m.py", 3, "a", "b"))
 
 
-def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_other_kinds():
+def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_other_kinds(monkeypatch):
     ranked = [_ranked("a", "expression.ingredient"), _ranked("b", "expression.ingredient"),
               _ranked("c", "identifier.replace"), _ranked("d", "statement.insert_donor"),
               _ranked("e", "expression.ingredient"), _ranked("f", "off_by_one"),
-              _ranked("g", "return.value")]
+              _ranked("g", "return.value"), _ranked("h", "statement.insert_donor")]
     evidence = {"a": _evidence(3, 3, 0, "a"),     # inert: dropped
-                "b": _evidence(3, 3, 1, "b"),     # changes a value: after the others' 0 and 1
+                "b": _evidence(3, 3, 1, "b"),     # class 0, targeted (a better key than f's)
                 "c": _evidence(3, 3, 0, "c"),     # inert, not speculative: kept, validated last
                 "d": _evidence(3, 2, 0, "d"),     # not every run evaluated: kept (class 1)
-                "f": _evidence(3, 3, 2, "f"),     # class 0
-                "g": _evidence(3, 2, 0, "g")}     # class 1; "e": no evidence (class 1)
+                "f": _evidence(3, 3, 2, "f"),     # class 0, sweeping
+                "g": _evidence(3, 2, 0, "g"),     # class 1; "e": no evidence (class 1)
+                "h": _evidence(3, 3, 3, "h")}     # class 0, sweeping, like f: behind it
     kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
-    assert kept == ["f", "g", "b", "d", "e", "c"]
+    assert kept == ["b", "f", "h", "g", "d", "e", "c"]
+    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)    # b alone in front
+    kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
+    assert kept == ["b", "f", "g", "h", "d", "e", "c"]
     core = [r for r in ranked if r.candidate.template not in SPECULATIVE]
     assert [r.candidate.id for r in order_by_evidence(core, evidence)] == ["f", "g", "c"]
     no_probe = [r.candidate.id for r in place_speculative(ranked, {}, SPECULATIVE)]
-    assert no_probe == ["c", "f", "g", "a", "b", "d", "e"]
+    assert no_probe == ["c", "f", "g", "a", "b", "d", "e", "h"]
 
 
 def _project(root: Path, files: dict[str, str]) -> Path:

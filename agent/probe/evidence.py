@@ -34,6 +34,7 @@ __all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes",
            "MAX_PASSING"]
 
 MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
+SPECULATIVE_FRONT = 4 # speculative candidates that may validate among the other kinds' class 0
 
 
 @dataclass(frozen=True)
@@ -102,23 +103,35 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
 
 def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds: frozenset[str]) -> list:
     """`order_by_evidence` for a list with candidates of the speculative `kinds` (templates that
-    offer many replacements of which few are right: ingredients, donors): those the probe proved
+    offer many replacements of which few are right: ingredients, donors). Those the probe proved
     inert (every run of their line in the failing tests evaluated, their value never differed)
-    are dropped; the others come behind the other kinds' candidates of their evidence class (the
-    class's first number), those of class 0 behind class 1 too (a speculative replacement that
-    changes a value is no better a bet than another kind's edit the probe could not judge), and
-    never make one of the others a duplicate (they are told after them)."""
-    merged = [r for r in ranked if r.candidate.template not in kinds] + \
-        [r for r in ranked if r.candidate.template in kinds]
-    keys = evidence_classes(merged, evidence) if evidence else [(1,)] * len(merged)
-    kept = []
+    are dropped. The first SPECULATIVE_FRONT of class 0 (best key, then energy) take their place
+    in class 0, each behind the other kinds' candidates of its key; every other one comes behind
+    the other kinds' candidates of its class, class 0 behind class 1 too (a speculative
+    replacement that changes a value is no better a bet than another kind's edit the probe could
+    not judge). Duplicates are told among the speculative ones and among the others apart."""
+    core = [r for r in ranked if r.candidate.template not in kinds]
+    extra = [r for r in ranked if r.candidate.template in kinds]
+    merged = core + extra
+    # Duplicates are told within each group: a guard the probe sees only by its condition is
+    # no twin of another kind's guard with another body.
+    keys = (evidence_classes(core, evidence) + evidence_classes(extra, evidence) if evidence
+            else [(1,)] * len(merged))
+    speculative = {i for i, r in enumerate(merged) if r.candidate.template in kinds}
+    inert = {i for i in speculative if (ev := evidence.get(merged[i].candidate.id)) is not None and ev.inert}
+    front = set(sorted((i for i in speculative - inert if keys[i][0] == 0),
+                       key=lambda i: (keys[i], i))[:SPECULATIVE_FRONT])
+    order = []
     for i, (key, r) in enumerate(zip(keys, merged)):
-        speculative = r.candidate.template in kinds
-        ev = evidence.get(r.candidate.id)
-        if speculative and ev is not None and ev.inert:
+        if i in inert:
             continue
-        kept.append(((max(key[0], 1) if speculative else key[0], speculative, key, i), r))
-    return [r for order, r in sorted(kept, key=lambda k: k[0])]
+        if i not in speculative:
+            order.append(((key[0], 0, key, 0, i), r))
+        elif i in front:        # among class 0, behind the other kinds' of the same key
+            order.append(((0, 0, key, 1, i), r))
+        else:                   # behind the other kinds' of its class, and of class 1
+            order.append(((max(key[0], 1), 1, key, 0, i), r))
+    return [r for _, r in sorted(order, key=lambda o: o[0])]
 
 
 def evidence_classes(ranked: Sequence, evidence: Mapping[str, Evidence]) -> list[tuple[int, ...]]:

@@ -9,8 +9,9 @@ outcome. Per candidate `probe_sites` finds:
   except known pure builtins and methods, no assignment, no comprehension), before and after; only
   its truth when it is the test of an `if`, `while`, `assert` or conditional expression;
 - a statement edit (found by comparing the function's statements before and after): a wrapping
-  `if C:` is `True` vs `bool(C)`, an inserted guard `if C: ...` is `False` vs `bool(C)`, an inserted
-  or deleted `x += e` / `x = e` is the value `x` would hold either way;
+  `if C:` is `True` vs `bool(C)`, an inserted guard `if C: <exit>` is `False` vs `bool(C)` (one
+  that returns: `...` vs what it returns where it fires, `(e) if (C) else ...`), an inserted or
+  deleted `x += e` / `x = e` is the value `x` would hold either way;
 - otherwise, inside a function body, a reach-only site: whether the edited line runs at all.
 Candidates with several edits, or edits outside function bodies (run at import), get no site.
 """
@@ -283,7 +284,14 @@ def _dump_without(stmt: ast.stmt, fields: Sequence[str]) -> str:
 
 def _effect(stmt: ast.stmt, inserted: bool) -> tuple[str, str]:
     """(without, with) the statement, as values at its line; ("", "") when not expressible."""
-    if isinstance(stmt, ast.If) and not stmt.orelse:
+    if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 \
+            and isinstance(stmt.body[0], ast.Return):
+        # A guard that returns: what it returns where it fires (`...` where it does not), so
+        # that two guards on one condition returning different values are told apart.
+        value = stmt.body[0].value
+        returned = ast.unparse(value) if value is not None else "None"
+        pair = ("...", f"({returned}) if ({ast.unparse(stmt.test)}) else ...")
+    elif isinstance(stmt, ast.If) and not stmt.orelse:
         pair = ("False", f"bool({ast.unparse(stmt.test)})")
     elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, (ast.Name, ast.Attribute)):
         target = ast.unparse(stmt.target)

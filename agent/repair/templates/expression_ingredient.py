@@ -84,11 +84,11 @@ def generate(site: Site) -> Iterable[Fix]:
             if key in emitted or new == text(node):
                 continue
             emitted.add(key)
-            yield replace(node, new)
             twins = _twins(site, node) if level == 0 else []
-            if twins:
+            if twins:           # a copied mistake is likelier than one of two right copies
                 spans = tuple((n.start_byte, n.end_byte, new) for n in [node, *twins])
                 yield Fix(spans, f"`{shorten(text(node))}` → `{shorten(new)}` ({len(spans)} times)")
+            yield replace(node, new)
             count += 1 + bool(twins)
             if count >= _MAX_FIXES:
                 return
