@@ -140,9 +140,14 @@ class _Session:
 
         yield self.plan.start(2)
         files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
-        candidates, synthesized = ([], []) if self.config.engine == "llm" else await asyncio.gather(
-            asyncio.to_thread(self._generate, files, lines, project),
-            self._angelic(pool, runner, files, lines, report, coverage))
+        candidates, synthesized = [], []
+        if self.config.engine != "llm":
+            # The worker forces the conditions while the templates run; the parsing on either side
+            # of it does not overlap theirs (CPython 3.11's ast conversion is not thread-safe).
+            angelic = await asyncio.to_thread(self._angelic_request, files, lines, report, coverage)
+            candidates, answer = await asyncio.gather(asyncio.to_thread(self._generate, files, lines, project),
+                                                      self._ask_angels(pool, runner, angelic))
+            synthesized = await asyncio.to_thread(self._synthesize, angelic, answer, files)
         fresh = {c.id for c in synthesized}
         candidates = synthesized + [c for c in candidates if c.id not in fresh]
         self.llm = self._start_llm(runner)
@@ -304,26 +309,34 @@ class _Session:
         self.evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
         return place_speculative(ranked, self.evidence, SPECULATIVE)
 
-    async def _angelic(self, pool, runner, files: dict[str, bytes], lines, report: RunReport,
-                       coverage: dict) -> list:
-        """Conditions synthesized from angelic values (agent.repair.angelic): one warm-worker
-        request, within a quarter of the budget left; none when no condition is suspicious."""
-        from .repair.angelic import angelic_candidates, angelic_request
+    def _angelic_request(self, files: dict[str, bytes], lines, report: RunReport, coverage: dict):
+        """The suspicious conditions to force (agent.repair.angelic), or None."""
+        from .repair.angelic import angelic_request
 
         if any(t.outcome is Outcome.TIMEOUT for t in self.failing):
-            return []       # a test that hangs records no outcome to force: the budget goes to validation
-        request = await asyncio.to_thread(angelic_request, files, lines, [t.test_id for t in self.failing],
-                                          [r.test_id for r in report.passing], coverage.get("tests") or {})
+            return None     # a test that hangs records no outcome to force: the budget goes to validation
+        return angelic_request(files, lines, [t.test_id for t in self.failing],
+                               [r.test_id for r in report.passing], coverage.get("tests") or {})
+
+    async def _ask_angels(self, pool, runner, request) -> dict | None:
+        """One warm-worker request that records and forces the conditions, within a quarter of the
+        budget left."""
         timeout = min(max(4.0, 2.0 * runner.warm_timeout), 0.25 * (self.deadline - time.monotonic()))
         if request is None or timeout < 2.0:
-            return []
+            return None
         answer = await asyncio.to_thread((await pool).angelic, request.files, request.spec,
                                          request.tests, timeout)
-        if answer is None:
-            return []
-        self.tests_run += sum(len(run.get("tests") or ()) for run in [answer.get("record") or {},
-                                                                      *answer.get("plans", ())])
-        return await asyncio.to_thread(angelic_candidates, request, answer, files)
+        if answer is not None:
+            self.tests_run += sum(len(run.get("tests") or ()) for run in [answer.get("record") or {},
+                                                                          *answer.get("plans", ())])
+        return answer
+
+    @staticmethod
+    def _synthesize(request, answer: dict | None, files: dict[str, bytes]) -> list:
+        """Conditions synthesized from the angelic values: `condition.synthesized` candidates."""
+        from .repair.angelic import angelic_candidates
+
+        return [] if request is None or answer is None else angelic_candidates(request, answer, files)
 
     def _generate(self, files: dict[str, bytes], lines, project: Project) -> list:
         from .repair.generator import generate_candidates

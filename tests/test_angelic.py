@@ -138,8 +138,8 @@ def test_the_instrumented_source_keeps_every_line_and_calls_the_hook():
     sites = condition_sites(files, [SuspiciousLine("m.py", 8, 1.0), SuspiciousLine("m.py", 13, 0.5)])
     out = instrumented(sites, files)["m.py"].decode()
     assert out.count("\n") == SITE_SRC.count("\n")
-    assert "if __remedy_cond__(0, (item.key == key and len(item.tags) > 2)):" in out
-    assert "return found if __remedy_cond__(1, (found)) else default" in out
+    assert "if __remedy_cond__(0, thunk=lambda: (item.key == key and len(item.tags) > 2)):" in out
+    assert "return found if __remedy_cond__(1, thunk=lambda: (found)) else default" in out
     ast.parse(out)
 
 
@@ -207,13 +207,17 @@ FAILING = "tests/test_count.py::test_down_to_zero"
 PASSING = ["tests/test_count.py::test_negative_is_empty", "tests/test_count.py::test_minus_five"]
 
 
+def _count_project(root: Path, source: str) -> dict[str, bytes]:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "count.py").write_text(source)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_count.py").write_text(COUNT_TESTS)
+    return {"pkg/count.py": source.encode()}
+
+
 def test_forcing_in_a_real_worker_finds_the_outcomes_and_the_condition(tmp_path):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "count.py").write_text(COUNT_SRC)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_count.py").write_text(COUNT_TESTS)
-    files = {"pkg/count.py": COUNT_SRC.encode()}
+    files = _count_project(tmp_path, COUNT_SRC)
     request = angelic_request(files, [SuspiciousLine("pkg/count.py", 4, 1.0)], [FAILING], PASSING)
     assert request is not None and request.tests == (FAILING, *PASSING)
     runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
@@ -234,6 +238,65 @@ def test_forcing_in_a_real_worker_finds_the_outcomes_and_the_condition(tmp_path)
     found = angelic_candidates(request, answer, files)
     assert found and {c.template for c in found} == {KIND}
     assert "n >= 0" in [c.edits[0].text for c in found]
+
+
+def test_a_module_the_worker_cannot_hot_patch_is_forced_in_a_fresh_worker(tmp_path):
+    source = "import enum\n\n\nclass Mode(enum.Enum):\n    UP = 1\n\n\n" + COUNT_SRC   # a metaclass
+    files = _count_project(tmp_path, source)
+    line = source.splitlines().index("    while n > 0:") + 1
+    request = angelic_request(files, [SuspiciousLine("pkg/count.py", line, 1.0)], [FAILING], PASSING)
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(tmp_path, ["tests/test_count.py"], runner, workers=1) as pool:
+        answer = pool.angelic(request.files, request.spec, request.tests, 30.0)
+        assert (tmp_path / "pkg" / "count.py").read_text() == source            # the user's copy
+        assert (pool._slots[0].sandbox.path / "pkg" / "count.py").read_text() == source   # restored
+    assert answer is not None
+    assert "n >= 0" in [c.edits[0].text for c in angelic_candidates(request, answer, files)]
+
+
+NEWLINE_SRC = textwrap.dedent('''\
+    def ensure_newline(text):
+        if text[-1] != "\\n":
+            text += "\\n"
+        return text
+    ''')
+NEWLINE_TESTS = textwrap.dedent('''\
+    from pkg.lines import ensure_newline
+
+
+    def test_adds_one():
+        assert ensure_newline("a") == "a\\n"
+
+
+    def test_keeps_one():
+        assert ensure_newline("a\\n") == "a\\n"
+
+
+    def test_empty():
+        assert ensure_newline("") == "\\n"
+    ''')
+
+
+def test_a_condition_that_raises_can_be_forced_and_guarded(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "lines.py").write_text(NEWLINE_SRC)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_lines.py").write_text(NEWLINE_TESTS)
+    files = {"pkg/lines.py": NEWLINE_SRC.encode()}
+    failing = "tests/test_lines.py::test_empty"
+    passing = ["tests/test_lines.py::test_adds_one", "tests/test_lines.py::test_keeps_one"]
+    request = angelic_request(files, [SuspiciousLine("pkg/lines.py", 2, 1.0)], [failing], passing)
+    runner = PytestRunner(timeout=20, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    with ValidationPool(tmp_path, ["tests/test_lines.py"], runner, workers=1) as pool:
+        answer = pool.angelic(request.files, request.spec, request.tests, 20.0)
+    assert answer is not None
+    seen = answer["record"]["tests"][failing]["sites"]["0"]["obs"]
+    assert [o[1] for o in seen] == [None]                           # `text[-1]` raised
+    modes = {run["mode"]: run["tests"][failing]["passed"] for run in answer["plans"]}
+    assert modes == {"true": True, "false": False}                   # the flips have nothing to flip
+    texts = [c.edits[0].text for c in angelic_candidates(request, answer, files)]
+    assert texts[0] == 'not text or text[-1] != "\\n"'
 
 
 def test_no_request_without_a_suspicious_condition():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -129,10 +130,30 @@ class ValidationPool:
 
     def angelic(self, files: Mapping[str, bytes], spec: dict, test_ids: Sequence[str],
                 timeout: float) -> dict | None:
-        """Angelic values of suspicious conditions (agent.repair.angelic) on one warm worker; None
-        where no worker can run it."""
+        """Angelic values of suspicious conditions (agent.repair.angelic) on one warm worker, or,
+        where it cannot hot-patch the files (a class with a custom metaclass, say), on a worker
+        started for this request with them on disk; None where neither can run it in `timeout`."""
+        deadline = time.monotonic() + timeout
         with self._borrowed() as slot:
-            return slot.worker.angelic(dict(files), spec, test_ids, timeout)
+            answer = slot.worker.angelic(dict(files), spec, test_ids, timeout)
+            left = deadline - time.monotonic()
+            if answer is not None or not slot.worker.fallback_reason or left < 2.0:
+                return answer
+            fresh = WarmWorker(self.runner)
+            unregister = self.cancel.on_cancel(fresh.close) if self.cancel else (lambda: None)
+            written: list[str] = []
+            try:
+                for rel, data in files.items():
+                    slot.sandbox.write(rel, data)
+                    written.append(rel)
+                if not fresh.start(slot.sandbox.path, slot.test_files, left):
+                    return None
+                return fresh.angelic({}, spec, test_ids, max(1.0, deadline - time.monotonic()))
+            finally:
+                unregister()
+                fresh.close()
+                for rel in written:
+                    slot.sandbox.restore(rel)
 
     @contextlib.contextmanager
     def _borrowed(self) -> Iterator[_Slot]:

@@ -54,8 +54,9 @@ class WarmWorker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def start(self, root_copy: Path, test_files: Sequence[str]) -> bool:
-        """Start pytest in `root_copy` (a sandbox copy) collecting `test_files`; False on failure."""
+    def start(self, root_copy: Path, test_files: Sequence[str], timeout: float = START_TIMEOUT) -> bool:
+        """Start pytest in `root_copy` (a sandbox copy) collecting `test_files`; False on failure
+        (or when it is not ready within `timeout`)."""
         with self._lock:
             self.root = Path(root_copy).resolve()
             req_r, req_w = os.pipe()
@@ -76,7 +77,7 @@ class WarmWorker:
                              name="remedy-worker-stderr").start()
             self._requests = os.fdopen(req_w, "w", encoding="utf-8")
             self._answers = ans_r
-            ready = self._read_answer(START_TIMEOUT)
+            ready = self._read_answer(timeout)
             if ready is None or ready.get("kind") != "ready":
                 self._kill()
                 return False
@@ -102,7 +103,9 @@ class WarmWorker:
                 timeout: float) -> dict | None:
         """Run `test_ids` with `files` (conditions rewritten as calls to the angelic hook) patched in,
         recording and then forcing the conditions (plugin/remedy_angelic.py); its answer record, or
-        None when the worker could not run it to the end."""
+        None when the worker could not run it to the end (`fallback_reason` says why when it
+        declined, as for a module it cannot hot-patch)."""
+        self.fallback_reason = ""
         answer = self._ask(files, test_ids, {"angelic": spec, "timeout": timeout})
         if answer is None or answer.get("timed_out") or answer.get("status"):
             return None

@@ -136,7 +136,10 @@ def _observations(site: ConditionSite, tests: Mapping, test_ids: Sequence[str],
                 values = {t: v for t, raw in zip(site.terms, env) if (v := Value.from_summary(raw))}
             except (TypeError, ValueError):
                 continue
-            out.append(Observation(values, bool(actual), bool(returned if run is not None else actual)))
+            wanted = returned if run is not None else actual
+            if wanted is None:
+                continue                     # it raised, and the run needed it to
+            out.append(Observation(values, None if actual is None else bool(actual), bool(wanted)))
     return out
 
 

@@ -9,8 +9,8 @@ synthesized condition may read: the names and pure subexpressions of the conditi
 its `and`/`or`, sides of its comparisons), the function's parameters and the names it reads, and
 the `a.b` / `a.b.c` chains it reads, nearest first, and the module's UPPER_CASE constants. Its
 constants are the function's numeric and
-short string literals. The instrumented source calls `__remedy_cond__(ID, (C))` in place of each
-condition `C` and keeps every line where it was.
+short string literals. The instrumented source calls the hook in place of each condition `C`
+(`__remedy_cond__(ID, thunk=lambda: (C))`) and keeps every line where it was.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ class ConditionSite:
     suspiciousness: float
     last_elif: tuple[int, int] | None = None     # bytes of `elif C:`, the chain's last clause
     swapped: tuple[int, int, str] | None = None  # a conditional expression with its branches swapped
+    lazy: bool = True                            # instrumented as a lambda
 
     def payload(self) -> dict:
         return {"id": self.id, "terms": list(self.terms)}
@@ -89,10 +90,13 @@ def condition_sites(files: Mapping[str, bytes], lines: Sequence[SuspiciousLine],
 
 
 def instrumented(sites: Sequence[ConditionSite], files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The files with each site's condition `C` replaced by `__remedy_cond__(ID, (C))`."""
+    """The files with each site's condition `C` replaced by `__remedy_cond__(ID, thunk=lambda: (C))`
+    (so that the hook sees it raise), or by `__remedy_cond__(ID, (C))` where a lambda would change
+    what `C` means (`await`, `:=`, `yield`, zero-argument `super()`)."""
     spans: dict[str, list[tuple[int, int, str]]] = {}
     for s in sites:
-        spans.setdefault(s.path, []).append((s.start, s.end, f"{HOOK}({s.id}, ({s.text}))"))
+        call = f"{HOOK}({s.id}, thunk=lambda: ({s.text}))" if s.lazy else f"{HOOK}({s.id}, ({s.text}))"
+        spans.setdefault(s.path, []).append((s.start, s.end, call))
     return {path: apply_spans(files[path], spans[path]) for path in spans}
 
 
@@ -173,7 +177,8 @@ class _Module:
         numbers, strings = _constants(fn, cond)
         return ConditionSite(sid, self.path, cond.lineno, self.start(cond), self.end(cond),
                              self.text(cond), kind, tuple(terms[:MAX_TERMS]), frozenset(own),
-                             numbers, strings, score, self._last_elif(cond), self._swapped(cond))
+                             numbers, strings, score, self._last_elif(cond), self._swapped(cond),
+                             not _changes_in_a_lambda(cond))
 
     def _swapped(self, cond: ast.expr) -> tuple[int, int, str] | None:
         """`B if C else A` for the conditional expression `A if C else B` that `cond` tests: its
@@ -265,6 +270,11 @@ def _boolean(expr: ast.expr) -> bool:
 
 def _unsafe(cond: ast.expr) -> bool:
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(cond))
+
+
+def _changes_in_a_lambda(cond: ast.expr) -> bool:
+    return any(isinstance(n, (ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom))
+               or (isinstance(n, ast.Name) and n.id == "super") for n in ast.walk(cond))
 
 
 def _chain(node: ast.Attribute) -> bool:

@@ -58,7 +58,7 @@ class Value:
 @dataclass(frozen=True)
 class Observation:
     env: Mapping[str, Value]          # a term absent here could not be evaluated
-    actual: bool                      # the condition as written
+    actual: bool | None               # the condition as written (None: it raised)
     wanted: bool                      # what the run needs
 
 
@@ -128,13 +128,15 @@ def atoms(observations: Sequence[Observation], terms: Sequence[str], numbers: Se
         for rank, c in enumerate(n for n in numbers if isinstance(n, int) and n > 0):
             for op in _OPS:
                 add(f"len({s}) {op} {c}", 2.2 + 0.05 * rank, [s], _compare(s, op, const=c, length=True))
+    double = '"' in condition and "'" not in condition      # the quotes the code already uses
     for i, t in enumerate(stringy):
         for rank, c in enumerate(strings):
-            add(f"{t} == {c!r}", 1.8 + 0.05 * rank, [t], _string(t, "==", c))
-            add(f"{t} != {c!r}", 1.8 + 0.05 * rank, [t], _string(t, "!=", c))
+            q = _quoted(c, double)
+            add(f"{t} == {q}", 1.8 + 0.05 * rank, [t], _string(t, "==", c))
+            add(f"{t} != {q}", 1.8 + 0.05 * rank, [t], _string(t, "!=", c))
             if c:
-                add(f"{t}.startswith({c!r})", 2.4 + 0.05 * rank, [t], _string(t, "startswith", c))
-                add(f"{t}.endswith({c!r})", 2.4 + 0.05 * rank, [t], _string(t, "endswith", c))
+                add(f"{t}.startswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "startswith", c))
+                add(f"{t}.endswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "endswith", c))
         for u in stringy[i + 1:]:
             add(f"{t} == {u}", 2.0, [t, u], _string_pair(t, u, True))
             add(f"{t} != {u}", 2.0, [t, u], _string_pair(t, u, False))
@@ -153,17 +155,20 @@ def synthesize(condition: str, observations: Sequence[Observation], candidates: 
     wrap_and = f"({condition})" if isinstance(tree, _LOOSE_AND) and not _is_and(tree) else condition
     wrap_or = f"({condition})" if isinstance(tree, _LOOSE_OR) else condition
     out: list[Synthesized] = []
-    if all(o.wanted != o.actual for o in observations):
+    if all(o.actual is not None and o.wanted != o.actual for o in observations):
         out.append(Synthesized(_negate(tree, condition), "negate", 2.0))
     own = _names(tree)
     composable = not isinstance(tree, ast.Constant)      # `False or x` is `x`
     for a in candidates:
-        if composable and _agrees(observations, lambda o, a=a: _and(o.actual, a.judge, o, a.guard)):
-            text = f"{a.text} and {wrap_and}" if a.guard else f"{wrap_and} and {a.text}"
-            out.append(Synthesized(text, "conjunct", 1.0 + a.cost))
-        if composable and _agrees(observations, lambda o, a=a: _or(o.actual, a.judge, o, a.guard)):
-            text = f"{a.text} or {wrap_or}" if a.guard else f"{wrap_or} or {a.text}"
-            out.append(Synthesized(text, "disjunct", 1.2 + a.cost))
+        for joiner, combine, cost in (("and", _and, 1.0), ("or", _or, 1.2)) if composable else ():
+            wrapped = wrap_and if joiner == "and" else wrap_or
+            # A guard goes in front; so does any atom that must keep `C` from raising.
+            for first in ((True,) if a.guard else (False, True)):
+                if _agrees(observations, lambda o, a=a, c=combine, f=first: c(o.actual, a.judge, o, f)):
+                    text = f"{a.text} {joiner} {wrapped}" if first else f"{wrapped} {joiner} {a.text}"
+                    out.append(Synthesized(text, "conjunct" if joiner == "and" else "disjunct",
+                                           cost + a.cost))
+                    break
         if _agrees(observations, a.judge):
             unrelated = 1.0 if not a.terms & own else 0.0
             out.append(Synthesized(a.text, "replace", 2.5 + a.cost + unrelated, bool(unrelated)))
@@ -287,6 +292,14 @@ def _constant_like(term: str) -> bool:
 
 def _is_and(tree: ast.AST) -> bool:
     return isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And)
+
+
+def _quoted(text: str, double: bool) -> str:
+    """`repr(text)`, in double quotes when `double` and the text allows it."""
+    r = repr(text)
+    if double and r.startswith("'") and '"' not in text:
+        return '"' + r[1:-1].replace("\\'", "'") + '"'
+    return r
 
 
 def _literal(c) -> str:

@@ -2,10 +2,12 @@
 from `agent`).
 
 The request's files carry the suspicious modules with each condition `C` rewritten as
-`__remedy_cond__(ID, (C))`; this module puts that hook into builtins. The hook receives the
-condition's value (the condition runs as written), counts the evaluation, records its truth and a
-summary of the site's terms (in-scope names and pure expressions, evaluated in the caller's frame)
-and returns either the value as written or the value a plan forces. The request
+`__remedy_cond__(ID, thunk=lambda: (C))` (or `__remedy_cond__(ID, (C))` where a lambda would change
+its meaning); this module puts that hook into builtins. The hook runs the condition as written,
+counts the evaluation, records its truth and a summary of the site's terms (in-scope names and
+pure expressions, evaluated in the caller's frame) and returns either the value as written or the
+value a plan forces. A condition that raises is an evaluation whose truth is null: "true" and
+"false" give it a value, the other plans let it raise. The request
 
     {"angelic": {"sites": [{"id": n, "terms": [expr, ...]}], "plans": ["true", ...],
                  "failing": [nodeid, ...]}, "tests": [...], "timeout": s}
@@ -21,7 +23,8 @@ test (MAX_FORCED times forced) fails that test instead of letting it hang. The c
 
     {"kind": "angelic", "record": RUN, "plans": [{"site": n, "mode": m, **RUN}, ...]}
     RUN = {"tests": {nodeid: {"passed": bool, "sites": {id: {"n": evaluations,
-           "obs": [[k, truth as written, truth returned, [term summary or null, ...]], ...]}}}},
+           "obs": [[k, truth as written (null: raised), truth returned, [summary or null, ...]],
+                   ...]}}}},
            "duration": s}
 
 keeping the first KEEP_FIRST and the last KEEP_LAST evaluations of each site and test. A term
@@ -75,11 +78,15 @@ class _Plan:
     def __init__(self, site: int, mode: str, flip: dict[str, int]) -> None:
         self.site, self.mode, self.flip = site, mode, flip
 
-    def value(self, test: str, k: int, truth: bool) -> bool:
+    def value(self, test: str, k: int, truth: bool | None) -> bool | None:
+        """The truth the program sees; None (the condition raised as written, and this plan has no
+        value for it): it raises."""
         if self.mode == "true":
             return True
         if self.mode == "false":
             return False
+        if truth is None:
+            return None
         if self.mode == "negate":
             return not truth
         return (not truth) if k == self.flip.get(test) else truth
@@ -105,9 +112,19 @@ class Angel:
         self._classes: dict[tuple[int, type], list[str]] = {}
 
     # -- the hook ------------------------------------------------------------------------------
-    def hook(self, sid, value):
-        truth = bool(value)            # raises where the condition as written would
+    def hook(self, sid, value=None, thunk=None):
+        """`value`: the condition's value; `thunk`: a function computing it, so that a condition
+        that raises (`s[-1]` on an empty `s`) can still be given a forced value."""
+        raised = None
+        if thunk is not None:
+            try:
+                value = thunk()
+            except Exception as exc:
+                raised = exc
+        truth = None if raised is not None else bool(value)   # raises where the condition would
         if not self.test or sid not in self.terms:
+            if raised is not None:
+                raise raised
             return value
         st = self.state.get(sid)
         if st is None:
@@ -133,6 +150,8 @@ class Angel:
                     st.last.append(obs)
                     if len(st.last) > KEEP_LAST:
                         del st.last[0]
+        if out is None:
+            raise raised
         return value if out == truth else out
 
     def _env(self, sid: int, frame) -> list:
@@ -302,19 +321,21 @@ def _plans(spec: dict, record: dict, failing: list[str]) -> list[_Plan]:
     return plans
 
 
-def _effect(mode: str, truths: list[bool], n: int):
+def _effect(mode: str, truths: list[bool | None], n: int):
     """What `mode` changes in a test whose site ran `n` times, first evaluating to `truths`;
     None: nothing."""
     if not n:
         return None
     if mode == "true":
-        return None if all(truths) and n == len(truths) else "true"
+        return None if all(t is True for t in truths) and n == len(truths) else "true"
     if mode == "false":
-        return None if not any(truths) and n == len(truths) else "false"
+        return None if all(t is False for t in truths) and n == len(truths) else "false"
+    if not any(t is not None for t in truths):
+        return None                    # only raising evaluations: nothing to flip
     if mode == "first" or n == 1:
-        return ("flip", 1)
+        return ("flip", 1) if truths[0] is not None else None
     if mode == "last":
-        return ("flip", n)
+        return ("flip", n) if n > len(truths) or truths[-1] is not None else None
     return "negate"
 
 
