@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -105,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .doctor import main as doctor_main
             return doctor_main(args)
         if args.command == "undo":
-            from .sandbox.apply import undo_last
+            from .sandbox.apply import remove_leftovers, undo_last
+            remove_leftovers(Path(args.root))
             restored = undo_last(Path(args.root))
             if restored is None:
                 raise BadInput(f"nothing to undo under {args.root}")
@@ -128,16 +130,31 @@ def _fix(args: argparse.Namespace) -> int:
     from .render import ProgressPrinter
     from .traces.cli import llm_config
 
-    config = Config(engine=args.engine, ranker=args.ranker, probe=args.probe, time_budget=args.time_budget,
-                    max_candidates=args.max_candidates, python=args.python, workers=args.workers,
-                    unsafe_sandbox=args.unsafe_sandbox, llm=llm_config(args))
+    try:
+        config = Config(engine=args.engine, ranker=args.ranker, probe=args.probe,
+                        time_budget=args.time_budget, max_candidates=args.max_candidates,
+                        python=args.python, workers=_workers(args.workers),
+                        unsafe_sandbox=args.unsafe_sandbox, llm=llm_config(args))
+    except BadInput as exc:
+        return _failed(args, FixResult(FixStatus.ERROR, engine=args.engine, message=str(exc)), EXIT_BAD_INPUT)
     if config.unsafe_sandbox:
         announce_unsafe()
+    if Path(args.root).is_dir():
+        from .sandbox.apply import remove_leftovers
+        remove_leftovers(Path(args.root))      # what an apply killed midway left behind
     cancel = CancelToken()
     printer = ProgressPrinter()
-    result, bad_input = asyncio.run(_drive(Path(args.root), args.test_ids, config, cancel, printer))
+    try:
+        result, bad_input = asyncio.run(_drive(Path(args.root), args.test_ids, config, cancel, printer))
+    except (RemedyError, OSError) as exc:     # a failure the session did not turn into events
+        return _failed(args, FixResult(FixStatus.ERROR, engine=config.engine, message=_one_line(exc)),
+                       EXIT_BAD_INPUT if isinstance(exc, BadInput) else EXIT_ERROR)
     if result.status is FixStatus.FIXED and args.apply and result.proposal is not None:
-        result.message = _apply(Path(args.root), result)
+        try:
+            result.message = _apply(Path(args.root), result)
+        except (RemedyError, OSError) as exc:
+            result.status, result.message = FixStatus.ERROR, f"patch not applied: {_one_line(exc)}"
+            return _failed(args, result, EXIT_BAD_INPUT if isinstance(exc, BadInput) else EXIT_ERROR)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -148,6 +165,28 @@ def _fix(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     return {FixStatus.FIXED: EXIT_OK, FixStatus.ALREADY_PASSING: EXIT_OK,
             FixStatus.NO_FIX: EXIT_NO_FIX}.get(result.status, EXIT_ERROR)
+
+
+def _failed(args: argparse.Namespace, result: FixResult, code: int) -> int:
+    """End `fix` with an error the session did not report: one line, and the JSON object."""
+    print(f"remedy: error: {result.message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    return code
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+def _workers(requested: int) -> int:
+    """At most one validation worker per CPU this process may run on: more only contend."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if requested > cpus:
+        print(f"remedy: --workers {requested} capped at {cpus}, the CPUs available", file=sys.stderr)
+    return max(1, min(requested, cpus))
 
 
 async def _drive(root: Path, test_ids, config: Config, cancel: CancelToken, printer) -> tuple[FixResult, bool]:
@@ -170,17 +209,18 @@ async def _drive(root: Path, test_ids, config: Config, cancel: CancelToken, prin
 def _apply(root: Path, result: FixResult) -> str:
     from .diff import apply_hunks
     from .sandbox.apply import apply_to_root
+    from .source_encoding import decode_source, encode_source
 
     proposal = result.proposal
     assert proposal is not None
     root = root.resolve()
     new_files: dict[str, bytes] = {}
     for path, base in proposal.base_texts.items():
-        current = (root / path).read_text(encoding="utf-8")
-        if current != base:
-            raise RemedyError(f"{path} changed while the repair ran; patch not applied")
+        data = (root / path).read_bytes()
+        if decode_source(data, path) != base:
+            raise RemedyError(f"{path} changed while the repair ran")
         hunks = [h for h in proposal.hunks if h.path == path]
-        new_files[path] = apply_hunks(base, hunks).encode("utf-8")
+        new_files[path] = encode_source(apply_hunks(base, hunks), data, path)
     apply_to_root(root, new_files)
     return f"{result.message} (applied to {', '.join(sorted(new_files))}; `remedy undo` reverts)"
 

@@ -21,6 +21,7 @@ from .events import (CandidatesRanked, Done, Error, Event, Localized, ProposalRe
                      TestsRan)
 from .plan import Plan
 from .project import Project, open_project, source_path_env
+from .source_encoding import decode_source
 from .rank import RankContext, preload, rank_candidates
 from .types import FixResult, FixStatus, Outcome, Proposal, RunReport, TestResult
 from .validate import Plausible, Validator
@@ -120,6 +121,8 @@ class _Session:
             project.check_reached((), report.collection_errors)
             raise RemedyError("tests could not be collected: " + report.collection_errors[0])
         self._check_targets_exist(report)
+        if not report.results:
+            raise BadInput(f"no tests to run: pytest collected none under {project.root}")
         self.failing = [r for r in report.failing if self._is_target(r.test_id)]
         # Candidates that loop forever should cost seconds, not the full test timeout.
         runner.timeout, runner.warm_timeout, runner.test_timeout = _validation_timeouts(
@@ -240,6 +243,8 @@ class _Session:
             folder = (project.root / path).is_dir() and not (project.root / path).is_symlink()
             if not folder and not is_project_file(project.root, path):    # a FIFO, a link out
                 raise UnknownTest(f"unknown test: {target} (not a regular file of the project: {path})")
+            if not folder and not path.endswith(".py"):
+                raise UnknownTest(f"unknown test: {target} ({path} is not a Python file)")
             files.append(path)
         # pytest finds the tests in them, or in the whole project, by its own configuration.
         return list(dict.fromkeys(files))
@@ -462,8 +467,8 @@ def _summary(ranked) -> dict:
 
 
 def _proposal(best: Plausible, files: dict[str, bytes]) -> Proposal:
-    before = {p: files[p].decode("utf-8") for p in best.patched}
-    after = {p: data.decode("utf-8") for p, data in best.patched.items()}
+    before = {p: decode_source(files[p], p) for p in best.patched}
+    after = {p: decode_source(data, p) for p, data in best.patched.items()}
     cand = best.ranked.candidate
     return Proposal(
         id=uuid.uuid4().hex[:12], patch=unified_diff(before, after), files=sorted(after),

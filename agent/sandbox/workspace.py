@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import BadInput
+from .leftovers import SANDBOX_PREFIX, claim, remove_stale_sandboxes
 from .process import minimal_env
 
 __all__ = ["SKIP_DIRS", "READ_LIMIT", "Unreadable", "read_regular", "run_git", "scratch_copy",
@@ -293,15 +294,26 @@ class Sandbox:
             run_tests(sbx.path)
     """
 
+    _swept = False               # stale copies of killed runs are removed once per process
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._tmp: str | None = None
+        self._claim: int | None = None
         self.path = Path()
 
     def __enter__(self) -> "Sandbox":
-        self._tmp = tempfile.mkdtemp(prefix="remedy-sbx-")
+        if not Sandbox._swept:
+            Sandbox._swept = True
+            remove_stale_sandboxes()
+        self._tmp = tempfile.mkdtemp(prefix=SANDBOX_PREFIX)
+        self._claim = claim(Path(self._tmp))
         self.path = Path(self._tmp).resolve() / "project"
-        scratch_copy(self.root, self.path)
+        try:
+            scratch_copy(self.root, self.path)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -311,6 +323,9 @@ class Sandbox:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._claim is not None:
+            os.close(self._claim)
+            self._claim = None
 
     def resolve(self, rel: str) -> Path:
         """The real path of `rel` inside the copy; BadInput if it would leave the copy."""
