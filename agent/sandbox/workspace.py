@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -28,7 +29,7 @@ from .leftovers import SANDBOX_PREFIX, claim, remove_stale_sandboxes
 from .process import minimal_env
 
 __all__ = ["SKIP_DIRS", "READ_LIMIT", "Unreadable", "read_regular", "run_git", "scratch_copy",
-           "project_files", "is_project_file", "Sandbox"]
+           "project_files", "is_project_file", "Sandbox", "project_relative"]
 
 SKIP_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".remedy", "node_modules", ".tox",
                        ".mypy_cache", ".hg", ".svn"})
@@ -284,6 +285,18 @@ def scratch_copy(root: Path, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for rel in sorted(entries.kinds):
         _copy_one(entries, dest, rel)
+
+
+# A path into a scratch copy, as pytest and Python print it: `/tmp/remedy-sbx-k5jhal39/project/a.py`.
+_COPY_PATH = re.compile(r"(?:/[^\s'\"()<>=:,;]*)?/" + SANDBOX_PREFIX + r"\w+/project(/|(?![\w/.-]))")
+
+
+def project_relative(text: str) -> str:
+    """`text` (a test's message, a collection error) with paths into a scratch copy written as
+    the user knows them: relative to the project, and the copy's root as `.`."""
+    if SANDBOX_PREFIX not in text:
+        return text
+    return _COPY_PATH.sub(lambda m: "" if m.group(1) == "/" else ".", text)
 
 
 class Sandbox:

@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
+from ..sandbox.workspace import project_relative
 from ..secrets import redact
 from ..types import Frame, Outcome, RunReport, TestResult
 
@@ -60,15 +61,20 @@ def _frames(rec: dict) -> tuple[Frame, ...]:
 
 def _result(rec: dict) -> TestResult:
     return TestResult(
-        test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=redact(rec.get("message", "")),
+        test_id=rec["nodeid"], outcome=Outcome(rec["outcome"]), message=_said(rec.get("message", "")),
         frames=_frames(rec), duration=float(rec.get("duration", 0.0)), compared=_compared(rec))
 
 
 def _compared(rec: dict) -> tuple[str, ...]:
     pair = rec.get("compared")
     if isinstance(pair, list) and len(pair) == 2 and all(isinstance(r, str) for r in pair):
-        return tuple(redact(r) for r in pair)
+        return tuple(_said(r) for r in pair)
     return ()
+
+
+def _said(text: str) -> str:
+    """A message as the user may read it: no secrets, no paths into the scratch copy."""
+    return project_relative(redact(text))
 
 
 def build_report(records: list[dict], *, exit_code: int, timed_out: bool, duration: float,
@@ -90,7 +96,7 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
             report.results.append(_result(rec))
         elif kind == "collect_error":
             where = f"{rec['path']}:{rec['line']}" if rec.get("line") else rec["path"]
-            report.collection_errors.append(redact(f"{where}: {rec['message']}"))
+            report.collection_errors.append(_said(f"{where}: {rec['message']}"))
         elif kind == "collected":
             collected = rec["nodeids"]
     for nodeid in started:
@@ -98,10 +104,10 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
             continue
         if timed_out:
             hang = hangs.get(nodeid, {})
-            report.results.append(TestResult(nodeid, Outcome.TIMEOUT, redact(
+            report.results.append(TestResult(nodeid, Outcome.TIMEOUT, _said(
                 str(hang.get("message") or "killed at the timeout")), _frames(hang)))
         else:
             report.results.append(TestResult(nodeid, Outcome.ERROR,
-                                             redact(crash_note or "test did not finish")))
+                                             _said(crash_note or "test did not finish")))
     report.no_tests = collected == [] and not report.collection_errors
     return report

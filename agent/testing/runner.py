@@ -22,7 +22,7 @@ from ..errors import PytestMissing, UnknownTest
 from ..sandbox.confine import Confinement
 from ..secrets import redact
 from ..sandbox.process import Limits, minimal_env, run_limited
-from ..sandbox.workspace import read_regular
+from ..sandbox.workspace import project_relative, read_regular
 from ..types import RunReport
 from .report import PLUGIN_DIR, build_report, read_records
 
@@ -190,7 +190,7 @@ class PytestRunner:
         finished = any(r.get("kind") == "finish" for r in records)
         if not done.timed_out and not report.collection_errors and (rc in (2, 3, 4) or not finished):
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-12:]
-            report.collection_errors.append(redact(" ".join(line.strip() for line in tail)[:2000])
+            report.collection_errors.append(project_relative(redact(" ".join(line.strip() for line in tail)[:2000]))
                                             or f"pytest exited with code {rc}")
         return report
 
