@@ -97,18 +97,23 @@ def locate(hunk: Hunk, base_text: str | None, current_text: str, expected_start:
     """The 0-based line where `hunk`'s old text starts in `current_text`; StaleHunk if nowhere
     or ambiguously.
 
-    Where it was computed (shifted by hunks accepted above it) wins when the old text is still
-    there. Elsewhere, a spot must hold the old text unchanged *and* agree with at least one
-    neighbouring line of the text the hunk was computed on (two for a pure insertion); the spot
-    agreeing with the most neighbours wins, and a tie is refused.
+    Every spot that holds the old text unchanged is scored by how many neighbouring lines still
+    read as in the text the hunk was computed on. Where it was computed (shifted by hunks accepted
+    above it) wins when it holds the old text and no other spot agrees better: a copy of the line
+    that an edit moved there (a new function above, say) must not take the fix. Elsewhere, a spot
+    must agree with at least one neighbour (two for a pure insertion); the spot agreeing with the
+    most wins, and a tie is refused.
     """
     current = _lines(current_text)
     old = _lines(hunk.old_text)
     n = len(old)
-    if n and expected_start + n <= len(current) and _same(current[expected_start:expected_start + n], old):
-        return expected_start
     spots = [at for at in range(len(current) - n + 1) if _same(current[at:at + n], old)]
     scored = sorted(((_context_score(hunk, base_text, current, at), at) for at in spots), reverse=True)
+    if n and expected_start in spots:
+        mine = _context_score(hunk, base_text, current, expected_start)
+        if all(score <= mine for score, at in scored if at != expected_start):
+            return expected_start
+        scored = [(score, at) for score, at in scored if at != expected_start]
     needed = 1 if n else 2
     if not scored or scored[0][0] < needed:
         raise StaleHunk(f"{hunk.path}: the code this fix changes (line {hunk.start_line + 1}) was "

@@ -9,8 +9,6 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 from agent.config import Config
 from agent.errors import BadInput
@@ -20,6 +18,7 @@ from .diagnostics import TestDiagnostics
 from .health import Health
 from .jobs import Jobs, SessionFn
 from .prompts import Prompts
+from .protocol import RemedyProtocol
 from .proposals import ProposalStore
 from .reporting import JobReporter
 from .watch import WatchService
@@ -27,16 +26,6 @@ from .watch import WatchService
 __all__ = ["RemedyServer", "create_server"]
 
 log = logging.getLogger(__name__)
-
-
-class RemedyProtocol(LanguageServerProtocol):
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(self, params: types.InitializeParams):
-        # Every position this server sends is UTF-16 (server/convert.py), so do not let pygls
-        # negotiate UTF-8 or UTF-32 with clients that offer them.
-        if params.capabilities.general is not None:
-            params.capabilities.general.position_encodings = None
-        return (yield from super().lsp_initialize(params))
 
 
 class RemedyServer(LanguageServer):

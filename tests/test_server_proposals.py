@@ -60,3 +60,20 @@ def test_accepting_a_hunk_shifts_the_ones_below():
     pending.mark(grow, True)
     assert pending.expected_start(FIX_G) == 7
     assert [h.id for h in pending.pending()] == ["h2"]
+
+
+def test_a_copy_of_the_old_line_moved_where_the_hunk_was_does_not_take_the_fix():
+    # A new function pasted above puts its own copy of the buggy line exactly where the fix was
+    # computed; the fix belongs to the original, now further down.
+    base = "import math\n\n\ndef area(r):\n    return math.pi * r * 2\n"
+    hunk = Hunk("h", "m.py", 4, 5, "    return math.pi * r * 2\n", "    return math.pi * r ** 2\n")
+    edited = "import math\n\n\ndef ring(r):\n    return math.pi * r * 2\n\n\ndef area(r):\n    return math.pi * r * 2\n"
+    assert locate(hunk, base, edited, 4) == 8
+
+
+def test_two_equally_good_places_for_a_moved_line_are_refused():
+    base = "def f():\n    return 1 - 1\n"
+    hunk = Hunk("h", "m.py", 1, 2, "    return 1 - 1\n", "    return 1 + 1\n")
+    edited = "x = 0\ndef f():\n    return 1 - 1\ndef f():\n    return 1 - 1\n"
+    with pytest.raises(StaleHunk, match="cannot tell"):
+        locate(hunk, base, edited, 1)
