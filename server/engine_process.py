@@ -1,7 +1,7 @@
-"""The engine in a child process: each repair job runs `python -m server.engine_process`, which
-drives the session and streams its events back, so the engine's CPU work never competes with the
-language server for the GIL (code lenses stay fast while a job runs) and an engine crash, hang or
-leak ends that process, never the server.
+"""The engine in a child process: each repair job runs this module's `main` in a fresh interpreter
+(`python -c CHILD_MAIN`), which drives the session and streams its events back, so the engine's
+CPU work never competes with the language server for the GIL (code lenses stay fast while a job
+runs) and an engine crash, hang or leak ends that process, never the server.
 
 Wire format, both ways: frames of a 4-byte big-endian length and a pickle (the child is our own
 code, started by us; nothing else writes to these pipes).
@@ -38,6 +38,9 @@ __all__ = ["EngineProcess"]
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct(">I")
+# Imported, not run as `-m server.engine_process`: the `server` package imports this module
+# first, and runpy would then execute a second copy of it (and warn that it does).
+CHILD_MAIN = "import server.engine_process as child; child.main()"
 Approver = Callable[[str], bool]
 
 
@@ -51,7 +54,7 @@ class EngineProcess:
                      approve: Approver) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.engine_process", stdin=asyncio.subprocess.PIPE,
+            sys.executable, "-c", CHILD_MAIN, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, start_new_session=True, limit=2 ** 26)
         assert proc.stdin is not None and proc.stdout is not None
         send = _Sender(proc.stdin)
@@ -135,7 +138,7 @@ async def _answer(send: _Sender, n: int, question: str, approve: Approver) -> No
 
 # -- the child ------------------------------------------------------------------------------------
 class _Child:
-    def __init__(self, inp: BinaryIO, out: BinaryIO) -> None:
+    def __init__(self, inp: int, out: BinaryIO) -> None:
         self._in, self._out = inp, out
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -149,10 +152,24 @@ class _Child:
             self._out.flush()
 
     def read(self) -> tuple | None:
-        header = self._in.read(HEADER.size)
-        if len(header) < HEADER.size:
+        header = self._read_exactly(HEADER.size)
+        if header is None:
             return None
-        return pickle.loads(self._in.read(HEADER.unpack(header)[0]))
+        body = self._read_exactly(HEADER.unpack(header)[0])
+        return None if body is None else pickle.loads(body)
+
+    def _read_exactly(self, n: int) -> bytes | None:
+        """`n` bytes from the raw pipe; None at its end. Unbuffered on purpose: the listening
+        thread is still blocked here when the process ends, and a buffered reader's lock held
+        at shutdown aborts the interpreter ("Fatal Python error: _enter_buffered_busy")."""
+        chunks, missing = [], n
+        while missing:
+            chunk = os.read(self._in, missing)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
 
     def approve(self, question: str) -> bool:
         n, slot = next(self._ids), [threading.Event(), False]
@@ -213,9 +230,10 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(asctime)s remedy-engine %(levelname)s %(message)s")
     install_log_redaction()
-    _Child(sys.stdin.buffer, out).run()
+    _Child(sys.stdin.fileno(), out).run()
     out.flush()
-
-
-if __name__ == "__main__":
-    main()
+    logging.shutdown()
+    sys.stderr.flush()
+    # The session is over and everything is said; the listening thread (and any the engine left)
+    # must not run into interpreter finalization.
+    os._exit(0)

@@ -3,85 +3,14 @@ spec names (-32602 invalid params, -32600 invalid request) with its id, the serv
 traceback for them, and it keeps serving."""
 from __future__ import annotations
 
-import json
-import queue
 import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from raw_lsp import RawClient
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lsp_ws"
-ANSWER_S = 20.0
-
-
-class RawClient:
-    """Just enough of a JSON-RPC client to send what no real client would."""
-
-    def __init__(self, root: Path, stderr: Path) -> None:
-        self._stderr = stderr.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server"], cwd=REPO, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self._stderr)
-        self.inbox: queue.Queue[dict] = queue.Queue()
-        threading.Thread(target=self._read_all, daemon=True).start()
-        self.send({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
-            "processId": None, "rootUri": root.as_uri(), "capabilities": {},
-            "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}]}})
-        assert "result" in self.response("init")
-        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-
-    def send(self, message: dict) -> None:
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        self.proc.stdin.flush()
-
-    def _read_all(self) -> None:
-        while True:
-            length = None
-            while True:
-                line = self.proc.stdout.readline()
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            self.inbox.put(json.loads(self.proc.stdout.read(length)))
-
-    def response(self, msg_id) -> dict:
-        """The answer to `msg_id`; fails after ANSWER_S without one (pygls used to send none)."""
-        while True:
-            try:
-                message = self.inbox.get(timeout=ANSWER_S)
-            except queue.Empty:
-                raise AssertionError(f"no answer to request {msg_id!r} in {ANSWER_S} s") from None
-            if message.get("id") == msg_id and "method" not in message:
-                return message
-            if "method" in message and "id" in message:      # a request to the client: decline
-                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
-
-    def close(self) -> None:
-        self.send({"jsonrpc": "2.0", "id": "bye", "method": "shutdown"})
-        self.response("bye")
-        self.send({"jsonrpc": "2.0", "method": "exit"})
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-        self.stop()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout, self._stderr):
-            if not stream.closed:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
 
 
 @pytest.fixture
@@ -89,8 +18,6 @@ def raw(tmp_path):
     root = tmp_path / "ws"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__", ".remedy"))
     client = RawClient(root, tmp_path / "server.stderr")
-    client.root = root
-    client.stderr = tmp_path / "server.stderr"
     yield client
     client.stop()
 
