@@ -1,5 +1,6 @@
-"""Quick fixes on Remedy's failing-test diagnostics: "Fix this test", and "Review proposed fix"
-when a proposal for that test is waiting for the user."""
+"""Quick fixes: on Remedy's failing-test diagnostics "Fix this test", and "Review proposed fix"
+when a proposal for that test is waiting for the user; on the lines of a pending hunk "Remedy:
+apply fix" and "Remedy: reject fix" (plain_clients.py)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,6 +9,7 @@ from lsprotocol import types
 
 from agent.errors import BadInput
 
+from . import convert, plain_clients
 from .diagnostics import SOURCE
 from .lenses import FIX_TEST
 
@@ -25,7 +27,12 @@ def code_action(ls: "RemedyServer", params: types.CodeActionParams) -> list[type
         root = ls.root_for(uri)
     except BadInput:
         return []
-    found: list[types.CodeAction] = []
+    try:
+        path = convert.relative_path(root, uri)
+        text, _ = ls.document(uri)
+        found = plain_clients.hunk_actions(ls, root, path, text, params.range)
+    except BadInput:
+        found = []
     for diag in params.context.diagnostics:
         test_id = diag.data.get("testId") if diag.source == SOURCE and isinstance(diag.data, dict) else None
         if not isinstance(test_id, str):

@@ -1,5 +1,6 @@
 """Diagnostics: failing tests get an error on the test's name (message = the assertion or error),
-and the top suspicious lines of the latest localization get hints. They come from the session's
+the top suspicious lines of the latest localization get hints, and the lines a pending fix would
+change get an Information diagnostic for clients without `remedy/proposal` (plain_clients.py). They come from the session's
 `TestsRan` and `Localized` events and are re-placed on every edit of the file, so they follow the
 code while the user types."""
 from __future__ import annotations
@@ -14,12 +15,12 @@ from agent import find_tests
 from agent.errors import BadInput
 from agent.events import Localized, TestsRan
 
-from . import convert
+from . import convert, plain_clients
 
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["SOURCE", "TestDiagnostics", "did_open", "did_change", "did_save", "split_test_id"]
+__all__ = ["SOURCE", "TestDiagnostics", "did_open", "did_change", "did_save", "split_test_id", "publish"]
 
 SOURCE = "remedy"
 USER_CODE_PURPOSES = ("reproduce", "run", "watch")   # runs of the user's code, not of a candidate
@@ -117,8 +118,9 @@ def publish(ls: "RemedyServer", root: Path, paths: set[str]) -> None:
             text, version = ls.document(uri)
         except BadInput:
             continue
+        found = ls.test_diagnostics.build(root, path, text) + plain_clients.hunk_diagnostics(ls, root, path, text)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=ls.test_diagnostics.build(root, path, text)))
+            uri=uri, version=version, diagnostics=found))
 
 
 def _republish(ls: "RemedyServer", uri: str) -> None:
@@ -127,7 +129,9 @@ def _republish(ls: "RemedyServer", uri: str) -> None:
         path = convert.relative_path(root, uri)
     except BadInput:
         return
-    if ls.test_diagnostics.failing_in(root, path) or any(p == path for p, _, _ in ls.test_diagnostics.hints.get(root, [])):
+    store = ls.test_diagnostics
+    if (store.failing_in(root, path) or any(p == path for p, _, _ in store.hints.get(root, []))
+            or ls.proposals.for_file(root, path)):
         publish(ls, root, {path})
 
 

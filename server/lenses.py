@@ -63,7 +63,7 @@ def _proposal_lenses(ls: "RemedyServer", root, path: str, text: str) -> list[typ
             stale = ""
         except StaleHunk:
             start, stale = pending.expected_start(hunk), " (stale)"
-        rng = convert.hunk_range(start, start)
+        rng = convert.hunk_range(start, start + (hunk.end_line - hunk.start_line))
         ids = {"proposalId": pending.id, "hunkId": hunk.id}
         if pending.id not in seen:
             seen.add(pending.id)

@@ -1,6 +1,7 @@
 """A repair job as the editor sees it: `$/progress` (begin/report/end, cancellable),
-`remedy/event {jobId, type, data}` for every session event, `remedy/proposal` when a fix is ready,
-diagnostics from test runs, and a message or prompt when the job ends."""
+`remedy/event {jobId, type, data}` for every session event, `remedy/proposal` when a fix is ready
+(and, for clients without it, the fix shown with standard LSP: plain_clients.py), diagnostics from
+test runs, and a message or prompt when the job ends."""
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,7 @@ from agent.events import (CandidatesRanked, Event, Localized, PlanUpdated, Propo
                           Validation)
 from agent.types import FixStatus
 
-from . import convert, diagnostics
+from . import convert, diagnostics, plain_clients
 from .jobs import Job, JobState
 from .proposals import PendingProposal
 from .prompts import CANCEL, RUN_ANYWAY
@@ -57,7 +58,9 @@ class JobReporter:
     def event(self, job: Job, event: Event) -> None:
         self._ls.protocol.notify(EVENT, convert.event_payload(job.id, event))
         self._report(job, event)
-        record(self._ls, job.id, job.root, job.test_ids, event)
+        pending = record(self._ls, job.id, job.root, job.test_ids, event)
+        if pending is not None:       # the user asked for this fix: show it where it applies
+            self._spawn(plain_clients.announce(self._ls, pending, job.test_ids, background=False))
 
     def _report(self, job: Job, event: Event) -> None:
         token = job.extra.get("token")
@@ -112,6 +115,7 @@ def record(ls: "RemedyServer", job_id: str, root: Path, test_ids: list[str],
         pending = PendingProposal(event.proposal, job_id, root, list(test_ids))
         ls.proposals.add(pending)
         ls.protocol.notify(PROPOSAL, convert.proposal_payload(root, event.proposal, job_id))
+        diagnostics.publish(ls, root, {h.path for h in event.proposal.hunks})
         ls.refresh_lenses()
         return pending
     return None

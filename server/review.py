@@ -10,7 +10,7 @@ from lsprotocol import types
 from agent import record_decision
 from agent.types import Hunk
 
-from . import convert
+from . import convert, diagnostics
 from .proposals import PendingProposal, StaleHunk, locate, text_edit
 from .reporting import PROPOSAL
 
@@ -89,6 +89,7 @@ def _decide(ls: "RemedyServer", pending: PendingProposal, hunk: Hunk, accepted: 
     except OSError as exc:      # a read-only workspace must not block the review
         log.warning("could not record decision: %s", exc)
     ls.proposals.drop_if_decided(pending)
+    diagnostics.publish(ls, pending.root, {hunk.path})
     ls.refresh_lenses()
 
 

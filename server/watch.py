@@ -5,8 +5,9 @@ passes again; this module turns that into failing-test diagnostics, for test fil
 
 With `remedy.watch.autoRepair` the watcher starts a low-priority repair after a failing run. Its
 events go out as `remedy/event`, its proposal waits in the proposal store like any other (lenses,
-acceptHunk/rejectHunk and the stale checks apply), and the user is offered "Review" through a
-`window/showMessageRequest` that no handler waits on. An unsaved edit of one of the repair's files
+acceptHunk/rejectHunk and the stale checks apply), and the user is told: a client that renders
+`remedy/proposal` is offered "Review" through a `window/showMessageRequest` that no handler waits
+on, any other gets a plain `window/showMessage` (plain_clients.py). An unsaved edit of one of the repair's files
 cancels it. Nothing here ever applies an edit.
 
 The watchers call back from their own threads; every callback hops onto the server's loop.
@@ -27,7 +28,7 @@ from agent.errors import BadInput, RemedyError
 from agent.events import Done, Event, ProposalReady
 from agent.types import FixStatus
 
-from . import convert, diagnostics, reporting, review
+from . import convert, diagnostics, plain_clients, reporting, review
 from .proposals import PendingProposal
 
 if TYPE_CHECKING:
@@ -158,7 +159,11 @@ class WatchService:
                 "state": state, "message": event.result.message or event.result.status.value}})
 
     async def _offer(self, pending: PendingProposal, job: RepairJob) -> None:
-        """Tell the user a fix waits; "Review" brings its first hunk into view."""
+        """Tell the user a fix waits: a plain client in one message (plain_clients.py); a rich
+        one with a "Review" prompt that brings its first hunk into view."""
+        if not plain_clients.is_rich(self._ls):
+            await plain_clients.announce(self._ls, pending, job.tests, background=True)
+            return
         names = ", ".join(diagnostics.split_test_id(t)[1] or t for t in job.tests)
         try:
             answer = await self._ls.window_show_message_request_async(types.ShowMessageRequestParams(

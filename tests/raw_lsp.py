@@ -25,6 +25,7 @@ class RawClient:
                  answer: Callable[[dict], Any] = lambda request: None) -> None:
         self.root, self.stderr, self.answer = root, stderr, answer
         self.notifications: list[dict] = []
+        self.requests: list[dict] = []          # what the server asked the client
         self._stderr = stderr.open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "server"], cwd=REPO, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self._stderr)
@@ -62,9 +63,11 @@ class RawClient:
             raise AssertionError(f"no answer to request {msg_id!r} in {timeout} s")
         return found
 
-    def notification(self, method: str, timeout: float, where: Callable[[dict], bool] = lambda p: True) -> dict:
-        """The first notification `method` whose params satisfy `where` (seen already or to come)."""
-        for seen in self.notifications:
+    def notification(self, method: str, timeout: float, where: Callable[[dict], bool] = lambda p: True,
+                     since: int = 0) -> dict:
+        """The first notification `method` whose params satisfy `where`, among those received
+        from the `since`-th on (seen already or to come)."""
+        for seen in self.notifications[since:]:
             if seen["method"] == method and where(seen.get("params")):
                 return seen["params"]
         found = self.until(lambda m: m.get("method") == method and "id" not in m and where(m.get("params")),
@@ -81,6 +84,7 @@ class RawClient:
             except queue.Empty:
                 return None
             if "method" in message and "id" in message:      # the server asks: the test answers
+                self.requests.append(message)
                 self.send({"jsonrpc": "2.0", "id": message["id"], "result": self.answer(message)})
             elif "method" in message:
                 self.notifications.append(message)

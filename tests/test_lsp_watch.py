@@ -45,8 +45,10 @@ async def client(lsp_client: LanguageClient, request):
 
     options = settings(auto_repair=request.getfixturevalue("auto_repair"))
     lsp_client.set_configuration(options)
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.experimental = {"remedyProposals": True}     # as the extension: it renders proposals
     await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
+        capabilities=capabilities, root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
         initialization_options=options))
     await until(lambda: watching(lsp_client) >= 1, "the watcher to start")
