@@ -12,6 +12,7 @@ The code actions are offered to every client.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -33,6 +34,7 @@ RICH_CAPABILITY = "remedyProposals"
 APPLY_FIX, REJECT_FIX = "Remedy: apply fix", "Remedy: reject fix"
 PROPOSED_FIX = "proposed-fix"          # the diagnostics' code
 SOURCE = "remedy"
+log = logging.getLogger(__name__)
 
 
 def is_rich(ls: "RemedyServer") -> bool:
@@ -106,8 +108,11 @@ async def announce(ls: "RemedyServer", pending: PendingProposal, tests: list[str
     first = pending.pending()[0]
     if not background:
         from .review import reveal
-        if await reveal(ls, pending):
-            return
+        try:
+            if await reveal(ls, pending):
+                return
+        except Exception as exc:      # a client that fails showDocument still gets the message
+            log.warning("window/showDocument failed: %s", exc)
     names = ", ".join(t.split("::")[-1] for t in tests) or "the failing tests"
     ls.show(f"a fix for {names} waits for review at {first.path}:{pending.expected_start(first) + 1}: "
             f"{pending.proposal.summary} (code action {APPLY_FIX!r} there, or the lens \"Accept\")")

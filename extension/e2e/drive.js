@@ -5,6 +5,7 @@
 //   2. ws-reject: same up to the proposal, click Reject: the decorations go, the buffer is clean,
 //      the file is byte-identical to the fixture, the test still fails. Then "Fix this test" on a
 //      passing test: the server's prompt (window/showMessageRequest) shows as a notification.
+//      "Fix this test" from the palette on line 1 (outside any test): exactly one toast, saying so.
 // Usage: node drive.js URL WS_ACCEPT WS_REJECT FIXTURE SHOT_DIR PYTHON
 const { chromium } = require('playwright-core');
 const { spawnSync } = require('child_process');
@@ -222,6 +223,20 @@ async function fixFailingTest(page, ws) {
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await toast.waitFor({ state: 'detached', timeout: 10000 });
     step('the server prompt appeared as a notification and was answered');
+
+    // ---- 3b. "Fix this test" from the palette outside any test: one clear toast, nothing else
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await palette(page, 'Remedy: Fix this test');
+    const refusal = page.locator('.notifications-toasts .notification-toast', { hasText: 'not inside a test' });
+    await refusal.first().waitFor({ timeout: 30000 });
+    await page.waitForTimeout(1500);          // a second toast would come right after the first
+    const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    await shot(page, 'fix-outside-a-test.png');
+    check(toasts.length === 1 && !toasts.some((t) => t.includes('failed')),
+      `expected one toast, got ${JSON.stringify(toasts)}`);
+    await page.keyboard.press('Escape');
+    step('"Fix this test" outside a test: one toast');
 
     // ---- 4. Remedy: Restart Server brings a new server up, lenses and all
     await palette(page, 'Remedy: Restart Server');

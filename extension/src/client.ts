@@ -6,16 +6,46 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import {
-  DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, Middleware, ServerOptions, State,
+  ClientCapabilities, DidChangeConfigurationNotification, ErrorCodes, ExecuteCommandRequest, FeatureState,
+  LanguageClient, LanguageClientOptions, MessageSignature, Middleware, ResponseError, ServerOptions, State,
+  StaticFeature,
 } from 'vscode-languageclient/node';
 import { resolveInterpreter } from './python';
-import { EVENT_NOTIFICATION, PROPOSAL_NOTIFICATION, ProposalPayload, RemedyEvent } from './protocol';
+import {
+  EVENT_NOTIFICATION, PROPOSAL_NOTIFICATION, ProposalPayload, RICH_PROPOSALS_CAPABILITY, RemedyEvent,
+} from './protocol';
 import { SECTION, readSettings } from './settings';
 
 export interface ClientListeners {
   onEvent(event: RemedyEvent): void;
   onProposal(proposal: ProposalPayload): void;
   onRunning(running: boolean, detail: string): void;
+}
+
+/** Declares that this client renders `remedy/proposal` (see RICH_PROPOSALS_CAPABILITY). */
+class RichProposals implements StaticFeature {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), [RICH_PROPOSALS_CAPABILITY]: true };
+  }
+  initialize(): void {}
+  getState(): FeatureState { return { kind: 'static' }; }
+  clear(): void {}
+}
+
+/**
+ * A command the server refuses (InvalidParams: a one-line reason, e.g. "Fix this test" with the
+ * cursor outside any test) goes straight to the command middleware, which says it once; the
+ * library would first log "Request workspace/executeCommand failed." and raise a second toast.
+ */
+class RemedyLanguageClient extends LanguageClient {
+  handleFailedRequest<T>(type: MessageSignature, token: vscode.CancellationToken | undefined, error: unknown,
+    defaultValue: T, showNotification?: boolean): T {
+    if (type.method === ExecuteCommandRequest.method && error instanceof ResponseError
+      && error.code === ErrorCodes.InvalidParams) {
+      throw error;
+    }
+    return super.handleFailedRequest(type, token, error, defaultValue, showNotification);
+  }
 }
 
 export class RemedyClient implements vscode.Disposable {
@@ -87,7 +117,8 @@ export class RemedyClient implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('remedy', 'Remedy', serverOptions, clientOptions);
+    const client = new RemedyLanguageClient('remedy', 'Remedy', serverOptions, clientOptions);
+    client.registerFeature(new RichProposals());
     client.onNotification(EVENT_NOTIFICATION, (event: RemedyEvent) => {
       this.output.info(`[${event.jobId}] ${event.type}`);
       this.listeners.onEvent(event);

@@ -38,6 +38,13 @@ export interface RemedyEvent {
 export const EVENT_NOTIFICATION = 'remedy/event';
 export const PROPOSAL_NOTIFICATION = 'remedy/proposal';
 
+/**
+ * The experimental client capability that tells the server this client renders
+ * `remedy/proposal` itself: the server then leaves out the plain-LSP rendering of proposals
+ * meant for other editors (hunk diagnostics, showDocument, a plain message for background fixes).
+ */
+export const RICH_PROPOSALS_CAPABILITY = 'remedyProposals';
+
 /** Commands the server executes (`workspace/executeCommand`). */
 export const ServerCommand = {
   fixTest: 'remedy.fixTest',
