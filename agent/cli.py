@@ -27,9 +27,13 @@ __all__ = ["main"]
 EXIT_OK, EXIT_NO_FIX, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+class _UsageError(Exception):
+    """A command line argparse refuses; the message is its one line."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # one line, no usage dump
-        self.exit(EXIT_BAD_INPUT, f"remedy: error: {message}\n")
+        raise _UsageError(message)
 
 
 def add_sandbox_flag(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as exc:
+        print(f"remedy: error: {exc}", file=sys.stderr)
+        if argv[:1] == ["fix"] and "--json" in argv:       # the contract's object, even now
+            print(json.dumps(FixResult(FixStatus.ERROR, engine="", message=str(exc)).to_json()))
+        return EXIT_BAD_INPUT
     take_from_environment([getattr(args, "api_key_env", None)])   # before any child starts
     try:
         if args.command == "fix":

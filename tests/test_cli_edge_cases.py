@@ -224,3 +224,12 @@ def test_workers_are_capped_at_the_cpu_count(tmp_path):
     code, out, err = remedy_json("fix", "--root", str(root), "--workers", str(cpus + 10))
     assert code == 0 and out["status"] == "fixed"
     assert f"--workers {cpus + 10} capped at {cpus}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [("--bogus",), ("--time-budget", "-1"), ("--max-candidates", "0"),
+                                  ("--engine", "nope")])
+def test_bad_flags_print_the_object_too(tmp_path, args):
+    root = project(tmp_path / "p")
+    code, out, err = remedy_json("fix", "--root", str(root), *args)
+    assert code == 2 and out["status"] == "error"
+    assert out["message"] in one_error(err)
