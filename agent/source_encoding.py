@@ -27,7 +27,8 @@ def decode_source(data: bytes, path: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         declared = "declares" if encoding != "utf-8" else "has no coding line, so it must be"
-        raise BadInput(f"{path} is not valid {encoding} (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+        byte = data[exc.start:exc.start + 1]
+        raise BadInput(f"{path} is not valid {encoding} (byte {exc.start}: {byte!r}); "
                        f"it {declared} {encoding}") from None
 
 

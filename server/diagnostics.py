@@ -1,8 +1,8 @@
 """Diagnostics: failing tests get an error on the test's name (message = the assertion or error),
 the top suspicious lines of the latest localization get hints, and the lines a pending fix would
-change get an Information diagnostic for clients without `remedy/proposal` (plain_clients.py). They come from the session's
-`TestsRan` and `Localized` events and are re-placed on every edit of the file, so they follow the
-code while the user types."""
+change get an Information diagnostic for clients without `remedy/proposal` (plain_clients.py).
+The first two come from the session's `TestsRan` and `Localized` events; all are re-placed on
+every edit of the file, so they follow the code while the user types."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -118,7 +118,8 @@ def publish(ls: "RemedyServer", root: Path, paths: set[str]) -> None:
             text, version = ls.document(uri)
         except BadInput:
             continue
-        found = ls.test_diagnostics.build(root, path, text) + plain_clients.hunk_diagnostics(ls, root, path, text)
+        found = (ls.test_diagnostics.build(root, path, text)
+                 + plain_clients.hunk_diagnostics(ls, root, path, text))
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=found))
 

@@ -42,7 +42,8 @@ def is_rich(ls: "RemedyServer") -> bool:
     return isinstance(experimental, dict) and experimental.get(RICH_CAPABILITY) is True
 
 
-def _placed(ls: "RemedyServer", root: Path, path: str, text: str) -> Iterator[tuple[PendingProposal, Hunk, int]]:
+def _placed(ls: "RemedyServer", root: Path, path: str,
+            text: str) -> Iterator[tuple[PendingProposal, Hunk, int]]:
     """The pending hunks of `path` where they stand in `text` now; a stale one is left out."""
     for pending, hunk in ls.proposals.for_file(root, path):
         try:
@@ -96,7 +97,8 @@ def hunk_actions(ls: "RemedyServer", root: Path, path: str, text: str,
         for title, command, preferred in ((APPLY_FIX, ACCEPT_HUNK, True), (REJECT_FIX, REJECT_HUNK, False)):
             found.append(types.CodeAction(
                 title=title, kind=types.CodeActionKind.QuickFix, is_preferred=preferred,
-                diagnostics=[diagnostic], command=types.Command(title=title, command=command, arguments=[ids])))
+                diagnostics=[diagnostic],
+                command=types.Command(title=title, command=command, arguments=[ids])))
     return found
 
 

@@ -7,8 +7,8 @@ With `remedy.watch.autoRepair` the watcher starts a low-priority repair after a 
 events go out as `remedy/event`, its proposal waits in the proposal store like any other (lenses,
 acceptHunk/rejectHunk and the stale checks apply), and the user is told: a client that renders
 `remedy/proposal` is offered "Review" through a `window/showMessageRequest` that no handler waits
-on, any other gets a plain `window/showMessage` (plain_clients.py). An unsaved edit of one of the repair's files
-cancels it. Nothing here ever applies an edit.
+on, any other gets a plain `window/showMessage` (plain_clients.py). An unsaved edit of one of the
+repair's files cancels it. Nothing here ever applies an edit.
 
 The watchers call back from their own threads; every callback hops onto the server's loop.
 Starting and stopping a watcher blocks (threads, inotify), so it runs in a worker thread, one

@@ -117,7 +117,8 @@ def test_an_unreadable_file_in_the_project_does_not_stop_the_repair(tmp_path):
 def test_a_file_changed_during_the_repair_is_exit_3_with_its_object(tmp_path):
     # The test itself touches the real file (unconfined, so it can), as an editor would meanwhile.
     root = tmp_path / "p"
-    test = TEST.replace("def test_add():\n", f"def test_add():\n    open({str(root / 'calc.py')!r}, 'a').write('#\\n')\n")
+    touch = f"    open({str(root / 'calc.py')!r}, 'a').write('#\\n')\n"
+    test = TEST.replace("def test_add():\n", "def test_add():\n" + touch)
     project(root, CALC, test)
     code, out, err = remedy_json("fix", "--root", str(root), "--apply", "--unsafe-sandbox")
     assert code == 3, (out, err)
@@ -149,7 +150,8 @@ def test_a_project_without_tests_says_so(tmp_path):
 
 
 def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path):
-    root = project(tmp_path / "p", CALC, TEST.replace("def test_add():\n", "def test_add():\n    import time; time.sleep(30)\n"))
+    slow = TEST.replace("def test_add():\n", "def test_add():\n    import time\n    time.sleep(30)\n")
+    root = project(tmp_path / "p", CALC, slow)
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}

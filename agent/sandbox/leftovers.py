@@ -21,7 +21,7 @@ __all__ = ["TMP_SUFFIX", "SANDBOX_PREFIX", "temp_prefix", "claim", "remove_stale
 TMP_SUFFIX = ".remedy-tmp"
 SANDBOX_PREFIX = "remedy-sbx-"
 OWNER_LOCK = ".remedy-owner"
-UNCLAIMED_AGE_S = 3600.0      # a copy with no lock file: made by an older Remedy, or just now
+UNCLAIMED_AGE_S = 86400.0     # a copy with no lock file: an older Remedy made it (or one is making it now)
 
 
 def temp_prefix(path: Path) -> str:
