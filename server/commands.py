@@ -65,7 +65,8 @@ def _test_id(arg: dict[str, Any], path: str, text: str) -> str:
         for test in tests:
             if test.def_start_line <= position.line <= test.def_end_line:
                 return f"{path}::{test.node_id}"
-        raise BadInput(f"line {position.line + 1} of {path} is not inside a test")
+        raise BadInput(f"line {position.line + 1} of {path} is not inside a test: "
+                       "put the cursor in a test function, or use its \"Fix this test\" lens")
     if not is_test_file(path):
         raise BadInput(f"{path} is not a test file; name a testId")
     return path
