@@ -129,3 +129,36 @@ def test_class_with_slots_keeps_working_on_old_instances():
     Patcher(".").patch_class(old, new)
     node.count = 1
     assert node.leaf() is False and old().leaf() is True
+
+
+def _slow_to_patch_project(tmp_path: Path) -> Path:
+    root = tmp_path / "slow_module"
+    (root / "tests").mkdir(parents=True)
+    # Re-executing this module body takes as long as a 50,000-line module's does, however right
+    # the candidate is.
+    (root / "big.py").write_text("import time\n\ntime.sleep(SLOW)\n\n\ndef total(values):\n"
+                                 "    return -sum(values)\n".replace("SLOW", "0"))
+    (root / "tests" / "test_big.py").write_text(
+        "from big import total\n\n\ndef test_total():\n    assert total([1, 2, 3]) == 6\n")
+    return root
+
+
+def test_the_time_to_hot_patch_does_not_count_against_the_candidate(tmp_path):
+    root = _slow_to_patch_project(tmp_path)
+    runner = PytestRunner(timeout=20, env=FAST)
+    runner.warm_timeout = 1.0
+    with Sandbox(root) as sbx:
+        w = WarmWorker(runner)
+        assert w.start(sbx.path, ["tests/test_big.py"]), w.stderr_tail()
+        try:
+            fixed = (root / "big.py").read_text().replace("sleep(0)", "sleep(1.5)").replace("-sum", "sum")
+            report = w.run({"big.py": fixed.encode()}, ["tests/test_big.py::test_total"])
+            assert report is not None and not report.timed_out, w.fallback_reason
+            assert [(r.test_id, r.outcome) for r in report.results] == [
+                ("tests/test_big.py::test_total", Outcome.PASSED)]
+            # A module body that never ends is still stopped, a little later.
+            looping = fixed.replace("time.sleep(1.5)", "while True:\n    pass")
+            report = w.run({"big.py": looping.encode()}, ["tests/test_big.py::test_total"])
+            assert report is None or report.timed_out
+        finally:
+            w.close()

@@ -16,6 +16,13 @@ Each request is served by a forked child: it hot-patches the candidate into the 
 already imported (remedy_hotpatch), runs the selected items through pytest's own
 `pytest_runtest_protocol`, streams the remedy_report records through a pipe and exits. The parent
 only forks, reads and kills: a child that crashes, exits or hangs costs nothing but itself.
+
+A request's timeout is for running its tests: hot-patching the candidate in comes first and is not
+the candidate's cost (a 50,000-line module takes seconds to re-execute, however good the fix). The
+child's first records say so, {"kind": "patching"} before and {"kind": "patched", "seconds": s}
+after: in between the deadline waits longer, by an allowance that grows with the size of the
+patched sources (PATCH_S_PER_MB, at most PATCH_ALLOWANCE_S: a candidate whose module body loops
+must still be stopped), and then it moves by s.
 """
 from __future__ import annotations
 
@@ -33,6 +40,8 @@ import remedy_hotpatch
 from remedy_report import Reporter
 
 _STATE: dict = {}
+PATCH_ALLOWANCE_S = 20.0       # the most a slow hot-patch may add to a request's deadline
+PATCH_BASE_S, PATCH_S_PER_MB = 2.0, 5.0
 
 
 def _matches(test_id: str, nodeid: str) -> bool:
@@ -71,11 +80,16 @@ def _child(session, items, files: dict, out_fd: int, request: dict, deadline: fl
         reporter = _STATE["reporter"]
         reporter.watchdog.configure(request.get("test_timeout"), deadline)   # remedy_watchdog
         protected = {os.path.realpath(str(item.path)) for item in session.items}
+        patching = time.monotonic()
+        _write_line(out_fd, {"kind": "patching"})
         try:
             remedy_hotpatch.apply(str(session.config.rootpath), files, protected)
         except remedy_hotpatch.Unpatchable as exc:
             _write_line(out_fd, {"kind": "fallback", "reason": str(exc)})
             return
+        patched = min(PATCH_ALLOWANCE_S, time.monotonic() - patching)
+        _write_line(out_fd, {"kind": "patched", "seconds": patched})
+        reporter.watchdog.configure(request.get("test_timeout"), deadline + patched)
         if request.get("angelic"):
             import remedy_angelic
             remedy_angelic.serve(session, items, request, reporter, out_fd)
@@ -145,17 +159,58 @@ def _kill_leftovers() -> None:
         time.sleep(0.01)
 
 
-def _read_child(read_fd: int, pid: int, deadline: float) -> tuple[list[bytes], bool, bool]:
+class _Patch:
+    """What the child's first two records say of its hot-patching: how much later the deadline is."""
+
+    def __init__(self, files: dict) -> None:
+        size = sum(len(source) for source in files.values())
+        self.limit = min(PATCH_ALLOWANCE_S, PATCH_BASE_S + PATCH_S_PER_MB * size / 1e6)
+        self.started, self.seconds = False, None
+
+    def allowance(self) -> float:
+        if self.seconds is not None:
+            return self.seconds
+        return self.limit if self.started else 0.0
+
+    def read(self, chunks: list[bytes]) -> None:
+        if self.seconds is not None:
+            return
+        records = [_record(line) for line in b"".join(chunks).split(b"\n")[:-1][:2]]   # whole lines
+        if not records:
+            return
+        if records[0].get("kind") != "patching":
+            self.seconds = 0.0            # a child that says nothing of patching gets no allowance
+            return
+        self.started = True
+        if len(records) > 1:
+            done = records[1]
+            seconds = done.get("seconds") if done.get("kind") == "patched" else 0.0
+            self.seconds = min(self.limit, max(0.0, float(seconds))) \
+                if isinstance(seconds, (int, float)) else 0.0
+
+
+def _record(line: bytes) -> dict:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _read_child(read_fd: int, pid: int, deadline: float,
+                patch: _Patch) -> tuple[list[bytes], bool, bool]:
     """The child's records until it closes the pipe or exits (a process it left behind may hold
-    the pipe open: its exit ends the wait), the deadline passes, or it sends too much."""
+    the pipe open: its exit ends the wait), the deadline passes (later by what `patch` reads of
+    the child's hot-patching), or it sends too much."""
     try:
         exited = os.pidfd_open(pid)
     except (AttributeError, OSError):
         exited = -1
     chunks, size, gone = [], 0, False
+    base = deadline
     try:
         while True:
-            left = deadline - time.monotonic()
+            left = base + patch.allowance() - time.monotonic()
             if left <= 0:
                 return chunks, True, False
             ready, _, _ = select.select([read_fd] + ([exited] if exited >= 0 and not gone else []),
@@ -175,6 +230,7 @@ def _read_child(read_fd: int, pid: int, deadline: float) -> tuple[list[bytes], b
             if size > ANSWER_LIMIT:
                 return chunks, False, True
             chunks.append(chunk)
+            patch.read(chunks)
     finally:
         if exited >= 0:
             os.close(exited)
@@ -194,7 +250,8 @@ def _serve(session, request: dict) -> dict:
         os.close(read_fd)
         _child(session, items, request.get("files", {}), write_fd, request, start + timeout)
     os.close(write_fd)
-    chunks, timed_out, overflow = _read_child(read_fd, pid, start + timeout)
+    patch = _Patch(request.get("files", {}))
+    chunks, timed_out, overflow = _read_child(read_fd, pid, start + timeout, patch)
     if timed_out or overflow:
         for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
             try:
