@@ -235,3 +235,15 @@ def test_bad_flags_print_the_object_too(tmp_path, args):
     code, out, err = remedy_json("fix", "--root", str(root), *args)
     assert code == 2 and out["status"] == "error"
     assert out["message"] in one_error(err)
+
+
+def test_a_50000_line_module_is_fixed_within_its_budget(tmp_path):
+    # Lines alike by the thousand (blank lines, `return x + i`): matching the patched module
+    # against the original line by line used to take minutes after the fix was found.
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12_500))
+    root = project(tmp_path / "p", body + CALC)
+    assert len((root / "calc.py").read_text().splitlines()) >= 50_000
+    code, out, err = remedy_json("fix", "--root", str(root), "--time-budget", "60", timeout=240)
+    assert code == 0 and out["status"] == "fixed", err
+    assert "+    return a + b" in out["patch"]
+    assert out["elapsed_s"] < 120, "the session ran far past its time budget"
