@@ -292,7 +292,7 @@ class _Session:
         """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
         nothing could be probed or the probe did not finish."""
         from .probe import Evidence, place_speculative, probe_request
-        from .repair.templates import SPECULATIVE
+        from .repair.templates import EVIDENCE, SPECULATIVE
 
         failing_ids = [t.test_id for t in self.failing]
         sites, payload, tests = probe_request([r.candidate for r in ranked], files, failing_ids,
@@ -307,7 +307,7 @@ class _Session:
         self.tests_run += len(tests)
         by_id = {s.candidate_id: s for s in sites}
         self.evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
-        return place_speculative(ranked, self.evidence, SPECULATIVE)
+        return place_speculative(ranked, self.evidence, SPECULATIVE, EVIDENCE)
 
     def _angelic_request(self, files: dict[str, bytes], lines, report: RunReport, coverage: dict):
         """The suspicious conditions to force (agent.repair.angelic), or None."""
