@@ -17,7 +17,7 @@ from .reporting import PROPOSAL
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["accept", "reject", "show", "reveal"]
+__all__ = ["accept", "reject", "show", "reveal", "payload"]
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,18 @@ async def accept(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]
         by_uri.setdefault(convert.path_to_uri(pending.root / hunk.path), []).append(hunk)
     document_changes: list[types.TextDocumentEdit] = []
     changes: dict[str, list[types.TextEdit]] = {}
+    placed: list[tuple[Hunk, str, int]] = []
     for uri, file_hunks in by_uri.items():
         text, version = ls.document(uri)
         edits = []
-        for hunk in file_hunks:
+        for hunk in sorted(file_hunks, key=lambda h: h.start_line):
             try:
                 start = locate(hunk, pending.proposal.base_texts.get(hunk.path), text,
                                pending.expected_start(hunk))
             except StaleHunk as exc:
                 return _refused(ls, pending, str(exc))
             edits.append(text_edit(hunk, text, start))
+            placed.append((hunk, uri, start + sum(_growth(h) for h, u, _ in placed if u == uri)))
         changes[uri] = edits
         document_changes.append(types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -53,6 +55,7 @@ async def accept(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]
         return _refused(ls, pending, reason)
     for hunk in hunks:
         _decide(ls, pending, hunk, True)
+    ls.aftercare.accepted(pending, placed)
     return {"applied": True, "hunks": [h.id for h in hunks], "pending": [h.id for h in pending.pending()]}
 
 
@@ -64,9 +67,16 @@ def reject(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]) -> d
 
 async def show(ls: "RemedyServer", pending: PendingProposal) -> dict[str, Any]:
     """Send the proposal again and bring its first pending hunk into view."""
-    payload = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
-    ls.protocol.notify(PROPOSAL, payload)
+    ls.protocol.notify(PROPOSAL, payload(pending))
     return {"proposalId": pending.id, "shown": await reveal(ls, pending)}
+
+
+def payload(pending: PendingProposal) -> dict[str, Any]:
+    """`remedy/proposal` for a proposal sent again: only its hunks still pending."""
+    sent = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
+    waiting = {h.id for h in pending.pending()}
+    sent["hunks"] = [h for h in sent["hunks"] if h["id"] in waiting]
+    return sent
 
 
 async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
@@ -80,6 +90,11 @@ async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
         uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
         selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
     return bool(result and result.success)
+
+
+def _growth(hunk: Hunk) -> int:
+    """How many lines accepting `hunk` adds to its file (negative: removes)."""
+    return len(hunk.new_text.splitlines()) - (hunk.end_line - hunk.start_line)
 
 
 def _decide(ls: "RemedyServer", pending: PendingProposal, hunk: Hunk, accepted: bool) -> None:
