@@ -3,6 +3,7 @@ or show the proposal again. Every decision is recorded for the ranker (`agent.re
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -17,7 +18,7 @@ from .reporting import PROPOSAL
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["accept", "reject", "show", "reveal", "payload"]
+__all__ = ["accept", "reject", "show", "reveal", "payload", "changed_range"]
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +86,37 @@ async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
     window = ls.client_capabilities.window
     if first is None or window is None or window.show_document is None:
         return False
-    start = pending.expected_start(first)
     result = await ls.window_show_document_async(types.ShowDocumentParams(
         uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
-        selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
+        selection=changed_range(first, pending.expected_start(first))))
     return bool(result and result.success)
+
+
+# Python's tokens, roughly: names and numbers, strings, multi-character operators, a run of spaces.
+_TOKEN = re.compile(r"""\w+(?:\.\d+)?|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|\*\*=?|//=?|<<=?|>>=?|->|:="""
+                    r"""|[-+*/%@&|^<>=!]=|\s+|.""")
+
+
+def changed_range(hunk: Hunk, start: int) -> types.Range:
+    """What `hunk` changes on its first changed line, to the token (`>` of `x > 0`, or the spot where
+    `+ 1` goes); the hunk's whole lines when it only adds or removes lines."""
+    old, new = hunk.old_text.splitlines(), hunk.new_text.splitlines()
+    i = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), None)
+    if i is None:
+        return convert.hunk_range(start, start + len(old))
+    a, b = _TOKEN.findall(old[i]), _TOKEN.findall(new[i])
+    head = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    line = old[i]
+    left, right = len("".join(a[:head])), len(line) - len("".join(a[len(a) - tail:]))
+    while left < right and line[left].isspace():
+        left += 1
+    while right > left and line[right - 1].isspace():
+        right -= 1
+    return types.Range(start=types.Position(line=start + i, character=convert.utf16_column(line, left)),
+                       end=types.Position(line=start + i, character=convert.utf16_column(line, right)))
 
 
 def _growth(hunk: Hunk) -> int:
