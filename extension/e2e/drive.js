@@ -140,20 +140,48 @@ async function firstRun(page, ws) {
   step(`first run: one toast: ${ours[0].split('\n')[0]}`);
 
   await toast.locator('.monaco-button', { hasText: 'Select interpreter' }).click();
+  await typeInterpreter(page, python);
+  step('typed a working interpreter into "Select interpreter"');
+  await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 120000 });
+  await openFile(page, TEST_FILE);
+  await lensAbove(page, 'Fix this test', FAILING);
+  check(userSettings()['remedy.python'] === python, `remedy.python is now ${userSettings()['remedy.python']}`);
+  step('the server started with the new interpreter and the lenses are back, no restart command');
+
+  // A server whose start fails (the client is left in startFailed): one toast, and setting
+  // remedy.python again restarts it all the same.
+  const exits = path.join(RUN_DIR, 'python-server-exits');
+  await palette(page, 'Remedy: Select interpreter');
+  await typeInterpreter(page, exits);
+  const failed = page.locator('.notifications-toasts .notification-toast', { hasText: 'did not start' }).first();
+  await failed.waitFor({ timeout: 60000 });
+  await page.locator('[aria-label="Remedy: server stopped"]').first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(3000);
+  const after = (await toastTexts(page)).filter((t) => /remedy|language client|server initialization|crashed|pending response/i.test(t));
+  check(after.length === 1 && after[0].includes(`the server did not start with ${exits}`), `toasts: ${JSON.stringify(after)}`);
+  await failed.locator('.monaco-button', { hasText: 'Select interpreter' }).click();
+  await typeInterpreter(page, python);
+  await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 120000 });
+  await lensAbove(page, 'Fix this test', FAILING);
+  check(userSettings()['remedy.python'] === python, `remedy.python is now ${userSettings()['remedy.python']}`);
+  step('a server that failed to start: one toast; setting remedy.python again restarted it');
+}
+
+const RUN_DIR = path.join(path.dirname(shotDir), 'run');
+
+function userSettings() {
+  return JSON.parse(fs.readFileSync(path.join(RUN_DIR, 'ud', 'User', 'settings.json'), 'utf8'));
+}
+
+// "Select interpreter": "Enter interpreter path…", then the path.
+async function typeInterpreter(page, exe) {
   const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enter interpreter path' }).first();
   await pick.waitFor({ timeout: 10000 });
   await pick.click();
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
-  await input.fill(python);
+  await input.fill(exe);
   await page.keyboard.press('Enter');
-  step('typed a working interpreter into "Select interpreter"');
-  await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 120000 });
-  await openFile(page, TEST_FILE);
-  await lensAbove(page, 'Fix this test', FAILING);
-  const settings = JSON.parse(fs.readFileSync(path.join(path.dirname(shotDir), 'run', 'ud', 'User', 'settings.json'), 'utf8'));
-  check(settings['remedy.python'] === python, `remedy.python is now ${settings['remedy.python']}`);
-  step('the server started with the new interpreter and the lenses are back, no restart command');
 }
 
 async function waitForProposal(page) {

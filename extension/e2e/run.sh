@@ -80,6 +80,9 @@ CS_DIRS=(--user-data-dir "$RUN/ud" --extensions-dir "$RUN/exts")
 # The first run's interpreter: this one without its site-packages, so without Remedy's dependencies.
 BAD_PYTHON="$RUN/python-without-remedy"
 printf '#!/bin/sh\nexec "%s" -S "$@"\n' "$PYTHON" > "$BAD_PYTHON"; chmod +x "$BAD_PYTHON"
+# ... and one that passes the extension's check but whose server exits at once (start fails)
+printf '#!/bin/sh\n[ "$1" = -c ] && exec "%s" "$@"\necho "this server exits at once" >&2; exit 3\n' "$PYTHON" \
+  > "$RUN/python-server-exits"; chmod +x "$RUN/python-server-exits"
 cat > "$RUN/ud/User/settings.json" <<JSON
 {
   "remedy.python": "$BAD_PYTHON",

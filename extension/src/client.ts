@@ -27,6 +27,25 @@ export interface ClientListeners {
   onCrashed(detail: string): void;
 }
 
+/**
+ * The language client, quiet: what it would show as a notification (even "forced" ones, such as
+ * "couldn't create connection to server") goes to the output only, and the listeners tell the user
+ * once.
+ */
+class QuietClient extends LanguageClient {
+  override info(message: string, data?: unknown): void {
+    super.info(message, data, false);
+  }
+
+  override warn(message: string, data?: unknown): void {
+    super.warn(message, data, false);
+  }
+
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
+
 export class RemedyClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
@@ -124,7 +143,7 @@ export class RemedyClient implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('remedy', 'Remedy', serverOptions, clientOptions);
+    const client = new QuietClient('remedy', 'Remedy', serverOptions, clientOptions);
     client.onNotification(EVENT_NOTIFICATION, (event: RemedyEvent) => {
       this.output.info(`[${event.jobId}] ${event.type}`);
       this.listeners.onEvent(event);
@@ -137,17 +156,21 @@ export class RemedyClient implements vscode.Disposable {
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && this.client === client && started) {
         this.listeners.onRunning(false, 'the server stopped; see the Remedy output');
-        this.listeners.onCrashed(`the Remedy server (${python.path}) stopped`);
+        this.listeners.onCrashed(`the server (${python.path}) stopped`);
       }
     });
     this.client = client;
     try {
       await client.start();
+      // a server that exits during start-up can leave start() resolved but the client stopped
+      if (client.state !== State.Running) {
+        throw new Error('the server exited during start-up');
+      }
       started = true;
     } catch (err) {
       this.output.error(`the server did not start: ${err}`);
       this.listeners.onRunning(false, String(err));
-      this.listeners.onCrashed(`the Remedy server did not start with ${python.path}`);
+      this.listeners.onCrashed(`the server did not start with ${python.path}`);
       return;
     }
     this.listeners.onRunning(true, `${python.path} (${python.source})`);

@@ -8,7 +8,7 @@ import { ProposalReview } from './proposals';
 import { ClientCommand, describeProposal } from './protocol';
 import { onInterpreterChanged } from './python';
 import { SECTION, configuredPython } from './settings';
-import { OPEN_LOG, Setup } from './setup';
+import { OPEN_LOG, SELECT, Setup } from './setup';
 import { StatusBar } from './statusBar';
 
 let client: RemedyClient | undefined;
@@ -78,8 +78,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
     onUnfit: (python, unfit) => void setup.offer(python, unfit),
     onCrashed: (detail) => {
-      void vscode.window.showErrorMessage(`Remedy: ${detail}; see the log.`, RESTART, OPEN_LOG).then((choice) =>
-        choice === RESTART ? restart() : choice === OPEN_LOG ? output.show() : undefined);
+      void vscode.window.showErrorMessage(`Remedy: ${detail}; see the log.`, RESTART, SELECT, OPEN_LOG).then((choice) =>
+        choice === RESTART ? restart() : choice === SELECT ? setup.selectInterpreter(configuredPython())
+          : choice === OPEN_LOG ? output.show() : undefined);
     },
   });
   const remedy = client;
@@ -90,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(ClientCommand.showPlan, () => planView.show()),
     vscode.commands.registerCommand(ClientCommand.reviewInDiff, (arg?: { proposalId?: string }) => review.reviewInDiff(arg?.proposalId)),
     vscode.commands.registerCommand(ClientCommand.restartServer, restart),
+    vscode.commands.registerCommand(ClientCommand.selectInterpreter, () => setup.selectInterpreter(configuredPython())),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration(`${SECTION}.python`)) {
         await restart();            // whatever state the server is in, start-up failures included
