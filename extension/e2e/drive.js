@@ -238,6 +238,8 @@ async function fixFailingTest(page, ws) {
 
     // ---- 1. accept
     await fixFailingTest(page, wsAccept);
+    const errors = ((await page.locator('[id="status.problems"]').first().innerText()) || '').match(/\d+/g) || [];
+    check(Number(errors[0]) >= 1, `the failing test should show as a problem before the fix: ${JSON.stringify(errors)}`);
     await shot(page, 'inline-review.png');
     await (await lensAbove(page, 'Accept', BUGGY_LINE)).click();
     step('clicked Accept');
@@ -263,6 +265,15 @@ async function fixFailingTest(page, ws) {
     await page.keyboard.press('Control+S');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 30000 });
     step('accepted again and saved');
+    // watch is off: the save re-runs the test, and its failing-test diagnostic goes
+    const problems = page.locator('[id="status.problems"]').first();
+    for (let i = 0; ; i++) {
+      const counts = ((await problems.innerText().catch(() => '')) || '').match(/\d+/g) || [];
+      if (counts[0] === '0') break;
+      check(i < 240, `the failing-test diagnostic stayed after the save: problems ${JSON.stringify(counts)}`);
+      await page.waitForTimeout(250);
+    }
+    step('the failing-test diagnostic went after the save, with watch off');
     await page.locator('[aria-label="Remedy: idle"]').first().waitFor({ timeout: 30000 });
     await palette(page, 'Remedy: Show plan');
     const jobRow = page.locator('.monaco-list-row', { hasText: 'test_bulk_discount_starts_at_threshold' }).first();
