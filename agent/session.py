@@ -133,13 +133,13 @@ class _Session:
         yield self.plan.start(1)
         lines = await asyncio.to_thread(localize, project.root, self.failing, coverage)
         # Only a file that does not parse and that the failing tests reach stops the repair.
-        project.check_reached([l.path for l in lines] + [f.path for t in self.failing for f in t.frames],
+        project.check_reached([s.path for s in lines] + [f.path for t in self.failing for f in t.frames],
                               [t.message for t in self.failing])
         yield Localized(lines[:10])
         self.cancel.check()
 
         yield self.plan.start(2)
-        files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
+        files = {p: project.read(p) for p in dict.fromkeys(s.path for s in lines)}
         candidates, synthesized = [], []
         if self.config.engine != "llm":
             # The worker forces the conditions while the templates run; the parsing on either side

@@ -35,7 +35,7 @@ def run_remedy(*args: str, cwd: Path | None = None, timeout: float = 180) -> sub
 
 def remedy_json(*args: str, **kw) -> tuple[int, dict, str]:
     proc = run_remedy(*args, "--json", **kw)
-    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1, f"stdout must be exactly one JSON object, got: {proc.stdout!r} / {proc.stderr}"
     return proc.returncode, json.loads(lines[0]), proc.stderr
 

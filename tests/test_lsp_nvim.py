@@ -68,7 +68,7 @@ def test_neovim_fixes_a_test_from_its_lens(tmp_path: Path):
     assert out["ok"], f"{out.get('error')}\n{json.dumps(out, indent=1)[:4000]}\n{proc.stderr[-2000:]}"
     assert proc.returncode == 0
 
-    assert [(l["title"], l["command"], l["arguments"][0]["testId"]) for l in out["lenses"]] == [
+    assert [(lens["title"], lens["command"], lens["arguments"][0]["testId"]) for lens in out["lenses"]] == [
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::test_in_range_includes_upper_bound"),
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::test_in_range_excludes_outside"),
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::TestSpan::test_span_counts_both_ends")]
@@ -81,9 +81,9 @@ def test_neovim_fixes_a_test_from_its_lens(tmp_path: Path):
     assert proposal["uri"] == (root / SOURCE_FILE).as_uri() and len(proposal["hunks"]) == 1
     hunk = proposal["hunks"][0]
     assert hunk["uri"] == proposal["uri"] and "<=" in hunk["newText"]
-    assert any(l["title"] == "Accept" and l["command"] == "remedy.acceptHunk"
-               and l["arguments"][0] == {"proposalId": proposal["proposalId"], "hunkId": hunk["id"]}
-               for l in out["source_lenses"])
+    assert any(lens["title"] == "Accept" and lens["command"] == "remedy.acceptHunk"
+               and lens["arguments"][0] == {"proposalId": proposal["proposalId"], "hunkId": hunk["id"]}
+               for lens in out["source_lenses"])
 
     assert out.get("accept_error") is None
     assert out["accept_result"] == {"applied": True, "hunks": [hunk["id"]], "pending": []}
