@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test install install-test extension e2e-deps bench clean
+.PHONY: demo test lint install install-test extension e2e-deps bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,11 @@ demo: $(STAMP)
 	-$(VENV)/bin/remedy fix --root .demo
 	@rm -rf .demo
 
-test: $(TEST_STAMP) $(NODE_STAMP) e2e-deps
+# ruff, with the rules pyproject.toml selects (and why some are off).
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check agent server tests bench
+
+test: lint $(NODE_STAMP) e2e-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

@@ -19,11 +19,11 @@ from .secrets import (adopt_vault, install_log_redaction, redact, redact_data, t
 from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
 from .testing.discover import TestFunction, find_tests, is_test_file
-from .watch import RepairJob, Watcher, WatchUpdate
+from .watch import Recheck, RepairJob, Watcher, WatchUpdate
 
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
            "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
-           "record_decision", "Watcher", "WatchUpdate", "RepairJob",
+           "record_decision", "Watcher", "WatchUpdate", "RepairJob", "Recheck",
            # the secret vault and redaction (agent/secrets.py), for the server and its engine child
            "take_from_environment", "vault_items", "adopt_vault", "redact", "redact_data",
            "install_log_redaction",

@@ -67,7 +67,9 @@ class Config:
 
     @classmethod
     def from_settings(cls, section: dict[str, Any] | None) -> "Config":
-        """Build from the editor's `remedy` settings object (camelCase keys, as in package.json)."""
+        """Build from the editor's `remedy` settings object (camelCase keys, as in package.json).
+        Its `python` names the interpreter that runs the language server, not the tests: those
+        run with the project's interpreter, detected as the CLI detects it (`python` stays "")."""
         if not isinstance(section or {}, dict):
             raise BadInput("remedy settings must be an object")
         s = dict(section or {})
@@ -79,7 +81,6 @@ class Config:
         try:
             return cls(
                 engine=str(s.get("engine", cls.engine)),
-                python=str(s.get("python", "") or ""),
                 pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
                 time_budget=float(s.get("timeBudget", cls.time_budget)),
                 max_candidates=int(s.get("maxCandidates", cls.max_candidates)),

@@ -127,7 +127,7 @@ def check_sandbox(ctx: _Context) -> Check:
 def check_python(ctx: _Context) -> Check:
     where = "--python" if ctx.python_from_flag else "detected"
     fix = ("create the project's virtualenv (python3 -m venv .venv), or name the interpreter with "
-           "--python (editor: remedy.python)")
+           "--python (editor: a .venv, venv or env at the workspace root)")
     if not Path(ctx.python).exists():
         return Check("python", False, True, f"{ctx.python} ({where}) does not exist", fix)
     if not ctx.sandbox_ok:

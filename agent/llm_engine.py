@@ -42,7 +42,7 @@ class LlmSample:
 
 def goal_text(failing: Sequence[TestResult], lines: Sequence[SuspiciousLine]) -> str:
     failures = "\n".join(f"- {t.test_id}: {t.message[:500]}" for t in failing[:5]) or "- (unknown)"
-    suspicious = "\n".join(f"- {l.path}:{l.line} (score {l.score:.2f})" for l in lines[:8]) or "- (none)"
+    suspicious = "\n".join(f"- {s.path}:{s.line} (score {s.score:.2f})" for s in lines[:8]) or "- (none)"
     return prompt("goal").format(failures=failures, suspicious=suspicious)
 
 

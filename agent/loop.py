@@ -226,5 +226,5 @@ def _subgoals(text: str) -> list[str]:
             return [str(s).strip()[:200] for s in obj["subgoals"] if str(s).strip()][:5]
     except json.JSONDecodeError:
         pass
-    lines = [l.strip(" -*0123456789.\t") for l in text.splitlines()]
-    return [l[:200] for l in lines if l][:5]
+    lines = [ln.strip(" -*0123456789.\t") for ln in text.splitlines()]
+    return [ln[:200] for ln in lines if ln][:5]

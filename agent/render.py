@@ -38,7 +38,7 @@ class ProgressPrinter:
                 message = f["message"].splitlines()[0] if f["message"] else f["outcome"]
                 self.err.print(f"  [red]✗[/] {escape(f['testId'])}: {escape(message[:120])}")
         elif isinstance(event, Localized):
-            top = escape(", ".join(f"{l.path}:{l.line} ({l.score:.2f})" for l in event.lines[:3]))
+            top = escape(", ".join(f"{s.path}:{s.line} ({s.score:.2f})" for s in event.lines[:3]))
             self.err.print(f"  most suspicious: {top or 'nothing'}")
         elif isinstance(event, CandidatesRanked):
             self.err.print(f"  {event.count} candidates")

@@ -136,13 +136,13 @@ class _Session:
         yield self.plan.start(1)
         lines = await asyncio.to_thread(localize, project.root, self.failing, coverage)
         # Only a file that does not parse and that the failing tests reach stops the repair.
-        project.check_reached([l.path for l in lines] + [f.path for t in self.failing for f in t.frames],
+        project.check_reached([s.path for s in lines] + [f.path for t in self.failing for f in t.frames],
                               [t.message for t in self.failing])
         yield Localized(lines[:10])
         self.cancel.check()
 
         yield self.plan.start(2)
-        files = {p: project.read(p) for p in dict.fromkeys(l.path for l in lines)}
+        files = {p: project.read(p) for p in dict.fromkeys(s.path for s in lines)}
         candidates, synthesized = [], []
         if self.config.engine != "llm":
             # The worker forces the conditions while the templates run; the parsing on either side
@@ -297,7 +297,7 @@ class _Session:
         """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
         nothing could be probed or the probe did not finish."""
         from .probe import Evidence, place_speculative, probe_request
-        from .repair.templates import SPECULATIVE
+        from .repair.templates import EVIDENCE, SPECULATIVE
 
         failing_ids = [t.test_id for t in self.failing]
         sites, payload, tests = probe_request([r.candidate for r in ranked], files, failing_ids,
@@ -312,7 +312,7 @@ class _Session:
         self.tests_run += len(tests)
         by_id = {s.candidate_id: s for s in sites}
         self.evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
-        return place_speculative(ranked, self.evidence, SPECULATIVE)
+        return place_speculative(ranked, self.evidence, SPECULATIVE, EVIDENCE)
 
     def _angelic_request(self, files: dict[str, bytes], lines, report: RunReport, coverage: dict):
         """The suspicious conditions to force (agent.repair.angelic), or None."""

@@ -65,7 +65,7 @@ def record(corpus: str, out: Path, only: list[str] | None) -> None:
 
             def keep(event) -> None:
                 if isinstance(event, Validation):
-                    rows.append({"id": event.candidate_id, "description": event.description[:100],
+                    rows.append({"id": event.candidate_id, "description": event.description[:100],  # noqa: B023
                                  "plausible": event.plausible})
 
             run_case(case, config, observe=keep)

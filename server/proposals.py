@@ -63,6 +63,15 @@ class PendingProposal:
             self.shifts.setdefault(hunk.path, []).append((hunk.start_line, delta))
 
 
+    def unmark(self, hunk: Hunk) -> None:
+        """The accept of `hunk` was undone: it is pending again."""
+        if self.decided.pop(hunk.id, False):
+            delta = len(_lines(hunk.new_text)) - (hunk.end_line - hunk.start_line)
+            shifts = self.shifts.get(hunk.path, [])
+            if (hunk.start_line, delta) in shifts:
+                shifts.remove((hunk.start_line, delta))
+
+
 class ProposalStore:
     def __init__(self) -> None:
         self._items: dict[str, PendingProposal] = {}

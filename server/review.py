@@ -3,6 +3,7 @@ or show the proposal again. Every decision is recorded for the ranker (`agent.re
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -17,7 +18,7 @@ from .reporting import PROPOSAL
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["accept", "reject", "show", "reveal"]
+__all__ = ["accept", "reject", "show", "reveal", "payload", "changed_range"]
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,18 @@ async def accept(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]
         by_uri.setdefault(convert.path_to_uri(pending.root / hunk.path), []).append(hunk)
     document_changes: list[types.TextDocumentEdit] = []
     changes: dict[str, list[types.TextEdit]] = {}
+    placed: list[tuple[Hunk, str, int]] = []
     for uri, file_hunks in by_uri.items():
         text, version = ls.document(uri)
         edits = []
-        for hunk in file_hunks:
+        for hunk in sorted(file_hunks, key=lambda h: h.start_line):
             try:
                 start = locate(hunk, pending.proposal.base_texts.get(hunk.path), text,
                                pending.expected_start(hunk))
             except StaleHunk as exc:
                 return _refused(ls, pending, str(exc))
             edits.append(text_edit(hunk, text, start))
+            placed.append((hunk, uri, start + sum(_growth(h) for h, u, _ in placed if u == uri)))
         changes[uri] = edits
         document_changes.append(types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -53,6 +56,7 @@ async def accept(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]
         return _refused(ls, pending, reason)
     for hunk in hunks:
         _decide(ls, pending, hunk, True)
+    ls.aftercare.accepted(pending, placed)
     return {"applied": True, "hunks": [h.id for h in hunks], "pending": [h.id for h in pending.pending()]}
 
 
@@ -64,9 +68,16 @@ def reject(ls: "RemedyServer", pending: PendingProposal, hunks: list[Hunk]) -> d
 
 async def show(ls: "RemedyServer", pending: PendingProposal) -> dict[str, Any]:
     """Send the proposal again and bring its first pending hunk into view."""
-    payload = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
-    ls.protocol.notify(PROPOSAL, payload)
+    ls.protocol.notify(PROPOSAL, payload(pending))
     return {"proposalId": pending.id, "shown": await reveal(ls, pending)}
+
+
+def payload(pending: PendingProposal) -> dict[str, Any]:
+    """`remedy/proposal` for a proposal sent again: only its hunks still pending."""
+    sent = convert.proposal_payload(pending.root, pending.proposal, pending.job_id)
+    waiting = {h.id for h in pending.pending()}
+    sent["hunks"] = [h for h in sent["hunks"] if h["id"] in waiting]
+    return sent
 
 
 async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
@@ -75,11 +86,42 @@ async def reveal(ls: "RemedyServer", pending: PendingProposal) -> bool:
     window = ls.client_capabilities.window
     if first is None or window is None or window.show_document is None:
         return False
-    start = pending.expected_start(first)
     result = await ls.window_show_document_async(types.ShowDocumentParams(
         uri=convert.path_to_uri(pending.root / first.path), take_focus=True,
-        selection=convert.hunk_range(start, start + first.end_line - first.start_line)))
+        selection=changed_range(first, pending.expected_start(first))))
     return bool(result and result.success)
+
+
+# Python's tokens, roughly: names and numbers, strings, multi-character operators, a run of spaces.
+_TOKEN = re.compile(r"""\w+(?:\.\d+)?|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|\*\*=?|//=?|<<=?|>>=?|->|:="""
+                    r"""|[-+*/%@&|^<>=!]=|\s+|.""")
+
+
+def changed_range(hunk: Hunk, start: int) -> types.Range:
+    """What `hunk` changes on its first changed line, to the token (`>` of `x > 0`, or the spot where
+    `+ 1` goes); the hunk's whole lines when it only adds or removes lines."""
+    old, new = hunk.old_text.splitlines(), hunk.new_text.splitlines()
+    i = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), None)
+    if i is None:
+        return convert.hunk_range(start, start + len(old))
+    a, b = _TOKEN.findall(old[i]), _TOKEN.findall(new[i])
+    head = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    line = old[i]
+    left, right = len("".join(a[:head])), len(line) - len("".join(a[len(a) - tail:]))
+    while left < right and line[left].isspace():
+        left += 1
+    while right > left and line[right - 1].isspace():
+        right -= 1
+    return types.Range(start=types.Position(line=start + i, character=convert.utf16_column(line, left)),
+                       end=types.Position(line=start + i, character=convert.utf16_column(line, right)))
+
+
+def _growth(hunk: Hunk) -> int:
+    """How many lines accepting `hunk` adds to its file (negative: removes)."""
+    return len(hunk.new_text.splitlines()) - (hunk.end_line - hunk.start_line)
 
 
 def _decide(ls: "RemedyServer", pending: PendingProposal, hunk: Hunk, accepted: bool) -> None:

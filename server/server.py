@@ -14,6 +14,7 @@ from agent.config import Config
 from agent.errors import BadInput
 
 from . import actions, commands, convert, diagnostics, lenses, settings
+from .aftercare import Aftercare
 from .diagnostics import TestDiagnostics
 from .health import Health
 from .jobs import Jobs, SessionFn
@@ -42,6 +43,7 @@ class RemedyServer(LanguageServer):
         self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)
         self.watch = WatchService(self)
         self.health = Health(self)       # the start-up checks (server/health.py)
+        self.aftercare = Aftercare(self)  # re-runs and undo after an accept (server/aftercare.py)
 
     # -- workspace ---------------------------------------------------------------------------
     def roots(self) -> list[Path]:
@@ -109,15 +111,18 @@ def create_server(session: SessionFn | None = None) -> RemedyServer:
     def did_change(ls: RemedyServer, params: types.DidChangeTextDocumentParams) -> None:
         diagnostics.did_change(ls, params)
         ls.watch.edited(params.text_document.uri)
+        ls.aftercare.edited(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RemedyServer, params: types.DidSaveTextDocumentParams) -> None:
         diagnostics.did_save(ls, params)
         ls.watch.saved(params.text_document.uri)
+        ls.aftercare.saved(params.text_document.uri)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: RemedyServer, params: None) -> None:
         await ls.watch.stop_all()
+        await ls.aftercare.close()
 
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(diagnostics.did_open)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(lenses.code_lens)

@@ -35,7 +35,7 @@ def run_remedy(*args: str, cwd: Path | None = None, timeout: float = 180) -> sub
 
 def remedy_json(*args: str, **kw) -> tuple[int, dict, str]:
     proc = run_remedy(*args, "--json", **kw)
-    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1, f"stdout must be exactly one JSON object, got: {proc.stdout!r} / {proc.stderr}"
     return proc.returncode, json.loads(lines[0]), proc.stderr
 
@@ -60,11 +60,11 @@ def processes_marked(marker: str) -> list[int]:
     return found
 
 
-def venv_with_only_pytest(dest: Path, python: str = sys.executable) -> Path:
+def venv_with_only_pytest(dest: Path, python: str = sys.executable, also: tuple[str, ...] = ()) -> Path:
     """A virtualenv of `python`, without pip, whose only third-party packages are pytest and what
     it needs, linked from Remedy's own environment by a .pth file (inside the venv, so that the
-    sandbox shows them): a project's venv as most users have it, with no coverage.py. Returns its
-    interpreter."""
+    sandbox shows them): a project's venv as most users have it, with no coverage.py (unless
+    `also` names it, with the other distributions to link as well). Returns its interpreter."""
     from importlib import metadata
 
     from packaging.requirements import Requirement
@@ -72,7 +72,7 @@ def venv_with_only_pytest(dest: Path, python: str = sys.executable) -> Path:
     subprocess.run([python, "-m", "venv", "--without-pip", str(dest)], check=True, timeout=120)
     shelf = dest / "pytest-only"
     shelf.mkdir()
-    todo, done = ["pytest"], set()
+    todo, done = ["pytest", *also], set()
     while todo:
         dist = metadata.distribution(todo.pop())
         name = dist.metadata["Name"].lower()

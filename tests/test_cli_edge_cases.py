@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -136,7 +135,7 @@ def test_tests_that_cannot_be_collected_are_exit_3_with_its_object(tmp_path):
 
 def test_exit_code_3_is_documented():
     readme = (REPO / "README.md").read_text()
-    line = next(l for l in readme.splitlines() if l.startswith("- Exit codes:"))
+    line = next(row for row in readme.splitlines() if row.startswith("- Exit codes:"))
     assert "3 the repair could not run" in readme and "2 bad input" in line
 
 

@@ -260,7 +260,7 @@ class Footprint:
     def _sample(self, pid: int) -> None:
         try:
             with open(f"/proc/{pid}/status") as fh:
-                hwm = next((int(l.split()[1]) << 10 for l in fh if l.startswith("VmHWM:")), 0)
+                hwm = next((int(ln.split()[1]) << 10 for ln in fh if ln.startswith("VmHWM:")), 0)
             self.peak_rss = max(self.peak_rss, hwm)
             for fd in os.listdir(f"/proc/{pid}/fd"):
                 target = os.readlink(f"/proc/{pid}/fd/{fd}")
@@ -300,7 +300,7 @@ def run_cli(h: Hostile, *args: str, budget: float = BUDGET, measure: bool = Fals
         proc.kill()
         if footprint:
             footprint.stop()
-    lines = [l for l in stdout.splitlines() if l.strip()]
+    lines = [ln for ln in stdout.splitlines() if ln.strip()]
     try:
         result = json.loads(lines[0]) if len(lines) == 1 else {"stdout": stdout[-2000:]}
     except ValueError:

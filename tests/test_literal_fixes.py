@@ -2,7 +2,6 @@
 hand-made, with one wrong literal the failing test's expected value points at (issue 22, item 5)."""
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,7 +18,7 @@ def _project(root: Path, module: str, source: str, tests: str) -> Path:
 def _fix(root: Path) -> tuple[dict, str]:
     code, out, err = remedy_json("fix", "--root", str(root), "--time-budget", "30")
     assert code == 0 and out["status"] == "fixed", (out, err)
-    added = [l[1:] for l in out["patch"].splitlines() if l.startswith("+") and not l.startswith("+++")]
+    added = [ln[1:] for ln in out["patch"].splitlines() if ln.startswith("+") and not ln.startswith("+++")]
     return out, "\n".join(added)
 
 

@@ -82,7 +82,7 @@ def test_export_sft_and_cost_from_a_trace(project: Path, tmp_path: Path) -> None
                     "--model", "gpt-4o-mini")
     out = tmp_path / "sft.jsonl"
     assert run_remedy("export", "sft", "--root", str(project), "--out", str(out)).returncode == 0
-    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert len(rows) == 1
     assistant = [json.loads(m["content"]) for m in rows[0]["messages"] if m["role"] == "assistant"]
     assert assistant[0] == {"tool": "list_files", "args": {"rel_dir": "."}}

@@ -85,7 +85,7 @@ async def test_garbage_on_the_wire_then_a_valid_request(client):
         client.protocol.writer.write(junk)
     lenses = await client.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=test_uri(client))))
-    assert [l.command.title for l in lenses] == ["Fix this test"] * 3
+    assert [lens.command.title for lens in lenses] == ["Fix this test"] * 3
 
 
 async def test_bad_settings_are_reported_and_defaults_kept(client):

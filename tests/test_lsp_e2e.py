@@ -143,7 +143,7 @@ async def lenses(ed: Editor, uri: str) -> list[types.CodeLens]:
 async def fix(ed: Editor, test_file: str, test_name: str) -> tuple[str, dict]:
     """Start "Fix this test" from the lens above `test_name`; wait for the job to end."""
     uri = ed.uri(test_file)
-    lens = next(l for l in await lenses(ed, uri) if test_name in l.command.arguments[0]["testId"])
+    lens = next(item for item in await lenses(ed, uri) if test_name in item.command.arguments[0]["testId"])
     assert lens.command.command == "remedy.fixTest"
     started = await ed.client.workspace_execute_command_async(types.ExecuteCommandParams(
         command=lens.command.command, arguments=lens.command.arguments))
@@ -158,10 +158,11 @@ def run_pytest(root: Path, *ids: str) -> subprocess.CompletedProcess:
 
 async def test_fix_accept_one_hunk_reject_another(editor: Editor):
     ed = editor
-    ranges_test, people_test = ed.open("tests/test_ranges.py"), ed.open("tests/test_people.py")
+    ranges_test = ed.open("tests/test_ranges.py")
+    ed.open("tests/test_people.py")
     ranges_src, people_src = ed.open("calc/ranges.py"), ed.open("calc/people.py")
 
-    titles = [(l.command.title, l.command.arguments[0]["testId"]) for l in await lenses(ed, ranges_test)]
+    titles = [(item.command.title, item.command.arguments[0]["testId"]) for item in await lenses(ed, ranges_test)]
     assert titles == [("Fix this test", "tests/test_ranges.py::test_in_range_includes_upper_bound"),
                       ("Fix this test", "tests/test_ranges.py::test_in_range_excludes_outside"),
                       ("Fix this test", "tests/test_ranges.py::TestSpan::test_span_counts_both_ends")]
@@ -188,7 +189,7 @@ async def test_fix_accept_one_hunk_reject_another(editor: Editor):
     proposal2 = next(p for p in ed.proposals if p["jobId"] == job2)
     hunk2 = proposal2["hunks"][0]
 
-    titles = [l.command.title for l in await lenses(ed, ranges_src)]
+    titles = [item.command.title for item in await lenses(ed, ranges_src)]
     assert "Accept" in titles and "Reject" in titles and any("Accept all" in t for t in titles)
 
     actions = await ed.client.text_document_code_action_async(types.CodeActionParams(
@@ -212,7 +213,7 @@ async def test_fix_accept_one_hunk_reject_another(editor: Editor):
     decisions = (ed.root / ".remedy" / "decisions.jsonl").read_text().splitlines()
     assert [('"accepted": true' in d) for d in decisions] == [True, False]
 
-    assert not [l for l in await lenses(ed, ranges_src) if l.command.title == "Accept"]
+    assert not [item for item in await lenses(ed, ranges_src) if item.command.title == "Accept"]
     ed.save(ranges_src)
     assert run_pytest(ed.root, "tests/test_ranges.py").returncode == 0
     assert run_pytest(ed.root, "tests/test_people.py").returncode == 1   # that fix was rejected

@@ -44,14 +44,14 @@ def test_invalid_params_are_answered_32602(raw):
     uri = (raw.root / "tests" / "test_ranges.py").as_uri()
     raw.send({"jsonrpc": "2.0", "id": "ok", "method": "textDocument/codeLens",
               "params": {"textDocument": {"uri": uri}}})
-    assert [l["command"]["title"] for l in raw.response("ok")["result"]] == ["Fix this test"] * 3
+    assert [lens["command"]["title"] for lens in raw.response("ok")["result"]] == ["Fix this test"] * 3
     raw.close()
     assert "Traceback" not in raw.stderr.read_text()
 
 
 def test_a_request_without_a_method_is_answered_32600(raw):
-    for n, message in enumerate([{"jsonrpc": "2.0", "id": 41}, {"jsonrpc": "2.0", "id": 42, "params": {}},
-                                 {"jsonrpc": "2.0", "id": 43, "method": 7}]):
+    for message in [{"jsonrpc": "2.0", "id": 41}, {"jsonrpc": "2.0", "id": 42, "params": {}},
+                    {"jsonrpc": "2.0", "id": 43, "method": 7}]:
         raw.send(message)
         answer = raw.response(message["id"])
         assert answer["error"]["code"] == -32600, (message, answer)

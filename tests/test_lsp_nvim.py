@@ -76,7 +76,7 @@ def test_neovim_fixes_a_test_with_the_readme_setup_only(tmp_path: Path):
     assert out["ok"], f"{out.get('error')}\n{json.dumps(out, indent=1)[:4000]}\n{proc.stderr[-2000:]}"
     assert proc.returncode == 0
 
-    assert [(l["title"], l["command"], l["arguments"][0]["testId"]) for l in out["lenses"]] == [
+    assert [(lens["title"], lens["command"], lens["arguments"][0]["testId"]) for lens in out["lenses"]] == [
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::test_in_range_includes_upper_bound"),
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::test_in_range_excludes_outside"),
         ("Fix this test", "remedy.fixTest", f"{TEST_FILE}::TestSpan::test_span_counts_both_ends")]
@@ -93,7 +93,7 @@ def test_neovim_fixes_a_test_with_the_readme_setup_only(tmp_path: Path):
     assert change[0] == "- " + "    return lo <= x < hi" and change[1].startswith("+ ")
     fixed_line = change[1][2:]
     assert {"Remedy: apply fix", "Remedy: reject fix"} <= set(out["actions"])
-    assert {"Accept", "Reject"} <= {l["title"] for l in out["source_lenses"] if l["line"] == buggy}
+    assert {"Accept", "Reject"} <= {lens["title"] for lens in out["source_lenses"] if lens["line"] == buggy}
 
     # Applied through Neovim's own workspace/applyEdit: the buffer changed, then was written.
     assert out["modified"] is True

@@ -41,7 +41,7 @@ def auto_repair() -> bool:
 async def client(lsp_client: LanguageClient, request):
     root = Path(shutil.copytree(FIXTURE, request.getfixturevalue("tmp_path") / "ws",
                                 ignore=shutil.ignore_patterns("__pycache__", ".remedy")))
-    ed = attach_editor(lsp_client, root)
+    attach_editor(lsp_client, root)
 
     options = settings(auto_repair=request.getfixturevalue("auto_repair"))
     lsp_client.set_configuration(options)
@@ -135,7 +135,7 @@ async def test_auto_repair_proposal_waits_for_review(editor: Editor, auto_repair
     assert "a - b" in src.read_text()                                  # never applied by itself
 
     uri = ed.open("shop/prices.py")
-    titles = [l.command.title for l in await ed.client.text_document_code_lens_async(
+    titles = [lens.command.title for lens in await ed.client.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))]
     assert "Accept" in titles and "Reject" in titles
     result = await ed.run("remedy.acceptHunk", {"proposalId": proposal["proposalId"], "hunkId": hunk["id"]})

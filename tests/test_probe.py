@@ -343,3 +343,40 @@ def test_a_candidate_that_makes_the_compared_value_the_expected_one_goes_first(t
     ranked = [Ranked(c, energy=float(i)) for i, c in enumerate(cands)]
     # the two that match first (`k2` also moved its value by exactly the missing 1), whatever the ranker said
     assert [r.candidate.id for r in order_by_evidence(ranked, ev)] == ["k2", "Hi", "ho", "n2"]
+
+
+def test_a_patterns_differences_are_not_the_results():
+    """`[^;]` -> `[^&;]` makes the pattern longer and the result shorter, and differs in every run,
+    passing tests included: a regex edit's site records no move towards or away from a failed
+    comparison's expected value, and no disturbed passing test."""
+    import dataclasses
+
+    regex = dataclasses.replace(cand("r", "[]", "[0]"), template="regex.edit")
+    literal = cand("l", "[]", "[0]")
+    sites = {s.candidate_id: s for s in probe_sites([regex, literal], FILES)}
+    assert sites["r"].pattern and not sites["l"].pattern
+    stats = [2, 2, 2, 3, 3, "d", 0, 0, 0, 1, 0, 0]     # moved away once; every passing test differs
+    pattern, other = (Evidence.from_stats(stats, sites[k]) for k in "rl")
+    assert (pattern.away, pattern.disturbs_passing, pattern.failing_diffs) == (0, False, 2)
+    assert (other.away, other.disturbs_passing) == (1, True)
+
+
+def test_candidates_built_from_the_failed_comparison_go_first_in_class_0(monkeypatch):
+    """The ranker has seen few regex edits and rewritten literals: the best EVIDENCE_FRONT of them
+    that change a value in the failing tests validate before the rest of class 0, in their
+    order; the others, and those that changed nothing, keep their place."""
+    from agent.probe import place_speculative
+
+    def ranked(cid, template):
+        return Ranked(Candidate((), template, "m.py", 3, id=cid))
+
+    def ev(cid, diffs):
+        return Evidence(3, 3, diffs, 0, 0, cid, ProbeSite(cid, "m.py", 3, "a", "b"))
+
+    order = [ranked("o", "off_by_one"), ranked("p", "operator.comparison"), ranked("r1", "regex.edit"),
+             ranked("r2", "regex.edit"), ranked("r0", "regex.edit"), ranked("l", "literal.expected")]
+    evidence = {"o": ev("o", 1), "p": ev("p", 0), "r1": ev("r1", 3), "r2": ev("r2", 3), "r0": ev("r0", 0),
+                "l": ev("l", 3)}
+    monkeypatch.setattr("agent.probe.evidence.EVIDENCE_FRONT", 2)
+    placed = place_speculative(order, evidence, frozenset(), frozenset({"regex.edit", "literal.expected"}))
+    assert [r.candidate.id for r in placed] == ["r1", "r2", "o", "l", "p", "r0"]

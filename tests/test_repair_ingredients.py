@@ -276,15 +276,15 @@ def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_
     evidence = {"a": _evidence(3, 3, 0, "a"),     # inert: dropped
                 "b": _evidence(3, 3, 1, "b"),     # class 0, targeted (a better key than f's)
                 "c": _evidence(3, 3, 0, "c"),     # inert, not speculative: kept, validated last
-                "d": _evidence(3, 2, 0, "d"),     # not every run evaluated: kept (class 1)
+                "d": _evidence(3, 2, 0, "d"),     # not every run evaluated: class 1, at its rank
                 "f": _evidence(3, 3, 2, "f"),     # class 0, sweeping
                 "g": _evidence(3, 2, 0, "g"),     # class 1; "e": no evidence (class 1)
                 "h": _evidence(3, 3, 3, "h")}     # class 0, sweeping, like f: behind it
     kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
-    assert kept == ["b", "f", "h", "g", "d", "e", "c"]
-    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)    # b alone in front
+    assert kept == ["b", "f", "h", "d", "g", "e", "c"]
+    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)    # b alone in front, d in rank
     kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
-    assert kept == ["b", "f", "g", "h", "d", "e", "c"]
+    assert kept == ["b", "f", "d", "g", "h", "e", "c"]
     core = [r for r in ranked if r.candidate.template not in SPECULATIVE]
     assert [r.candidate.id for r in order_by_evidence(core, evidence)] == ["f", "g", "c"]
     no_probe = [r.candidate.id for r in place_speculative(ranked, {}, SPECULATIVE)]
@@ -381,3 +381,16 @@ def test_end_to_end_a_guard_from_a_sibling_function_rebound(tmp_path: Path):
     })
     out = _fix(root)
     assert "+    if flag is None:\n+        return []\n" in out["patch"]
+
+
+def test_speculative_candidates_the_probe_saw_run_but_could_not_judge_keep_their_rank(monkeypatch):
+    """`str_op` -> `str_op(attr, value)` is a call the probe must not make: its line ran, nothing
+    was evaluated. The best ranked SPECULATIVE_FRONT such candidates validate at their rank among
+    the other kinds' class 1; the rest after them."""
+    ranked = [_ranked("x", "expression.ingredient"), _ranked("z", "off_by_one"),
+              _ranked("y", "expression.ingredient"), _ranked("w", "return.value")]
+    evidence = {cid: _evidence(3, 0, 0, cid) for cid in "xyzw"}
+    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)
+    assert [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)] == ["x", "z", "w", "y"]
+    unreached = {**evidence, "x": _evidence(0, 0, 0, "x")}      # class 3: behind, y takes its turn
+    assert [r.candidate.id for r in place_speculative(ranked, unreached, SPECULATIVE)] == ["z", "y", "w", "x"]

@@ -407,3 +407,16 @@ def test_inserted_statements_keep_indentation_with_tabs():
     fixes = _fixes(src, 3)
     guard = "def f(xs):\n\tfor x in xs:\n\t\tif x is None:\n\t\t\tcontinue\n\t\tprint(x.name)\n"
     assert fixes.get(guard) == "statement.insert_guard"
+
+
+def test_off_by_one_parenthesises_only_where_python_would_group_differently():
+    windows = "def windows(values, k):\n    return [values[i:i + k] for i in range(len(values) - k)]\n"
+    fixes = _fixes(windows, 2)
+    assert windows.replace("range(len(values) - k)", "range(len(values) - k + 1)") in fixes
+    assert windows.replace("range(len(values) - k)", "range(len(values) - k - 1)") in fixes
+    assert not [f for f in fixes if "(len(values) - k) + 1" in f or "(len(values) - k) - 1" in f]
+    loose = "def pick(xs, a, b):\n    return xs[a or b]\n"
+    assert loose.replace("xs[a or b]", "xs[(a or b) + 1]") in _fixes(loose, 2)
+    shift = "def pair(xs, i, j):\n    return xs[i * j] + xs[i << j]\n"
+    shifted = _fixes(shift, 2)
+    assert shift.replace("xs[i * j] + xs[i << j]", "xs[i * j + 1] + xs[(i << j) + 1]") in shifted

@@ -25,7 +25,7 @@ from agent.llm.openai_compat import OpenAICompatModel
 from agent.secrets import (REDACTED, RedactingFilter, adopt_vault, redact, redact_data, register,
                            secret, take_from_environment)
 from agent.testing.report import build_report, read_records
-from conftest import REPO, run_remedy
+from conftest import REPO
 from fakes.openai_server import FakeOpenAI
 
 CANARY = "sk-canary0123456789abcdefABCDEF"         # OpenAI's shape: redacted by value and by shape

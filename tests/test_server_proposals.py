@@ -77,3 +77,23 @@ def test_two_equally_good_places_for_a_moved_line_are_refused():
     edited = "x = 0\ndef f():\n    return 1 - 1\ndef f():\n    return 1 - 1\n"
     with pytest.raises(StaleHunk, match="cannot tell"):
         locate(hunk, base, edited, 1)
+
+
+def test_review_selects_the_changed_tokens_not_the_whole_line():
+    from server.review import changed_range
+
+    def selected(old: str, new: str, start: int = 7) -> tuple[int, int, int, str]:
+        rng = changed_range(Hunk("h1", "m.py", start, start + old.count("\n"), old, new), start)
+        assert rng.start.line == rng.end.line
+        line = old.splitlines()[rng.start.line - start]
+        return rng.start.line, rng.start.character, rng.end.character, line[rng.start.character:rng.end.character]
+
+    assert selected("    if quantity > LIMIT:\n", "    if quantity >= LIMIT:\n") == (7, 16, 17, ">")
+    window = "    return [values[i:i + k] for i in range(len(values) - k)]\n"
+    at = window.index("k)]") + 1
+    assert selected(window, window.replace("- k)", "- k + 1)")) == (7, at, at, "")
+    assert selected("a = 1\nb = 2\n", "a = 1\nb = 3\n") == (8, 4, 5, "2")
+    emoji = changed_range(Hunk("h3", "m.py", 0, 1, "x = '😀' + y\n", "x = '😀' + z\n"), 0)
+    assert (emoji.start.character, emoji.end.character) == (11, 12)          # UTF-16 columns
+    whole = changed_range(Hunk("h2", "m.py", 3, 4, "x = 1\n", "x = 1\ny = 2\n"), 3)
+    assert (whole.start.line, whole.start.character, whole.end.line) == (3, 0, 4)

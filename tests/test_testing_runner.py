@@ -1,7 +1,6 @@
 """PytestRunner against real pytest subprocesses on the fixture projects in tests/fixtures."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time

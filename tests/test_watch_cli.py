@@ -39,7 +39,7 @@ def test_watch_prints_a_failing_test_then_stops_on_sigint(tmp_path: Path):
         calc = project / "pkg" / "calc.py"
         calc.write_text(calc.read_text().replace("a + b", "a - b"))
         deadline = time.monotonic() + 120
-        while not any("FAIL tests/test_calc.py::test_add" in l for l in lines):
+        while not any("FAIL tests/test_calc.py::test_add" in ln for ln in lines):
             assert time.monotonic() < deadline, lines
             time.sleep(0.1)
     finally:

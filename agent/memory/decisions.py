@@ -20,12 +20,14 @@ DECISIONS_FILE = Path(".remedy") / "decisions.jsonl"
 
 
 def record_decision(root: Path | str, proposal_id: str, hunk: Hunk, accepted: bool,
-                    candidate: Candidate | None) -> Path:
-    """Append one decision; returns the file written."""
+                    candidate: Candidate | None, undone: bool = False) -> Path:
+    """Append one decision; returns the file written. `undone`: the user undid the accept of
+    this hunk in the editor, which is recorded as a later decision against it (`accepted` false)."""
     record: dict[str, Any] = {
         "time": time.time(),
         "proposal_id": proposal_id,
-        "accepted": bool(accepted),
+        "accepted": bool(accepted) and not undone,
+        "undone": bool(undone),
         "hunk": dataclasses.asdict(hunk),
         "candidate": _candidate_record(candidate),
     }

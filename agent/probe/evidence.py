@@ -34,7 +34,9 @@ __all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes",
            "MAX_PASSING"]
 
 MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
-SPECULATIVE_FRONT = 4 # speculative candidates that may validate among the other kinds' class 0
+EVIDENCE_FRONT = 6    # candidates of the kinds the failed comparison points at that go first
+SPECULATIVE_FRONT = 4 # speculative candidates that may validate among the other kinds' class 0,
+                      # and as many of those the probe saw run but could not evaluate, in class 1
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,10 @@ class Evidence:
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
         reached, observed, diffs, pr, pd, digest, *counts = stats
-        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site,
-                   *map(int, counts))
+        counts = [int(c) for c in counts]
+        if site.pattern:    # its passing runs' differences and its moves (toward, away, exact) are not the result's
+            pd, counts[2:5] = 0, [0] * len(counts[2:5])
+        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site, *counts)
 
 
 def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],
@@ -101,15 +105,21 @@ def order_by_evidence(ranked: Sequence, evidence: Mapping[str, Evidence]) -> lis
     return [r for _, _, r in keyed]
 
 
-def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds: frozenset[str]) -> list:
+def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds: frozenset[str],
+                      pointed: frozenset[str] = frozenset()) -> list:
     """`order_by_evidence` for a list with candidates of the speculative `kinds` (templates that
     offer many replacements of which few are right: ingredients, donors). Those the probe proved
     inert (every run of their line in the failing tests evaluated, their value never differed)
     are dropped. The first SPECULATIVE_FRONT of class 0 (best key, then energy) take their place
-    in class 0, each behind the other kinds' candidates of its key; every other one comes behind
-    the other kinds' candidates of its class, class 0 behind class 1 too (a speculative
-    replacement that changes a value is no better a bet than another kind's edit the probe could
-    not judge). Duplicates are told among the speculative ones and among the others apart."""
+    in class 0, each behind the other kinds' candidates of its key; as many of class 1 whose line
+    ran in the failing tests (a call the probe must not make: `f` -> `f(x)`), the best ranked
+    first, keep their rank among the other kinds' class 1. Every other one comes behind the other
+    kinds' candidates of its class, class 0 behind class 1 too (a speculative replacement that
+    changes a value is no better a bet than another kind's edit the probe could not judge).
+    Duplicates are told among the speculative ones and among the others apart.
+    The first EVIDENCE_FRONT of class 0 (best key, then rank) of the `pointed` kinds (built from the
+    failed comparison's own values: agent.repair.templates.EVIDENCE, which the ranker has few
+    examples of) go before the rest of class 0."""
     core = [r for r in ranked if r.candidate.template not in kinds]
     extra = [r for r in ranked if r.candidate.template in kinds]
     merged = core + extra
@@ -121,12 +131,23 @@ def place_speculative(ranked: Sequence, evidence: Mapping[str, Evidence], kinds:
     inert = {i for i in speculative if (ev := evidence.get(merged[i].candidate.id)) is not None and ev.inert}
     front = set(sorted((i for i in speculative - inert if keys[i][0] == 0),
                        key=lambda i: (keys[i], i))[:SPECULATIVE_FRONT])
+    unjudged = [i for i in sorted(speculative) if keys[i][0] == 1     # in rank order
+                and (ev := evidence.get(merged[i].candidate.id)) is not None and ev.failing_reached]
+    in_rank = set(unjudged[:SPECULATIVE_FRONT])
+    ranked_at = {id(r): n for n, r in enumerate(ranked)}
+    lead = set(sorted((i for i, r in enumerate(merged) if r.candidate.template in pointed
+                       and keys[i][0] == 0 and i not in inert),
+                      key=lambda i: (keys[i], ranked_at[id(merged[i])]))[:EVIDENCE_FRONT])
     order = []
     for i, (key, r) in enumerate(zip(keys, merged)):
         if i in inert:
             continue
-        if i not in speculative:
-            order.append(((key[0], 0, key, 0, i), r))
+        if i in lead:
+            order.append(((0, -1, key, 0, ranked_at[id(r)]), r))
+        elif i not in speculative:
+            order.append(((key[0], 0, key, 0, ranked_at[id(r)]), r))
+        elif i in in_rank:      # among class 1, at its rank
+            order.append(((1, 0, key, 0, ranked_at[id(r)]), r))
         elif i in front:        # among class 0, behind the other kinds' of the same key
             order.append(((0, 0, key, 1, i), r))
         else:                   # behind the other kinds' of its class, and of class 1

@@ -18,6 +18,7 @@ Candidates with several edits, or edits outside function bodies (run at import),
 from __future__ import annotations
 
 import ast
+import dataclasses
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from ..types import Candidate
 
 __all__ = ["ProbeSite", "probe_sites", "PURE_BUILTINS", "PURE_METHODS", "PURE_MODULE_FUNCTIONS"]
 
+# Kinds that edit a regular expression's pattern: the pattern differs wherever it runs and grows
+# when the result shrinks; neither says what the match does.
+PATTERN_KINDS = frozenset({"regex.edit"})
 PURE_BUILTINS = frozenset({
     "abs", "all", "any", "bool", "bytes", "callable", "chr", "dict", "divmod", "enumerate", "float",
     "frozenset", "hasattr", "int", "isinstance", "issubclass", "len", "list", "max", "min", "ord",
@@ -59,6 +63,8 @@ class ProbeSite:
     line: int           # 1-based line whose "line" event precedes the change
     before: str         # the expression as written ("" for a reach-only site)
     after: str          # what the candidate makes of it
+    pattern: bool = False   # a regular expression's pattern: that it differs, or how its size
+                            # moves, says nothing of the result's
 
     @property
     def reach_only(self) -> bool:
@@ -82,7 +88,7 @@ def probe_sites(candidates: Sequence[Candidate], files: Mapping[str, bytes]) -> 
         doc = parsed[edit.path]
         site = doc.site(cand.id, edit.start, edit.end, edit.text) if doc else None
         if site is not None:
-            sites.append(site)
+            sites.append(dataclasses.replace(site, pattern=True) if cand.template in PATTERN_KINDS else site)
     return sites
 
 

@@ -88,7 +88,7 @@ def _message(kind: str, func: str, new: str, rng: random.Random) -> str:
 def _lines(rel: str, true_line: int, statements: list[int], rng: random.Random) -> list[SuspiciousLine]:
     """The buggy line and 2-7 neighbours with Ochiai-like noisy scores (ties are common)."""
     true_score = rng.uniform(0.35, 1.0)
-    near = [l for l in statements if l != true_line and abs(l - true_line) <= 20]
+    near = [n for n in statements if n != true_line and abs(n - true_line) <= 20]
     rng.shuffle(near)
     out = [SuspiciousLine(rel, true_line, round(true_score, 3))]
     for line in near[: rng.randint(2, 7)]:

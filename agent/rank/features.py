@@ -151,7 +151,7 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
         f = feats[row]
 
         def put(name: str, value: float) -> None:
-            f[index[name]] = value
+            f[index[name]] = value      # noqa: B023 (called within this iteration)
 
         chars = sum(e.end - e.start + len(e.text) for e in c.edits)
         put("log_edit_chars", math.log1p(chars))

@@ -85,8 +85,8 @@ def _snippet_tokens(snippet: bytes) -> tuple[tuple[Token, ...], bool]:
     """Tokens of a dedented statement fragment and whether the fragment parses cleanly (a header
     such as `if x:` is completed with a body first, so only real breakage counts)."""
     lines = snippet.splitlines()
-    indent = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
-    body = b"\n".join(l[indent:] for l in lines)
+    indent = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+    body = b"\n".join(ln[indent:] for ln in lines)
     probe = body
     if body.rstrip().endswith(b":"):
         probe = body + b"\n    pass"

@@ -14,7 +14,7 @@ from ..ast.offsets import Offsets
 from ..ast.scope import ModuleIndex, Scope
 from .neighbours import Neighbours
 
-__all__ = ["Fix", "Site", "replace", "prior_of", "shorten", "paren", "PRIMARY_TYPES"]
+__all__ = ["Fix", "Site", "replace", "prior_of", "shorten", "paren", "left_operand", "PRIMARY_TYPES"]
 
 # Expressions that never need parentheses when placed inside a larger one.
 PRIMARY_TYPES = frozenset({
@@ -52,6 +52,35 @@ def paren(node: Node) -> str:
     """The node's text, parenthesised when it is not a primary expression."""
     s = text(node)
     return s if node.type in PRIMARY_TYPES else f"({s})"
+
+
+# Python's operator precedence, loosest first (the language reference, "Operator precedence").
+_BINARY_PRECEDENCE = {"|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9, "+": 10, "-": 10,
+                      "*": 11, "@": 11, "/": 11, "//": 11, "%": 11, "**": 13}
+_NODE_PRECEDENCE = {"lambda": 0, "conditional_expression": 1, "not_operator": 4,
+                    "comparison_operator": 5, "unary_operator": 12, "await": 14}
+
+
+def _precedence(node: Node) -> int:
+    """How tightly `node` binds (higher: tighter); an unknown expression counts as the loosest."""
+    if node.type in PRIMARY_TYPES:
+        return 15
+    if node.type == "binary_operator":
+        op = node.child_by_field_name("operator")
+        return _BINARY_PRECEDENCE.get(text(op) if op is not None else "", -1)
+    if node.type == "boolean_operator":
+        op = node.child_by_field_name("operator")
+        return 3 if op is not None and text(op) == "and" else 2
+    return _NODE_PRECEDENCE.get(node.type, -1)
+
+
+def left_operand(node: Node, op: str) -> str:
+    """The node's text as the left operand of the binary operator `op`, parenthesised only where
+    Python would otherwise group it differently: `len(xs) - k` + 1 reads `len(xs) - k + 1`, while
+    `a or b` + 1 reads `(a or b) + 1`. (`**` groups to the right, so an equal one is wrapped.)"""
+    mine, theirs = _precedence(node), _BINARY_PRECEDENCE[op]
+    needs = mine < theirs or (mine == theirs and op == "**")
+    return f"({text(node)})" if needs else text(node)
 
 
 @functools.cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time

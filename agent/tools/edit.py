@@ -65,8 +65,8 @@ def _span(src: bytes, args: dict[str, Any]) -> tuple[int, int, str] | str:
         first, last = args["start_line"], args.get("end_line", args["start_line"])
         if not 1 <= first <= last <= len(lines):
             return f"line range {first}..{last} is outside {args['path']} ({len(lines)} lines)"
-        start = sum(len(l) for l in lines[:first - 1])
-        end = sum(len(l) for l in lines[:last])
+        start = sum(len(ln) for ln in lines[:first - 1])
+        end = sum(len(ln) for ln in lines[:last])
         new_text = args["new_text"]
         if lines[last - 1].endswith(b"\n") and not new_text.endswith("\n"):
             args["new_text"] = new_text + "\n"

@@ -28,12 +28,12 @@ from ..cancel import CancelToken
 from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
-from ..sandbox.process import Limits
 from ..sandbox.workspace import Sandbox, read_regular
 from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
 from .observer import Change, ChangeFeed
-from .repair import NICE, RepairJob, start_repair
+from .recheck import project_runner
+from .repair import RepairJob, start_repair
 from .warm import WarmPath
 
 __all__ = ["Watcher", "WatchUpdate"]
@@ -203,15 +203,7 @@ class Watcher:
         return sandbox, impact
 
     def _runner(self):
-        from ..project import detect_python, source_path_env
-        from ..sandbox.confine import Confinement
-        from ..testing.runner import PytestRunner
-
-        python = self.config.python or detect_python(self.root)
-        return PytestRunner(python, self.config.pytest_args, self.config.test_timeout,
-                            limits=Limits(nice=NICE), env=source_path_env(self.root),
-                            confinement=Confinement.for_project(self.root, python,
-                                                                self.config.unsafe_sandbox))
+        return project_runner(self.root, self.config)
 
     # -- one run ----------------------------------------------------------------------------
     def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],

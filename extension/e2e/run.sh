@@ -2,12 +2,16 @@
 # End-to-end test of the extension in a real VS Code: code-server 4.100.3 (VS Code 1.100.3) from
 # npm, driven by playwright-core with Debian's chromium. Installs code-server into .e2e/ on first
 # run (native modules are built: a few minutes), then reuses it. Packages the .vsix exactly as
-# `npm run package` does, installs it into a fresh profile, and runs extension/e2e/drive.js:
-# "Fix this test" -> inline proposal -> Accept (file fixed, test passes); again -> Reject (nothing
-# changed); "Fix this test" on a passing test -> the server's prompt as a notification.
+# `npm run package` does, installs it into a fresh profile whose `remedy.python` cannot run the
+# server, and runs extension/e2e/drive.js: first run -> exactly one Remedy toast, "Select
+# interpreter" -> the lenses come back without a restart command; "Fix this test" -> inline
+# proposal -> Accept (file fixed, test passes) -> Ctrl+Z (the proposal is back) -> Accept again;
+# again -> the diff editor -> Reject from its title bar (nothing changed); "Fix this test" on a
+# passing test -> the server's prompt as a notification.
 #
 # Env: REMEDY_PYTHON (interpreter with Remedy installed; default .venv/bin/python),
-#      E2E_ROOT (cache folder; default .e2e), SKIP_PACKAGE=1 (reuse remedy-0.1.0.vsix).
+#      E2E_ROOT (cache folder; default .e2e), SKIP_PACKAGE=1 (reuse remedy-0.1.0.vsix),
+#      UPDATE_DOCS=1 (copy the first-run and diff-editor screenshots into docs/).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,9 +77,15 @@ CS_DIRS=(--user-data-dir "$RUN/ud" --extensions-dir "$RUN/exts")
 "$CODE_SERVER" "${CS_DIRS[@]}" --install-extension "$VSIX" > "$RUN/install.log" 2>&1
 "$CODE_SERVER" "${CS_DIRS[@]}" --list-extensions --show-versions 2>/dev/null | grep -q 'remedy-dev.remedy@0.1.0' \
   || { cat "$RUN/install.log"; echo "the .vsix did not install"; exit 1; }
+# The first run's interpreter: this one without its site-packages, so without Remedy's dependencies.
+BAD_PYTHON="$RUN/python-without-remedy"
+printf '#!/bin/sh\nexec "%s" -S "$@"\n' "$PYTHON" > "$BAD_PYTHON"; chmod +x "$BAD_PYTHON"
+# ... and one that passes the extension's check but whose server exits at once (start fails)
+printf '#!/bin/sh\n[ "$1" = -c ] && exec "%s" "$@"\necho "this server exits at once" >&2; exit 3\n' "$PYTHON" \
+  > "$RUN/python-server-exits"; chmod +x "$RUN/python-server-exits"
 cat > "$RUN/ud/User/settings.json" <<JSON
 {
-  "remedy.python": "$PYTHON",
+  "remedy.python": "$BAD_PYTHON",
   "remedy.timeBudget": 120,
   "workbench.startupEditor": "none",
   "telemetry.telemetryLevel": "off",
@@ -91,7 +101,7 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "chat.disableAIFeatures": true
 }
 JSON
-for ws in accept reject; do
+for ws in first accept reject; do
   cp -r "$REPO/extension/e2e/fixture" "$RUN/ws-$ws"
   # its own repository, as a user's project would be: inside ours it would sit in an ignored folder
   git -C "$RUN/ws-$ws" init -q
@@ -111,8 +121,8 @@ log "code-server listening on $PORT ($((SECONDS - t0)) s)"
 
 SHOTS="$ROOT/shots"; rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 status=0
-CHROMIUM="$CHROMIUM" node "$REPO/extension/e2e/drive.js" "http://127.0.0.1:$PORT" "$RUN/ws-accept" "$RUN/ws-reject" \
-  "$REPO/extension/e2e/fixture" "$SHOTS" "$PYTHON" 2>&1 | tee "$RUN/drive.log" || status=$?
+CHROMIUM="$CHROMIUM" node "$REPO/extension/e2e/drive.js" "http://127.0.0.1:$PORT" "$RUN/ws-first" "$RUN/ws-accept" \
+  "$RUN/ws-reject" "$REPO/extension/e2e/fixture" "$SHOTS" "$PYTHON" 2>&1 | tee "$RUN/drive.log" || status=$?
 if [ "$status" != 0 ]; then
   echo "---- code-server log (tail)"; tail -15 "$RUN/code-server.log"
   echo "---- Remedy output channel (tail)"
@@ -121,6 +131,10 @@ if [ "$status" != 0 ]; then
 fi
 kill "$CS_PID" 2>/dev/null || true; wait "$CS_PID" 2>/dev/null || true; trap - EXIT
 log "screenshots: $SHOTS"; ls -1 "$SHOTS"
+if [ "$status" = 0 ] && [ "${UPDATE_DOCS:-0}" = 1 ]; then
+  cp "$SHOTS/first-run-toast.png" "$SHOTS/diff-editor-review.png" "$SHOTS/inline-review.png" "$REPO/docs/"
+  log "copied the first-run, diff-editor and inline-review screenshots into docs/"
+fi
 log "e2e took $((SECONDS - t0)) s"
 [ "$status" = 0 ] && echo "E2E OK"
 exit "$status"

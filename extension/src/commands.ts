@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { ExecuteCommandSignature, Middleware } from 'vscode-languageclient/node';
 import { FixTestArgs, fromCursor, fromTestItem, isFixTestArgs, TestItemLike } from './fixArgs';
 import { PlanModel } from './planModel';
-import { ProposalReview } from './proposals';
+import { PROPOSED_SCHEME, ProposalReview } from './proposals';
 import { ServerCommand } from './protocol';
 
 export interface CommandDeps {
@@ -37,8 +37,11 @@ export function commandMiddleware(deps: CommandDeps): Middleware {
   const hunkArgs = (arg: unknown) =>
     isObject(arg) && typeof arg.proposalId === 'string' && typeof arg.hunkId === 'string'
       ? { proposalId: arg.proposalId, hunkId: arg.hunkId } : deps.review.hunkAt(vscode.window.activeTextEditor);
+  // from the diff editor's title bar the argument is its proposed side, whose query is the id
+  const fromDiff = (arg: unknown) => arg instanceof vscode.Uri && arg.scheme === PROPOSED_SCHEME && arg.query !== '';
   const proposalArgs = (arg: unknown) =>
     isObject(arg) && typeof arg.proposalId === 'string' ? { proposalId: arg.proposalId }
+      : fromDiff(arg) ? { proposalId: (arg as vscode.Uri).query }
       : (() => {
         const at = deps.review.hunkAt(vscode.window.activeTextEditor);
         const id = at?.proposalId ?? deps.review.latest()?.proposalId;
@@ -54,12 +57,10 @@ export function commandMiddleware(deps: CommandDeps): Middleware {
 
   // The server answers {applied: false, message} when it refused (the text moved on), else the
   // hunks still pending; everything else of the proposal is decided.
-  const settle = (proposalId: string, result: unknown) => {
+  const settle = (proposalId: string, result: unknown, accepted: boolean) => {
     if (isObject(result) && result.applied !== false && Array.isArray(result.pending)) {
       deps.review.settle(proposalId, result.pending.filter((h): h is string => typeof h === 'string'));
-      if (result.pending.length === 0) {
-        deps.plan.proposalDecided(proposalId);
-      }
+      deps.plan.hunksDecided(proposalId, accepted, result.pending.length === 0);
     }
   };
 
@@ -92,7 +93,7 @@ export function commandMiddleware(deps: CommandDeps): Middleware {
           const arg = hunkArgs(first);
           const result = await run(command, arg, next, 'no proposed hunk here.');
           if (arg) {
-            settle(arg.proposalId, result);
+            settle(arg.proposalId, result, command === ServerCommand.acceptHunk);
           }
           return result;
         }
@@ -101,7 +102,10 @@ export function commandMiddleware(deps: CommandDeps): Middleware {
           const arg = proposalArgs(first);
           const result = await run(command, arg, next, 'no proposed fix is waiting for review.');
           if (arg) {
-            settle(arg.proposalId, result);
+            settle(arg.proposalId, result, command === ServerCommand.acceptProposal);
+            if (fromDiff(first)) {
+              await deps.review.closeDiff(arg.proposalId);
+            }
           }
           return result;
         }

@@ -8,9 +8,11 @@ import { ProposalReview } from './proposals';
 import { ClientCommand, describeProposal } from './protocol';
 import { onInterpreterChanged } from './python';
 import { SECTION, configuredPython } from './settings';
+import { OPEN_LOG, SELECT, Setup } from './setup';
 import { StatusBar } from './statusBar';
 
 let client: RemedyClient | undefined;
+const RESTART = 'Restart server';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Remedy', { log: true });
@@ -35,6 +37,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       latest ? describeProposal(latest.summary, latest.confidence) : undefined);
   };
 
+  const restart = async () => {
+    status.show('starting');
+    await client?.restart();
+  };
+  const setup = new Setup(context.extensionPath, output, restart);
+
   client = new RemedyClient(context.extensionPath, output, commandMiddleware({
     review, plan,
     jobStarted: (jobId) => {
@@ -48,6 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       updateStatus();
     },
     onProposal: (proposal) => {
+      plan.proposalPending(proposal.proposalId);     // sent again after an undo: pending again
       review.add(proposal);
       updateStatus();
       if (askedFor.delete(proposal.jobId)) {
@@ -67,6 +76,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         status.show('error', detail);
       }
     },
+    onUnfit: (python, unfit) => void setup.offer(python, unfit),
+    onCrashed: (detail) => {
+      void vscode.window.showErrorMessage(`Remedy: ${detail}; see the log.`, RESTART, SELECT, OPEN_LOG).then((choice) =>
+        choice === RESTART ? restart() : choice === SELECT ? setup.selectInterpreter(configuredPython())
+          : choice === OPEN_LOG ? output.show() : undefined);
+    },
   });
   const remedy = client;
 
@@ -75,14 +90,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     review.onDidChangePending(() => { planView.refresh(); updateStatus(); }),
     vscode.commands.registerCommand(ClientCommand.showPlan, () => planView.show()),
     vscode.commands.registerCommand(ClientCommand.reviewInDiff, (arg?: { proposalId?: string }) => review.reviewInDiff(arg?.proposalId)),
-    vscode.commands.registerCommand(ClientCommand.restartServer, async () => {
-      status.show('starting');
-      await remedy.restart();
-    }),
+    vscode.commands.registerCommand(ClientCommand.restartServer, restart),
+    vscode.commands.registerCommand(ClientCommand.selectInterpreter, () => setup.selectInterpreter(configuredPython())),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration(`${SECTION}.python`)) {
-        status.show('starting');
-        await remedy.restart();
+        await restart();            // whatever state the server is in, start-up failures included
       } else if (e.affectsConfiguration(SECTION)) {
         await remedy.sendSettings();
       }
@@ -90,7 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   const interpreterWatch = await onInterpreterChanged(() => {
     if (!configuredPython()) {
-      void remedy.restart();
+      void restart();
     }
   });
   if (interpreterWatch) {

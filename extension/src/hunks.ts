@@ -26,29 +26,42 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-const isSpace = (ch: string | undefined) => ch === undefined || /\s/.test(ch);
+/** Python's tokens, roughly: names and numbers, strings, multi-character operators, one space run. */
+const TOKEN = /[A-Za-z_0-9\u00C0-\uFFFF]+(?:\.[0-9]+)?|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|\*\*=?|\/\/=?|<<=?|>>=?|->|:=|[-+*/%@&|^<>=!]=|\s+|./g;
+
+export function tokens(line: string): string[] {
+  return line.match(TOKEN) ?? [];
+}
 
 /**
- * The part of `oldLine` that differs from `newLine`, widened to whitespace-separated tokens so
- * that `>` -> `>=` strikes `>` and shows `>=`, rather than showing a lone `=`.
+ * The part of `oldLine` that differs from `newLine`, at token level: `>` -> `>=` strikes `>` and
+ * shows `>=` (never a lone `=`), `n - k` -> `n - k + 1` strikes nothing and shows `+ 1`, a renamed
+ * identifier is struck whole. `from`..`to` is the struck stretch (empty for a pure insertion, which
+ * goes at `to`); `added` is the new text shown there, without its surrounding spaces.
  */
 export function changedSpan(oldLine: string, newLine: string): { from: number; to: number; added: string } {
-  const shorter = Math.min(oldLine.length, newLine.length);
-  let prefix = 0;
-  while (prefix < shorter && oldLine[prefix] === newLine[prefix]) {
-    prefix++;
+  const a = tokens(oldLine);
+  const b = tokens(newLine);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) {
+    head++;
   }
-  let suffix = 0;
-  while (suffix < shorter - prefix && oldLine[oldLine.length - 1 - suffix] === newLine[newLine.length - 1 - suffix]) {
-    suffix++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) {
+    tail++;
   }
-  while (prefix > 0 && !isSpace(oldLine[prefix - 1])) {
-    prefix--;
+  const length = (ts: string[]) => ts.reduce((n, t) => n + t.length, 0);
+  let from = length(a.slice(0, head));
+  let to = oldLine.length - length(a.slice(a.length - tail));
+  // spaces at the edges of the struck stretch belong to the unchanged text around it
+  while (from < to && /\s/.test(oldLine[from])) {
+    from++;
   }
-  while (suffix > 0 && !isSpace(oldLine[oldLine.length - suffix])) {
-    suffix--;
+  while (to > from && /\s/.test(oldLine[to - 1])) {
+    to--;
   }
-  return { from: prefix, to: oldLine.length - suffix, added: newLine.slice(prefix, newLine.length - suffix) };
+  const added = b.slice(head, b.length - tail).join('').trim();
+  return { from, to, added };
 }
 
 /**

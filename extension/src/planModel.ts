@@ -4,13 +4,25 @@
  */
 import { describeProposal, RemedyEvent } from './protocol';
 
-export type JobState = 'queued' | 'running' | 'proposal' | 'finished' | 'failed' | 'cancelled';
+/**
+ * A job's state as the view shows it. `finished`: ended with nothing to review (already passing);
+ * `no-fix`: ended without a fix; `accepted` / `rejected`: its proposal was decided (accepted when
+ * any hunk was).
+ */
+export type JobState = 'queued' | 'running' | 'proposal' | 'finished' | 'no-fix' | 'accepted' | 'rejected'
+  | 'failed' | 'cancelled';
+
+const DESCRIPTION: Record<JobState, string> = {
+  queued: 'queued', running: 'running', proposal: 'fix ready for review', finished: 'finished',
+  'no-fix': 'no fix found', accepted: 'fix accepted', rejected: 'fix rejected', failed: 'failed', cancelled: 'cancelled',
+};
 
 export interface Step { title: string; status: string }
 
 export interface Activity {
   label: string;
   description?: string;
+  tooltip?: string;
   icon: string;
   callId?: string;
   children?: Activity[];
@@ -24,12 +36,17 @@ export interface Job {
   activity: Activity[];
   message: string;
   proposalId?: string;
+  /** Done's status: fixed, no_fix, already_passing, error. */
+  outcome?: string;
+  /** Some hunk of its proposal was accepted. */
+  accepted?: boolean;
 }
 
 export interface TreeNode {
   id: string;
   label: string;
   description?: string;
+  /** The whole text, where the label is shortened to fit the view. */
   tooltip?: string;
   /** A codicon id, e.g. "pass" or "sync~spin". */
   icon: string;
@@ -40,6 +57,9 @@ export interface TreeNode {
 export function statusIcon(status: string): string {
   switch (status) {
     case 'done': case 'finished': return 'pass';
+    case 'accepted': return 'pass-filled';
+    case 'rejected': return 'close';
+    case 'no-fix': return 'warning';
     case 'running': return 'sync~spin';
     case 'failed': return 'error';
     case 'skipped': case 'cancelled': return 'circle-slash';
@@ -53,6 +73,15 @@ const str = (v: unknown, d = '') => (typeof v === 'string' ? v : v === undefined
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+/** A candidate's description ("`old` → `new`") as a label that fits: the new code; the whole in the tooltip. */
+function candidateLabel(description: string): { label: string; tooltip?: string } {
+  const arrow = description.lastIndexOf(' → ');
+  if (arrow < 0) {
+    return { label: description };
+  }
+  return { label: description.slice(arrow + 3).replace(/^`|`$/g, ''), tooltip: description };
+}
 
 function briefArgs(args: Record<string, unknown>): string {
   const text = Object.entries(args).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
@@ -133,7 +162,7 @@ export class PlanModel {
           label: `${num(d.count)} candidates ranked`,
           icon: 'list-ordered',
           children: top.map((c) => ({
-            label: str(c.description) || str(c.id),
+            ...candidateLabel(str(c.description) || str(c.id)),
             description: c.energy === undefined || c.energy === null ? undefined : `energy ${num(c.energy).toFixed(2)}`,
             icon: 'symbol-event',
           })),
@@ -142,7 +171,7 @@ export class PlanModel {
       }
       case 'Validation':
         job.activity.push({
-          label: str(d.description) || str(d.candidate_id),
+          ...candidateLabel(str(d.description) || str(d.candidate_id)),
           description: `${str(d.stage, 'target')}: ${num(d.passed)} passed, ${num(d.failed)} failed`,
           icon: d.plausible ? 'pass' : 'error',
         });
@@ -173,6 +202,7 @@ export class PlanModel {
         job.activity.push({ label: `proposal: ${describeProposal(str(d.summary), d.confidence)}`, icon: 'lightbulb' });
         break;
       case 'Done':
+        job.outcome = str(d.status);
         job.message = str(d.message) || str(d.status);
         job.activity.push({ label: `done: ${str(d.status)}`, description: str(d.message), icon: d.status === 'fixed' ? 'pass' : 'info' });
         break;
@@ -185,8 +215,11 @@ export class PlanModel {
         if (state === 'failed' || state === 'cancelled') {
           job.state = state;
         } else if (job.state !== 'proposal') {
-          job.state = 'finished';
+          job.state = job.outcome === 'no_fix' ? 'no-fix' : job.outcome === 'error' ? 'failed' : 'finished';
         }
+        // steps the job never reached are not waiting for anything any more
+        job.steps = job.steps.map((st) => (st.status === 'pending' || st.status === 'running'
+          ? { ...st, status: job.state === 'proposal' ? 'done' : 'skipped' } : st));
         break;
       }
       default:
@@ -195,11 +228,24 @@ export class PlanModel {
     return job;
   }
 
-  /** A proposal of this job was decided: it no longer waits for review. */
-  proposalDecided(proposalId: string): void {
+  /** Hunks of a proposal were accepted or rejected; `all`: none is pending any more. */
+  hunksDecided(proposalId: string, accepted: boolean, all: boolean): void {
     for (const job of this.jobs.values()) {
-      if (job.proposalId === proposalId && job.state === 'proposal') {
-        job.state = 'finished';
+      if (job.proposalId === proposalId) {
+        job.accepted = job.accepted || accepted;
+        if (all && job.state === 'proposal') {
+          job.state = job.accepted ? 'accepted' : 'rejected';
+        }
+      }
+    }
+  }
+
+  /** The server sent a proposal again (an accept was undone): it waits for review again. */
+  proposalPending(proposalId: string): void {
+    for (const job of this.jobs.values()) {
+      if (job.proposalId === proposalId && (job.state === 'accepted' || job.state === 'rejected')) {
+        job.state = 'proposal';
+        job.accepted = false;
       }
     }
   }
@@ -220,7 +266,7 @@ export class PlanModel {
         id: `${job.jobId}/step/${i}`, label: s.title, description: s.status, icon: statusIcon(s.status), children: [],
       }));
       const toNode = (a: Activity, path: string): TreeNode => ({
-        id: path, label: a.label, description: a.description, icon: a.icon,
+        id: path, label: a.label, description: a.description, tooltip: a.tooltip, icon: a.icon,
         children: (a.children ?? []).map((c, j) => toNode(c, `${path}/${j}`)),
       });
       const activity = job.activity.map((a, i) => toNode(a, `${job.jobId}/activity/${i}`));
@@ -230,7 +276,7 @@ export class PlanModel {
       return {
         id: job.jobId,
         label: job.testIds.join(', ') || 'failing tests',
-        description: job.state === 'proposal' ? 'fix ready for review' : job.state,
+        description: DESCRIPTION[job.state],
         tooltip: job.message || undefined,
         icon: statusIcon(job.state),
         children,

@@ -1,15 +1,20 @@
 /**
  * Inline review of `remedy/proposal`: removed text struck through in red, new text in green beside
  * it, a "Review in diff editor" lens above the first hunk (the server's own Accept | Reject lenses
- * sit beside it), a virtual document with the proposed file for vscode.diff. Hunks follow edits to
- * the document and disappear once decided or once their text is gone.
+ * sit beside it). The diff editor compares two virtual documents, the file as it is now and the file
+ * with the proposal, so the inline decorations never land in it; its title bar holds Accept and
+ * Reject (package.json, `resourceScheme == remedy-proposed`). Hunks follow edits to the document and
+ * disappear once decided or once their text is gone; a proposal the server sends again (after an
+ * undo) is pending again.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { applyHunks, hunkDecorations, locateHunk, shiftHunkStart, splitLines } from './hunks';
+import { applyHunks, changedSpan, hunkDecorations, locateHunk, shiftHunkStart, splitLines } from './hunks';
 import { ClientCommand, describeProposal, HunkPayload, ProposalPayload } from './protocol';
 
 export const PROPOSED_SCHEME = 'remedy-proposed';
+/** The file as it is now, read-only: the diff editor's left side. */
+export const CURRENT_SCHEME = 'remedy-current';
 
 interface TrackedHunk { hunk: HunkPayload; start: number | null; decided: boolean }
 interface Tracked { payload: ProposalPayload; hunks: TrackedHunk[] }
@@ -53,15 +58,19 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
       }),
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this),
+      vscode.workspace.registerTextDocumentContentProvider(CURRENT_SCHEME, this),
     ];
   }
 
-  /** A proposal arrived (or was sent again): track its hunks where the documents have them now. */
+  /**
+   * A proposal arrived, or was sent again (its hunks the server still has pending, an undone
+   * accept among them): track its hunks where the documents have them now.
+   */
   add(payload: ProposalPayload): void {
     const before = this.proposals.get(payload.proposalId);
     const hunks = payload.hunks.map((hunk) => {
       const old = before?.hunks.find((t) => t.hunk.id === hunk.id);
-      return { hunk, start: old ? old.start : hunk.range.start.line, decided: old?.decided ?? false };
+      return { hunk, start: old && old.start !== null ? old.start : hunk.range.start.line, decided: false };
     });
     this.proposals.set(payload.proposalId, { payload, hunks });
     for (const doc of vscode.workspace.textDocuments) {
@@ -125,10 +134,24 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     const first = this.proposals.get(payload.proposalId)?.hunks.find((t) => !t.decided && t.start !== null);
     const uri = vscode.Uri.parse(first?.hunk.uri ?? payload.uri);
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-    const line = first?.start ?? 0;
     const editor = visible ?? await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: false });
-    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    const changed = first ? this.changedRange(first, editor.document) : new vscode.Range(0, 0, 0, 0);
+    editor.selection = new vscode.Selection(changed.start, changed.end);
+    editor.revealRange(changed, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     this.render();
+  }
+
+  /** The tokens a hunk changes on its first changed line (the cursor, for a pure insertion). */
+  private changedRange(t: TrackedHunk, doc: vscode.TextDocument): vscode.Range {
+    const oldLines = splitLines(t.hunk.oldText);
+    const newLines = splitLines(t.hunk.newText);
+    const i = Math.max(0, oldLines.findIndex((l, k) => l !== newLines[k]));
+    const line = Math.min(t.start! + i, Math.max(0, doc.lineCount - 1));
+    if (i >= oldLines.length || i >= newLines.length) {
+      return new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
+    }
+    const span = changedSpan(oldLines[i], newLines[i]);
+    return new vscode.Range(line, span.from, line, span.to);
   }
 
   /** Open vscode.diff: the file as it is now against the file with the proposal's pending hunks. */
@@ -142,9 +165,20 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     const target = uris.includes(payload.uri) ? payload.uri : uris[0] ?? payload.uri;
     const file = vscode.Uri.parse(target);
     await vscode.workspace.openTextDocument(file);
+    const current = file.with({ scheme: CURRENT_SCHEME, query: payload.proposalId });
     const proposed = file.with({ scheme: PROPOSED_SCHEME, query: payload.proposalId });
-    await vscode.commands.executeCommand('vscode.diff', file, proposed,
+    await vscode.commands.executeCommand('vscode.diff', current, proposed,
       `${path.basename(file.fsPath)} ↔ Remedy: ${describeProposal(payload.summary, payload.confidence)}`);
+  }
+
+  /** After Accept or Reject from the diff editor's title bar: close that diff editor. */
+  async closeDiff(proposalId: string): Promise<void> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) =>
+      tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === PROPOSED_SCHEME
+      && tab.input.modified.query === proposalId);
+    if (tabs.length) {
+      await vscode.window.tabGroups.close(tabs);
+    }
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -152,7 +186,7 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
     const tracked = this.proposals.get(uri.query);
     const text = doc?.getText() ?? '';
-    if (!tracked) {
+    if (!tracked || uri.scheme === CURRENT_SCHEME) {
       return text;
     }
     const hunks = this.pendingOf(tracked)
@@ -233,7 +267,9 @@ export class ProposalReview implements vscode.Disposable, vscode.CodeLensProvide
     this.lensesChanged.fire();
     for (const p of this.proposals.values()) {
       for (const uri of new Set(p.hunks.map((t) => t.hunk.uri))) {
-        this.contentChanged.fire(vscode.Uri.parse(uri).with({ scheme: PROPOSED_SCHEME, query: p.payload.proposalId }));
+        for (const scheme of [CURRENT_SCHEME, PROPOSED_SCHEME]) {
+          this.contentChanged.fire(vscode.Uri.parse(uri).with({ scheme, query: p.payload.proposalId }));
+        }
       }
     }
     this.pendingChanged.fire(this.pendingCount());

@@ -60,6 +60,7 @@ export const ClientCommand = {
   showPlan: 'remedy.showPlan',
   reviewInDiff: 'remedy.reviewInDiff',
   restartServer: 'remedy.restartServer',
+  selectInterpreter: 'remedy.selectInterpreter',
 } as const;
 
 /** A proposal's summary with its confidence, as the editor shows it: `use <= (73% confidence)`. */

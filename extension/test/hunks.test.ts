@@ -24,6 +24,21 @@ test('a changed identifier widens to the whole token', () => {
   assert.equal(span.added, 'total_cost');
 });
 
+test('a one-token change strikes that token only, whatever surrounds it', () => {
+  const old = '    return [values[i:i + k] for i in range(len(values) - k)]';
+  const renamed = changedSpan(old, old.replace('- k)', '- j)'));
+  assert.equal(old.slice(renamed.from, renamed.to), 'k');
+  assert.equal(renamed.added, 'j');
+  const grown = changedSpan(old, old.replace('range(len(values) - k)', 'range(len(values) - k + 1)'));
+  assert.deepEqual(grown, { from: old.indexOf('k)]') + 1, to: old.indexOf('k)]') + 1, added: '+ 1' });
+  const deco = hunkDecorations({ oldText: `${old}\n`, newText: `${old.replace('- k)', '- k + 1)')}\n` }, 3);
+  assert.deepEqual(deco.removed, []);
+  assert.deepEqual(deco.added, [{ at: { line: 3, character: old.indexOf('k)]') + 1 }, text: '+ 1' }]);
+  const dropped = changedSpan('f(a, b)', 'f(a)');
+  assert.deepEqual(['f(a, b)'.slice(dropped.from, dropped.to), dropped.added], [', b', '']);
+  assert.deepEqual(changedSpan('x == "a b"', 'x == "a c"'), { from: 5, to: 10, added: '"a c"' });
+});
+
 test('unchanged lines inside a hunk get no decoration', () => {
   const deco = hunkDecorations({ oldText: 'a = 1\nb = 2\n', newText: 'a = 1\nb = 3\n' }, 4);
   assert.deepEqual(deco.removed.map((r) => r.range.start.line), [5]);

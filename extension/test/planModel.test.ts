@@ -50,12 +50,13 @@ test('job state follows proposal, decision, failure and cancellation', () => {
   model.apply(ev('JobFinished', { state: 'finished', message: 'fixed' }));
   assert.equal(model.current()!.state, 'proposal');
   assert.equal(model.nodes()[0].description, 'fix ready for review');
-  model.proposalDecided('p1');
-  assert.equal(model.current()!.state, 'finished');
+  model.hunksDecided('p1', true, true);
+  assert.equal(model.current()!.state, 'accepted');
+  assert.equal(model.nodes()[0].description, 'fix accepted');
   model.apply(ev('JobStarted', { testIds: ['u'] }, 'j2'));
   model.apply(ev('Error', { message: 'boom', kind: 'error' }, 'j2'));
   model.apply(ev('JobFinished', { state: 'failed', message: 'boom' }, 'j2'));
-  assert.deepEqual(model.nodes().map((n) => [n.id, n.icon]), [['j2', 'error'], ['j1', 'pass']]);
+  assert.deepEqual(model.nodes().map((n) => [n.id, n.icon]), [['j2', 'error'], ['j1', 'pass-filled']]);
   model.apply(ev('JobFinished', { state: 'cancelled', message: 'cancelled' }, 'j3'));
   assert.equal(model.job('j3')!.state, 'cancelled');
   assert.equal(statusIcon('cancelled'), 'circle-slash');
@@ -94,4 +95,47 @@ test('a proposal shows its confidence beside its summary', () => {
   assert.equal(activity.children[0].label, 'proposal: line 3: `<` → `<=` (73% confidence)');
   assert.equal(describeProposal('s', null), 's');
   assert.equal(describeProposal('s', 1.5), 's (100% confidence)');
+});
+
+test('a job without a fix says so, and the steps it never reached are skipped, not pending', () => {
+  const model = new PlanModel();
+  model.apply(ev('JobStarted', { testIds: ['t'] }));
+  model.apply(ev('PlanUpdated', { steps: [
+    { title: 'Reproduce', status: 'done' }, { title: 'Validate', status: 'running' }, { title: 'Propose a patch', status: 'pending' },
+  ] }));
+  model.apply(ev('Done', { status: 'no_fix', message: 'no fix, 20 of 20 tried' }));
+  model.apply(ev('JobFinished', { state: 'done', message: 'no fix, 20 of 20 tried' }));
+  const [job] = model.nodes();
+  assert.deepEqual([job.description, job.icon], ['no fix found', 'warning']);
+  assert.notEqual(job.icon, statusIcon('finished'));
+  assert.deepEqual(job.children.filter((c) => c.label !== 'Activity').map((c) => [c.label, c.description]),
+    [['Reproduce', 'done'], ['Validate', 'skipped'], ['Propose a patch', 'skipped']]);
+});
+
+test('accepted and rejected jobs look different; an undone accept waits for review again', () => {
+  const model = new PlanModel();
+  for (const [job, proposal] of [['a', 'pa'], ['r', 'pr']]) {
+    model.apply(ev('JobStarted', { testIds: [job] }, job));
+    model.apply(ev('ProposalReady', { proposalId: proposal, summary: 'use >=' }, job));
+    model.apply(ev('JobFinished', { state: 'done' }, job));
+  }
+  model.hunksDecided('pa', true, false);
+  assert.equal(model.job('a')!.state, 'proposal');           // a hunk still pending
+  model.hunksDecided('pa', false, true);
+  model.hunksDecided('pr', false, true);
+  const look = Object.fromEntries(model.nodes().map((n) => [n.id, [n.description, n.icon]]));
+  assert.deepEqual(look, { a: ['fix accepted', 'pass-filled'], r: ['fix rejected', 'close'] });
+  model.proposalPending('pa');
+  assert.equal(model.nodes().find((n) => n.id === 'a')!.description, 'fix ready for review');
+});
+
+test('candidate labels show the new code, the whole description in the tooltip', () => {
+  const model = new PlanModel();
+  const description = '`range(len(values) - k)` → `range(len(values) - k + 1)`';
+  model.apply(ev('CandidatesRanked', { count: 1, top: [{ id: 'c1', description, energy: 0.5 }] }));
+  model.apply(ev('Validation', { candidate_id: 'c1', description, plausible: true, passed: 1, failed: 0 }));
+  const activity = model.nodes()[0].children.find((c) => c.label === 'Activity')!;
+  const [ranked, validated] = activity.children;
+  assert.deepEqual([ranked.children[0].label, ranked.children[0].tooltip], ['range(len(values) - k + 1)', description]);
+  assert.deepEqual([validated.label, validated.tooltip], ['range(len(values) - k + 1)', description]);
 });

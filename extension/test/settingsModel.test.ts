@@ -48,7 +48,8 @@ test('values of the wrong type fall back to the defaults', () => {
 test('the manifest contributes every command the server and the extension implement', () => {
   const ids = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual(ids, ['remedy.acceptHunk', 'remedy.acceptProposal', 'remedy.cancel', 'remedy.fixTest',
-    'remedy.rejectHunk', 'remedy.rejectProposal', 'remedy.restartServer', 'remedy.reviewInDiff', 'remedy.showPlan']);
+    'remedy.rejectHunk', 'remedy.rejectProposal', 'remedy.restartServer', 'remedy.reviewInDiff', 'remedy.selectInterpreter',
+    'remedy.showPlan']);
   const testMenu = manifest.contributes.menus['testing/item/context'].map((m: { command: string }) => m.command);
   assert.ok(testMenu.includes('remedy.fixTest'));
 });

@@ -27,7 +27,7 @@ def generate(site: Site) -> Iterable[Fix]:
                 and parent.child_by_field_name("left") == node:
             continue
         by_object.setdefault(text(obj), []).append(node)
-    for obj, nodes in by_object.items():
+    for nodes in by_object.values():
         nodes = nodes[:_MAX_PER_OBJECT]
         for i, a in enumerate(nodes):
             for b in nodes[i + 1:]:

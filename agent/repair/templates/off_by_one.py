@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from ...ast.nodes import text
-from ..site import Fix, Site, paren, prior_of, replace
+from ..site import Fix, Site, left_operand, prior_of, replace
 
 KIND = "off_by_one"
 PRIOR = prior_of(KIND)
@@ -29,8 +29,8 @@ def generate(site: Site) -> Iterable[Fix]:
     for bound in _boundaries(site):
         if bound.type in _LITERALS or bound.type == "unary_operator" or _is_pm_one(bound):
             continue
-        yield replace(bound, f"{paren(bound)} + 1")
-        yield replace(bound, f"{paren(bound)} - 1")
+        yield replace(bound, f"{left_operand(bound, '+')} + 1")
+        yield replace(bound, f"{left_operand(bound, '-')} - 1")
     for call in site.nodes("call"):
         yield from _range_start(call)
         yield from _enumerate_start(call)
@@ -172,4 +172,5 @@ def _shifted(node: Node, delta: int) -> str:
         k = (_int(right) if text(op) == "+" else -_int(right)) + delta
         left = text(node.child_by_field_name("left"))
         return left if k == 0 else f"{left} {'+' if k > 0 else '-'} {abs(k)}"
-    return f"{paren(node)} {'+' if delta > 0 else '-'} 1"
+    op = "+" if delta > 0 else "-"
+    return f"{left_operand(node, op)} {op} 1"

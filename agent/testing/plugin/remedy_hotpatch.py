@@ -180,7 +180,7 @@ class Patcher:
             raise Unpatchable(f"re-executing {mod.__name__} raised {type(exc).__name__}") from None
         changed = [(k, before.get(k, _MISSING), v) for k, v in ns.items()
                    if before.get(k, _MISSING) is not v]
-        for name, old, new in changed:
+        for _name, old, new in changed:
             if isinstance(old, type) and isinstance(new, type):
                 self.mapping[id(new)] = old
         rebinds = []
