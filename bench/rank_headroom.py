@@ -47,12 +47,12 @@ def record(corpus: str, out: Path, only: list[str] | None) -> None:
     classes: dict[str, list] = {}
     shipped_order = probe.place_speculative
 
-    def keep_classes(ranked, evidence, kinds):
+    def keep_classes(ranked, evidence, kinds, *pointed):
         # the keys place_speculative sorts by: the other kinds' candidates are told first
         merged = [r for r in ranked if r.candidate.template not in kinds] + \
             [r for r in ranked if r.candidate.template in kinds]
         classes.update((r.candidate.id, list(k)) for r, k in zip(merged, evidence_classes(merged, evidence)))
-        return shipped_order(ranked, evidence, kinds)
+        return shipped_order(ranked, evidence, kinds, *pointed)
 
     probe.place_speculative = keep_classes
     validate.validation_plan = lambda ranked, workers=1: ValidationPlan(1, False, 10 ** 6)
