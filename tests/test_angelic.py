@@ -434,3 +434,14 @@ def test_hand_made_condition_bugs_are_fixed_through_the_cli(tmp_path, name):
     assert code == 0 and result["status"] == "fixed", stderr
     assert "(from angelic values)" in result["message"]
     assert f"+    {expected}" in result["patch"], result["patch"]
+
+
+def test_a_negated_comparison_reads_as_python_writes_it():
+    """`self is PY27` negated is `self is not PY27`, not `not self is PY27`; `==` becomes `!=`, `in`
+    `not in`; an ordering keeps its `not` (NaN), and `not C` loses it."""
+    obs = [Observation({}, True, False), Observation({}, False, True)]
+    for condition, negated in [("self is TargetVersion.PY27", "self is not TargetVersion.PY27"),
+                               ("a.b == 'x'", "a.b != 'x'"), ("k not in seen", "k in seen"),
+                               ("x < y", "not x < y"), ("not ready", "ready")]:
+        found = [s.text for s in synthesize(condition, obs, []) if s.shape == "negate"]
+        assert found == [negated], condition

@@ -278,10 +278,20 @@ def _distance(a: list[str], b: list[str]) -> int:
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
 
 
+_INVERSE = {ast.Is: "is not", ast.IsNot: "is", ast.Eq: "!=", ast.NotEq: "==", ast.In: "not in",
+            ast.NotIn: "in"}     # (not `<` -> `>=`: NaN compares false both ways)
+
+
 def _negate(tree: ast.expr, condition: str) -> str:
-    """`not C`, or C without its `not`."""
+    """`not C`, C without its `not`, or `a is not b` for `a is b` (and `!=`, `not in`)."""
+    source = f"({condition.strip()}\n)"
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not):
-        return ast.get_source_segment(f"({condition.strip()}\n)", tree.operand) or ast.unparse(tree.operand)
+        return ast.get_source_segment(source, tree.operand) or ast.unparse(tree.operand)
+    if isinstance(tree, ast.Compare) and len(tree.ops) == 1 and type(tree.ops[0]) in _INVERSE:
+        left = ast.get_source_segment(source, tree.left)
+        right = ast.get_source_segment(source, tree.comparators[0])
+        if left and right:
+            return f"{left} {_INVERSE[type(tree.ops[0])]} {right}"
     return f"not ({condition})" if isinstance(tree, _LOOSE_AND) else f"not {condition}"
 
 
