@@ -119,7 +119,8 @@ class _Session:
         yield TestsRan.from_report("reproduce", report)
         if report.collection_errors:
             project.check_reached((), report.collection_errors)
-            raise RemedyError("tests could not be collected: " + report.collection_errors[0])
+            raise RemedyError("tests could not be collected: " + report.collection_errors[0]
+                              + _missing_module_hint(report.collection_errors[0], project.python))
         self._check_targets_exist(report)
         if not report.results:
             raise BadInput(f"no tests to run: pytest collected none under {project.root}")
@@ -441,6 +442,14 @@ class _Rounds:
             found.order += self.offset - len(ranked)
             if self.best is None or found.key() < self.best.key():
                 self.best = found
+
+
+def _missing_module_hint(error: str, python) -> str:
+    """Which interpreter lacked the module, and how to choose another."""
+    if "ModuleNotFoundError" not in error and "No module named" not in error:
+        return ""
+    return (f" (the tests ran with {python}: install the project's dependencies there, or create a "
+            ".venv in the project, or pass --python)")
 
 
 def _share(deadline: float, fraction: float) -> float:

@@ -131,6 +131,8 @@ def test_tests_that_cannot_be_collected_are_exit_3_with_its_object(tmp_path):
     code, out, err = remedy_json("fix", "--root", str(root))
     assert code == 3 and out["status"] == "error"
     assert "tests could not be collected" in one_error(err)
+    assert "No module named 'not_a_module_anywhere' (the tests ran with " in one_error(err)
+    assert "install the project's dependencies there" in out["message"]
 
 
 def test_exit_code_3_is_documented():
