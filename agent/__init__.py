@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .cancel import CancelToken
 from .config import Config, LlmConfig, WatchConfig
+from .diff import common_ends
 from .doctor import run_checks as doctor_checks
 from .errors import BadInput, Cancelled, RemedyError
 from .memory.decisions import record_decision
@@ -28,4 +29,6 @@ __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "B
            "take_from_environment", "vault_items", "adopt_vault", "redact", "redact_data",
            "install_log_redaction",
            # the start-up checks (`remedy doctor`) and the warning for the sandbox opt-out
-           "doctor_checks", "UNSAFE_NOTE"]
+           "doctor_checks", "UNSAFE_NOTE",
+           # how much two texts or line lists share at either end (review selections)
+           "common_ends"]

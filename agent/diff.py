@@ -6,7 +6,7 @@ each is the smallest whole-line replacement, with a stable id per proposal ("h1"
 from __future__ import annotations
 
 import difflib
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .types import Hunk
 
@@ -38,6 +38,18 @@ def hunks_between(before: Mapping[str, str], after: Mapping[str, str], first_id:
     return hunks
 
 
+def common_ends(a: Sequence, b: Sequence) -> tuple[int, int]:
+    """(head, tail): how many items `a` and `b` share at the start, and then at the end (the two
+    never overlap)."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
 def changed_lines(before: str, after: str) -> int:
     """Lines touched, a replaced line counting once: the size of a patch as a reviewer feels it."""
     return sum(max(i2 - i1, j2 - j1) for i1, i2, j1, j2 in _changes(before.splitlines(), after.splitlines()))
@@ -47,11 +59,8 @@ def _changes(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
     """The (i1, i2, j1, j2) line ranges where `a` and `b` differ. The lines both share at the
     start and at the end are set aside first: a patch is local, and matching a whole 50,000-line
     module line by line (its many blank lines alike) took minutes."""
-    start, end_a, end_b = 0, len(a), len(b)
-    while start < end_a and start < end_b and a[start] == b[start]:
-        start += 1
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a, end_b = end_a - 1, end_b - 1
+    start, tail = common_ends(a, b)
+    end_a, end_b = len(a) - tail, len(b) - tail
     matcher = difflib.SequenceMatcher(a=a[start:end_a], b=b[start:end_b], autojunk=False)
     return [(start + i1, start + i2, start + j1, start + j2)
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]

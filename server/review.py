@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent import record_decision
+from agent import common_ends, record_decision
 from agent.types import Hunk
 
 from . import convert, diagnostics
@@ -105,10 +105,7 @@ def changed_range(hunk: Hunk, start: int) -> types.Range:
     if i is None:
         return convert.hunk_range(start, start + len(old))
     a, b = _TOKEN.findall(old[i]), _TOKEN.findall(new[i])
-    head = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(a, b)
     line = old[i]
     left, right = len("".join(a[:head])), len(line) - len("".join(a[len(a) - tail:]))
     while left < right and line[left].isspace():

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
-from conftest import remedy_json
-
-
-def _project(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+from conftest import remedy_json, write_project
 
 
 def _fix(root: Path) -> dict:
@@ -34,7 +25,7 @@ def _removed(patch: str) -> list[str]:
 
 
 def test_two_site_bug_is_fixed_by_a_pair(tmp_path: Path):
-    root = _project(tmp_path / "winsum", {
+    root = write_project(tmp_path / "winsum", {
         "winsum/__init__.py": "",
         "winsum/window.py": '''\
             def window_sums(values, size):
@@ -66,7 +57,7 @@ def test_two_site_bug_is_fixed_by_a_pair(tmp_path: Path):
 
 
 def test_arguments_swapped_between_two_calls(tmp_path: Path):
-    root = _project(tmp_path / "layout", {
+    root = write_project(tmp_path / "layout", {
         "layout/__init__.py": "",
         "layout/boxes.py": '''\
             PAGE_WIDTH = 80
@@ -103,7 +94,7 @@ def test_arguments_swapped_between_two_calls(tmp_path: Path):
 def test_right_fix_beats_a_plausible_anti_pattern(tmp_path: Path):
     """`n ** 0.5` -> `n ** 1` passes these tests too (the loop bound raised from the square root to
     n: right answers at quadratic cost), and is validated before the right fix."""
-    root = _project(tmp_path / "arith", {
+    root = write_project(tmp_path / "arith", {
         "arith/__init__.py": "",
         "arith/primes.py": '''\
             def is_prime(n):

@@ -17,7 +17,7 @@ from agent.repair.generator import apply_candidate, generate_candidates
 from agent.repair.templates import SPECULATIVE
 from agent.types import Candidate, SuspiciousLine
 
-from conftest import remedy_json
+from conftest import remedy_json, write_project
 
 
 def _fixes(buggy: str, line: int) -> dict[str, str]:
@@ -291,14 +291,6 @@ def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_
     assert no_probe == ["c", "f", "g", "a", "b", "d", "e", "h"]
 
 
-def _project(root: Path, files: dict[str, str]) -> Path:
-    for rel, body in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(body))
-    return root
-
-
 def _fix(root: Path) -> dict:
     code, out, err = remedy_json("fix", "--root", str(root), "--time-budget", "30",
                                  timeout=120)
@@ -309,7 +301,7 @@ def _fix(root: Path) -> dict:
 
 def test_end_to_end_a_callable_called_on_the_unused_lambda_parameters(tmp_path: Path):
     """Item 2: `lambda attr, value: not test` never calls `test`; no other kind fixes it."""
-    root = _project(tmp_path / "filters", {
+    root = write_project(tmp_path / "filters", {
         "filters.py": """
             import operator
 
@@ -347,7 +339,7 @@ def test_end_to_end_a_callable_called_on_the_unused_lambda_parameters(tmp_path: 
 def test_end_to_end_a_guard_from_a_sibling_function_rebound(tmp_path: Path):
     """Item 3: `bool_option` lacks the `if x is None: return []` that `flag_option` has, for its
     own variable (assigned from the same `params.get(param)`)."""
-    root = _project(tmp_path / "options", {
+    root = write_project(tmp_path / "options", {
         "options.py": """
             def flag_option(params, name, param):
                 value = params.get(param)

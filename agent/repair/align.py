@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+from ..diff import common_ends
+
 __all__ = ["Alignment", "changed_chars", "opcodes"]
 
 MAX_OCCURRENCES = 64
@@ -87,12 +89,7 @@ def opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
     """difflib-style opcodes turning `a` into `b` (see the module docstring for how)."""
     if len(a) <= CHAR_DIFF_LIMIT and len(b) <= CHAR_DIFF_LIMIT:      # difflib's own placement
         return _middle(a, b, 0, len(a), 0, len(b))
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(a, b)
     ops = [("equal", 0, head, 0, head)] if head else []
     ops += _middle(a, b, head, len(a) - tail, head, len(b) - tail)
     if tail:

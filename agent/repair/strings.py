@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from ..diff import common_ends
+
 __all__ = ["Piece", "StringLiteral", "string_literal"]
 
 _ESCAPE = re.compile(rb"\\(?:\r?\n|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
@@ -36,12 +38,7 @@ class Piece:
         old = self.value
         if new == old:
             return None
-        p = 0
-        while p < min(len(old), len(new)) and old[p] == new[p]:
-            p += 1
-        s = 0
-        while s < min(len(old), len(new)) - p and old[-1 - s] == new[-1 - s]:
-            s += 1
+        p, s = common_ends(old, new)
         middle = new[p:len(new) - s]
         start = self.spans[p][0] if p < len(old) else (self.spans[-1][1] if old else self.start)
         end = self.spans[len(old) - s - 1][1] if len(old) - s > p else start
