@@ -19,7 +19,7 @@ from .secrets import (adopt_vault, install_log_redaction, redact, redact_data, t
                       vault_items)
 from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
-from .testing.discover import TestFunction, find_tests, is_test_file
+from .reproduce.discover import TestFunction, find_tests, is_test_file
 from .watch import Recheck, RepairJob, Watcher, WatchUpdate
 
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",

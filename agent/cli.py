@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("undo", help="restore the files changed by the last --apply").add_argument(
         "--root", default=".")
 
-    from .rank.cli import add_parsers as add_ebm_parsers
+    from .rank.training.cli import add_parsers as add_ebm_parsers
     add_ebm_parsers(sub)
     from .traces.cli import add_parsers as add_trace_parsers
     add_trace_parsers(sub)
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .eval.bench import main as bench_main
             return bench_main(args)
         if args.command == "ebm":
-            from .rank.cli import main as ebm_main
+            from .rank.training.cli import main as ebm_main
             return ebm_main(args)
         if args.command in ("export", "cost"):
             from .traces.cli import main as traces_main

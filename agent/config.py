@@ -6,26 +6,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import BadInput
+from .llm.settings import TOOL_PROTOCOLS, LlmConfig
 
 __all__ = ["Config", "LlmConfig", "WatchConfig", "ENGINES", "RANKERS", "TOOL_PROTOCOLS"]
 
 ENGINES = ("auto", "builtin", "llm")
 RANKERS = ("ebm", "features", "prior", "none")
-TOOL_PROTOCOLS = ("native", "json")
-
-
-@dataclass(frozen=True)
-class LlmConfig:
-    base_url: str = ""
-    model: str = ""
-    api_key_env: str = "OPENAI_API_KEY"
-    tool_protocol: str = "native"
-    reflection: bool = True
-    max_steps: int = 30
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.model and (self.base_url or self.model.startswith(("/", "./", "~"))))
 
 
 @dataclass(frozen=True)

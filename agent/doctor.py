@@ -199,7 +199,7 @@ def check_tree_sitter(ctx: _Context) -> Check:
 
 
 def check_checkpoint(ctx: _Context) -> Check:
-    from .rank.fast import checkpoint_folder, load_calibration, load_fast
+    from .rank.scorer import checkpoint_folder, load_calibration, load_fast
     fix = "restore agent/rank/checkpoint (git checkout agent/rank/checkpoint) or retrain: remedy ebm train"
     folder = checkpoint_folder()
     try:

@@ -1,6 +1,6 @@
 """Progress of a candidate that did not pass: did a failing target's failed comparison move towards
 what the test expects? Read from the failure messages a validation's RunReport carries, against the
-reproduced ones. Multi-edit repair (agent.repair.combine) pairs candidates that made progress.
+reproduced ones. Multi-edit repair (agent.generate.combine) pairs candidates that made progress.
 
 A failure "moved closer" when, in the same test, it now fails at a later line of the test file (an
 earlier assertion passes now), or at the same line with a comparison whose two sides are nearer

@@ -67,8 +67,8 @@ class _Session:
         self.generated = 0
         self.tried = 0
         self.failing: list[TestResult] = []
-        self.llm = None                  # agent.llm_engine.SessionLlm when an LLM takes part
-        self.evidence: dict = {}         # candidate id -> agent.probe.Evidence, when probed
+        self.llm = None                  # agent.agent_loop.engine.SessionLlm when an LLM takes part
+        self.evidence: dict = {}         # candidate id -> agent.rank.probe.Evidence, when probed
         self.approve = None              # human approval port for risky agent actions
 
     def result(self, status: FixStatus, message: str = "", **kw) -> FixResult:
@@ -216,8 +216,8 @@ class _Session:
                            "a local checkpoint folder, or scripted:TRANSCRIPT")
         from .errors import BackendError
         from .llm import make_model
-        from .llm_engine import LlmEngine, SessionLlm
-        from .sandbox.policy import deny_all
+        from .agent_loop.engine import LlmEngine, SessionLlm
+        from .sandbox.tool_gate import deny_all
 
         try:
             model = make_model(self.config.llm)
@@ -295,10 +295,10 @@ class _Session:
         return report, coverage
 
     def _probe(self, pool, runner, ranked: list, files: dict[str, bytes], coverage: dict) -> list:
-        """Reorder by what one traced run of the failing tests says (agent.probe); unchanged when
+        """Reorder by what one traced run of the failing tests says (agent.rank.probe); unchanged when
         nothing could be probed or the probe did not finish."""
-        from .probe import Evidence, place_speculative, probe_request
-        from .repair.templates import EVIDENCE, SPECULATIVE
+        from .rank.probe import Evidence, place_speculative, probe_request
+        from .generate.templates import EVIDENCE, SPECULATIVE
 
         failing_ids = [t.test_id for t in self.failing]
         sites, payload, tests = probe_request([r.candidate for r in ranked], files, failing_ids,
@@ -316,8 +316,8 @@ class _Session:
         return place_speculative(ranked, self.evidence, SPECULATIVE, EVIDENCE)
 
     def _angelic_request(self, files: dict[str, bytes], lines, report: RunReport, coverage: dict):
-        """The suspicious conditions to force (agent.repair.angelic), or None."""
-        from .repair.angelic import angelic_request
+        """The suspicious conditions to force (agent.generate.angelic), or None."""
+        from .generate.angelic import angelic_request
 
         if any(t.outcome is Outcome.TIMEOUT for t in self.failing):
             return None     # a test that hangs records no outcome to force: the budget goes to validation
@@ -340,14 +340,14 @@ class _Session:
     @staticmethod
     def _synthesize(request, answer: dict | None, files: dict[str, bytes]) -> list:
         """Conditions synthesized from the angelic values: `condition.synthesized` candidates."""
-        from .repair.angelic import angelic_candidates
+        from .generate.angelic import angelic_candidates
 
         return [] if request is None or answer is None else angelic_candidates(request, answer, files)
 
     def _generate(self, files: dict[str, bytes], lines, project: Project) -> list:
-        from .repair.generator import generate_candidates
-        from .repair.mentions import failing_test_strings
-        from .repair.neighbours import ProjectSources
+        from .generate.generator import generate_candidates
+        from .generate.mentions import failing_test_strings
+        from .generate.neighbours import ProjectSources
         message = "\n".join(t.message for t in self.failing[:3])
         return generate_candidates(files, lines, max_candidates=self.config.max_candidates,
                                    message=message,
@@ -378,11 +378,11 @@ class _Rounds:
         return self.best is not None and not self.best.anti
 
     def combinations(self, size: int, evidence: dict) -> list:
-        """Candidates of `size` edits from single ones that made progress (agent.repair.combine),
+        """Candidates of `size` edits from single ones that made progress (agent.generate.combine),
         each a Ranked whose energy is its parts' sum and whose probability is their product (every
         part must be right)."""
         from .rank import Ranked
-        from .repair.combine import Partial, combine_partials
+        from .generate.combine import Partial, combine_partials
 
         ranked = {r.candidate.id: r for _, r, _, _ in self.progress.values()}
         partials = [Partial(r.candidate, passed, closer, _toward(evidence.get(cid)), order)
@@ -459,7 +459,7 @@ def _share(deadline: float, fraction: float) -> float:
 
 
 def _toward(evidence) -> bool:
-    """The probe saw the candidate's value move the way a failed comparison wants (agent.probe)."""
+    """The probe saw the candidate's value move the way a failed comparison wants (agent.rank.probe)."""
     return evidence is not None and (evidence.matches > 0 or evidence.toward > evidence.away)
 
 

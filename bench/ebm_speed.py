@@ -1,6 +1,6 @@
 """How fast the shipped ranker is: loading the checkpoint, scoring 100 candidates (batched, features
 and tokens already extracted) with the full model in torch, with the torch-free scorer a session
-uses (agent.rank.fast: the full model, trunk included, and features-only), and the whole
+uses (agent.rank.scorer: the full model, trunk included, and features-only), and the whole
 `rank_candidates` call (feature extraction with tree-sitter included) on a real file. Prints one
 JSON object; medians of repeats. `--threads` sets torch's and the BLAS threads.
 
@@ -31,11 +31,11 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     from agent.rank import RankContext, rank_candidates
-    from agent.rank.checkpoint import load
+    from agent.rank.training.checkpoint import load
     from agent.rank.features import extract
-    from agent.rank.fast import load_fast
-    from agent.rank.model import ENCODED_LEN, encode_windows, shrink
-    from agent.repair.generator import generate_candidates
+    from agent.rank.scorer import load_fast
+    from agent.rank.training.model import ENCODED_LEN, encode_windows, shrink
+    from agent.generate.generator import generate_candidates
     from agent.types import SuspiciousLine
 
     load_times = []

@@ -5,7 +5,7 @@ on a bench corpus.
 patch. This script says where those validations go. It runs each case through the real session
 (ranker "ebm", then the value probe) but validates every candidate, one at a time, so the
 validation events come in exactly the session's order, and it records for each candidate its
-energy, the probe's class (agent.probe.evidence) and whether it is plausible. From that record:
+energy, the probe's class (agent.rank.probe.evidence) and whether it is plausible. From that record:
 
 - `shipped`: validations to the first plausible patch in the session's order (what `remedy bench`
   reports, within 1 where its two workers run a second candidate alongside);
@@ -20,7 +20,7 @@ energy, the probe's class (agent.probe.evidence) and whether it is plausible. Fr
     .venv/bin/python bench/rank_headroom.py report build/headroom.jsonl [--json]
 
 `record` wraps two functions of the running process for its own run: the validation plan (every
-candidate, one worker) and `agent.probe.place_speculative` (to keep the classes it sorts by).
+candidate, one worker) and `agent.rank.probe.place_speculative` (to keep the classes it sorts by).
 """
 from __future__ import annotations
 
@@ -34,15 +34,15 @@ TARGET = 3
 
 
 def record(corpus: str, out: Path, only: list[str] | None) -> None:
-    import agent.probe as probe
+    import agent.rank.probe as probe
     import agent.validate as validate
     from agent.config import Config
     from agent.eval.bench import run_case
     from agent.eval.corpus import load_corpus
     from agent.events import Validation
-    from agent.probe.evidence import evidence_classes
+    from agent.rank.probe.evidence import evidence_classes
     from agent.rank import scored_set_of
-    from agent.rank.policy import ValidationPlan
+    from agent.rank.budget import ValidationPlan
 
     classes: dict[str, list] = {}
     shipped_order = probe.place_speculative

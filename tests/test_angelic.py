@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.repair.angelic import (KIND, Observation, Value, angelic_candidates, angelic_request, atoms,
+from agent.generate.angelic import (KIND, Observation, Value, angelic_candidates, angelic_request, atoms,
                                   condition_sites, synthesize)
-from agent.repair.angelic.sites import instrumented
+from agent.generate.angelic.sites import instrumented
 from agent.testing.pool import ValidationPool
 from agent.testing.runner import PytestRunner
 from agent.types import SuspiciousLine

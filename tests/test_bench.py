@@ -117,7 +117,7 @@ def test_headroom_record_replays_the_sessions_order_on_a_real_case(tmp_path):
     assert code == 0, err
     [run] = bench["cases"]
     # every candidate the session ranked is validated; the probe drops only the inert candidates
-    # of the speculative templates (agent.probe.place_speculative) before validation
+    # of the speculative templates (agent.rank.probe.place_speculative) before validation
     assert 0.9 * run["generated"] <= len(rows) <= run["generated"]
     report = subprocess.run([sys.executable, "bench/rank_headroom.py", "report", str(out), "--json"],
                             cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -13,8 +13,8 @@ pytest.importorskip("transformers")
 pytest.importorskip("xgrammar")
 
 from agent.llm.budget import fit_schema  # noqa: E402
-from agent.llm.protocols import ToolSpec, make_protocol  # noqa: E402
-from agent.tools import default_tools  # noqa: E402
+from agent.agent_loop.protocols import ToolSpec, make_protocol  # noqa: E402
+from agent.agent_loop.tools import default_tools  # noqa: E402
 
 RUNS = 20
 

@@ -12,11 +12,11 @@ import pytest
 from agent.errors import BackendError
 from agent.events import PlanUpdated, Thought, ToolCall, ToolResult
 from agent.llm.openai_compat import OpenAICompatModel
-from agent.loop import AgentLoop, LoopSettings
-from agent.sandbox.policy import Policy
+from agent.agent_loop.loop import AgentLoop, LoopSettings
+from agent.sandbox.tool_gate import Policy
 from agent.sandbox.workspace import Sandbox
 from agent.testing.runner import PytestRunner
-from agent.tools import ToolContext, default_tools
+from agent.agent_loop.tools import ToolContext, default_tools
 from fakes.openai_server import FakeOpenAI, order_problem
 
 BUGGY = "def add(a, b):\n    return a - b\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.probe import Evidence, ProbeSite, order_by_evidence, probe_request, probe_sites
+from agent.rank.probe import Evidence, ProbeSite, order_by_evidence, probe_request, probe_sites
 from agent.rank import Ranked
 from agent.testing.pool import ValidationPool
 from agent.testing.runner import PytestRunner
@@ -365,7 +365,7 @@ def test_candidates_built_from_the_failed_comparison_go_first_in_class_0(monkeyp
     """The ranker has seen few regex edits and rewritten literals: the best EVIDENCE_FRONT of them
     that change a value in the failing tests validate before the rest of class 0, in their
     order; the others, and those that changed nothing, keep their place."""
-    from agent.probe import place_speculative
+    from agent.rank.probe import place_speculative
 
     def ranked(cid, template):
         return Ranked(Candidate((), template, "m.py", 3, id=cid))
@@ -377,6 +377,6 @@ def test_candidates_built_from_the_failed_comparison_go_first_in_class_0(monkeyp
              ranked("r2", "regex.edit"), ranked("r0", "regex.edit"), ranked("l", "literal.expected")]
     evidence = {"o": ev("o", 1), "p": ev("p", 0), "r1": ev("r1", 3), "r2": ev("r2", 3), "r0": ev("r0", 0),
                 "l": ev("l", 3)}
-    monkeypatch.setattr("agent.probe.evidence.EVIDENCE_FRONT", 2)
+    monkeypatch.setattr("agent.rank.probe.evidence.EVIDENCE_FRONT", 2)
     placed = place_speculative(order, evidence, frozenset(), frozenset({"regex.edit", "literal.expected"}))
     assert [r.candidate.id for r in placed] == ["r1", "r2", "o", "l", "p", "r0"]

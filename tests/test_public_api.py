@@ -2,7 +2,7 @@
 import inspect
 
 import agent
-import agent.repair.generator  # noqa: F401  (a subpackage import must not shadow the API)
+import agent.generate.generator  # noqa: F401  (a subpackage import must not shadow the API)
 
 
 def test_run_repair_is_the_session_entry_point():

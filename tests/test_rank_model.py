@@ -11,12 +11,12 @@ import torch
 
 from agent.rank import Ranked, validation_plan
 from agent.rank.calibrate import Isotonic, fit_isotonic, set_log_probs
-from agent.rank.checkpoint import load, save
-from agent.rank.data import SPLITS, DataSet
-from agent.rank.evaluate import evaluate, rank_of_fix, score_groups
-from agent.rank.fast import SCORER_FILE, TRUNK_FILE, scorer_from_dict
-from agent.rank.model import EnergyModel, ModelConfig
-from agent.rank.train import TrainConfig, info_nce, train_model
+from agent.rank.training.checkpoint import load, save
+from agent.rank.training.data import SPLITS, DataSet
+from agent.rank.training.evaluate import evaluate, rank_of_fix, score_groups
+from agent.rank.scorer import SCORER_FILE, TRUNK_FILE, scorer_from_dict
+from agent.rank.training.model import EnergyModel, ModelConfig
+from agent.rank.training.train import TrainConfig, info_nce, train_model
 from agent.types import Candidate
 
 N_FEAT, L = 6, 12
@@ -108,7 +108,7 @@ def test_checkpoint_round_trip(tmp_path):
     names = feats_mod.FEATURE_NAMES
     feats_mod_names = list(names)
     save(tmp_path, models, cal, {"data_hash": "toy", "seed": 0})
-    import agent.rank.checkpoint as ck
+    import agent.rank.training.checkpoint as ck
     original = ck.FEATURE_NAMES
     try:
         loaded = load(tmp_path)
@@ -147,7 +147,7 @@ def test_validation_plan_follows_probability_and_margin():
 
 
 def test_feedback_sets_enter_training():
-    from agent.rank.train import FeedbackSet
+    from agent.rank.training.train import FeedbackSet
     data = _toy()
     fb = FeedbackSet(data.features[:8].copy(), data.ids[:8].copy(), data.aux[:8].copy(), accepted=True)
     fb.features[0, 5] = 9.0        # a decision the toy data cannot explain: only feedback teaches it

@@ -6,7 +6,7 @@ import random
 
 from agent.ast.parser import is_valid_python, parse
 from agent.ast.scope import index_module
-from agent.rank.mutate import KINDS, function_statements, mutate
+from agent.rank.training.mutate import KINDS, function_statements, mutate
 
 SRC = b'''class Box:
     def __init__(self, width, height):

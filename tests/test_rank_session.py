@@ -13,8 +13,8 @@ from agent.config import Config
 from agent.events import CandidatesRanked, Done, Validation
 from agent.memory.feedback import read_feedback, record_feedback
 from agent.rank import RankContext, rank_candidates
-from agent.rank.checkpoint import CHECKPOINT_DIR, load_shipped
-from agent.repair.generator import generate_candidates, prior_order
+from agent.rank.training.checkpoint import CHECKPOINT_DIR, load_shipped
+from agent.generate.generator import generate_candidates, prior_order
 from agent.types import SuspiciousLine
 
 needs_checkpoint = pytest.mark.skipif(not (CHECKPOINT_DIR / "model.pt").exists(),
@@ -55,7 +55,7 @@ def _site():
 
 def test_missing_checkpoint_falls_back_to_prior(tmp_path, monkeypatch, caplog):
     files, lines, cands = _site()
-    from agent.rank.fast import load_calibration, load_fast
+    from agent.rank.scorer import load_calibration, load_fast
 
     def forget():
         for cached in (load_shipped, load_fast, load_calibration):
@@ -99,9 +99,9 @@ def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
     import numpy as np
     import torch
 
-    import agent.rank.fast as fast_mod
+    import agent.rank.scorer as fast_mod
     from agent.rank.encoding import ENCODED_LEN, encode_windows, shrink
-    from agent.rank.fast import load_fast
+    from agent.rank.scorer import load_fast
     from agent.rank.features import extract
 
     files, lines, cands = _site()
@@ -127,7 +127,7 @@ def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
     assert load_fast()["features_only"].trunk is None    # the features-only model has no trunk at all
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
-             "from agent.repair.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"
+             "from agent.generate.generator import generate_candidates\nfrom agent.types import SuspiciousLine\n"
              "src = b'def f(xs, n):\\n    t = 0\\n    for i in range(n):\\n        t += xs[i]\\n    return t\\n'\n"
              "lines = [SuspiciousLine('m.py', 3, 0.9)]\npreload(sys.argv[1])\n"
              "r = rank_candidates(generate_candidates({'m.py': src}, lines, max_candidates=20), sys.argv[1],"

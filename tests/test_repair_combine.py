@@ -1,5 +1,5 @@
 """Multi-edit repair: how far a failed comparison moved (agent.progress), which candidates pair and
-triple up (agent.repair.combine), and the swapped-arguments-between-calls template."""
+triple up (agent.generate.combine), and the swapped-arguments-between-calls template."""
 from __future__ import annotations
 
 import textwrap
@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from agent.progress import comparison_distance, moved_closer
-from agent.repair.combine import Partial, combine_partials
-from agent.repair.generator import apply_candidate, generate_candidates
+from agent.generate.combine import Partial, combine_partials
+from agent.generate.generator import apply_candidate, generate_candidates
 from agent import types
 from agent.types import Candidate, Edit, Frame, Outcome, SuspiciousLine
 

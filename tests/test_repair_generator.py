@@ -7,8 +7,8 @@ import textwrap
 import time
 
 from agent.ast.parser import is_valid_python
-from agent.repair.generator import apply_candidate, generate_candidates, prior_order
-from agent.repair.templates import SPECULATIVE
+from agent.generate.generator import apply_candidate, generate_candidates, prior_order
+from agent.generate.templates import SPECULATIVE
 from agent.types import Candidate, Edit, SuspiciousLine
 
 MODULE = textwrap.dedent('''\

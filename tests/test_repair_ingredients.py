@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.probe import Evidence, ProbeSite, order_by_evidence, place_speculative
-from agent.probe.evidence import evidence_classes
+from agent.rank.probe import Evidence, ProbeSite, order_by_evidence, place_speculative
+from agent.rank.probe.evidence import evidence_classes
 from agent.rank import Ranked
-from agent.repair.generator import apply_candidate, generate_candidates
-from agent.repair.templates import SPECULATIVE
+from agent.generate.generator import apply_candidate, generate_candidates
+from agent.generate.templates import SPECULATIVE
 from agent.types import Candidate, SuspiciousLine
 
 from conftest import remedy_json, write_project
@@ -282,7 +282,7 @@ def test_probe_drops_inert_speculative_candidates_and_puts_the_others_after_the_
                 "h": _evidence(3, 3, 3, "h")}     # class 0, sweeping, like f: behind it
     kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
     assert kept == ["b", "f", "h", "d", "g", "e", "c"]
-    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)    # b alone in front, d in rank
+    monkeypatch.setattr("agent.rank.probe.evidence.SPECULATIVE_FRONT", 1)    # b alone in front, d in rank
     kept = [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)]
     assert kept == ["b", "f", "d", "g", "h", "e", "c"]
     core = [r for r in ranked if r.candidate.template not in SPECULATIVE]
@@ -382,7 +382,7 @@ def test_speculative_candidates_the_probe_saw_run_but_could_not_judge_keep_their
     ranked = [_ranked("x", "expression.ingredient"), _ranked("z", "off_by_one"),
               _ranked("y", "expression.ingredient"), _ranked("w", "return.value")]
     evidence = {cid: _evidence(3, 0, 0, cid) for cid in "xyzw"}
-    monkeypatch.setattr("agent.probe.evidence.SPECULATIVE_FRONT", 1)
+    monkeypatch.setattr("agent.rank.probe.evidence.SPECULATIVE_FRONT", 1)
     assert [r.candidate.id for r in place_speculative(ranked, evidence, SPECULATIVE)] == ["x", "z", "w", "y"]
     unreached = {**evidence, "x": _evidence(0, 0, 0, "x")}      # class 3: behind, y takes its turn
     assert [r.candidate.id for r in place_speculative(ranked, unreached, SPECULATIVE)] == ["z", "y", "w", "x"]

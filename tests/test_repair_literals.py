@@ -11,13 +11,13 @@ import pytest
 
 from agent.ast.nodes import walk
 from agent.ast.parser import parse
-from agent.repair.align import Alignment, changed_chars
-from agent.repair.generator import apply_candidate, generate_candidates
-from agent.repair.mentions import failing_test_strings
-from agent.repair.mismatch import Mismatch, mismatches
-from agent.repair.regex_edits import MAX_EDITS, pattern_edits
-from agent.repair.strings import string_literal
-from agent.repair.validity import apply_spans
+from agent.generate.align import Alignment, changed_chars
+from agent.generate.generator import apply_candidate, generate_candidates
+from agent.generate.mentions import failing_test_strings
+from agent.generate.mismatch import Mismatch, mismatches
+from agent.generate.regex_edits import MAX_EDITS, pattern_edits
+from agent.generate.strings import string_literal
+from agent.generate.validity import apply_spans
 from agent import types
 from agent.types import Outcome, SuspiciousLine
 
@@ -251,7 +251,7 @@ def test_report_captures_both_sides_of_the_failed_comparison(tmp_path: Path):
 def test_a_disturbing_candidate_does_not_make_its_better_twin_a_duplicate():
     """Two edits of one pattern give the failing run the same values; the better-ranked one also
     changes the passing tests' values, so the other — which does not — still goes first."""
-    from agent.probe import Evidence, ProbeSite, order_by_evidence
+    from agent.rank.probe import Evidence, ProbeSite, order_by_evidence
     from agent.rank import Ranked
     from agent.types import Candidate
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from agent.repair.generator import apply_candidate, generate_candidates
+from agent.generate.generator import apply_candidate, generate_candidates
 from agent.types import SuspiciousLine
 
 

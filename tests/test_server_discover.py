@@ -1,4 +1,4 @@
-"""agent.testing.discover: the tests pytest would collect, read with tree-sitter."""
+"""agent.reproduce.discover: the tests pytest would collect, read with tree-sitter."""
 from agent import find_tests, is_test_file
 
 SOURCE = '''import pytest

@@ -10,7 +10,7 @@ import pytest
 
 from agent.errors import BadInput
 from agent.testing.runner import PytestRunner
-from agent.tools import MAX_OUTPUT, ToolContext, default_tools
+from agent.agent_loop.tools import MAX_OUTPUT, ToolContext, default_tools
 
 SRC = ("import math\n\n\nclass Cart:\n    @property\n    def total(self):\n        return 0\n\n"
        "    def add(self, x):\n        return x - 1\n\n\ndef area(r):\n    return math.pi * r\n")

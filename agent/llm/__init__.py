@@ -1,17 +1,15 @@
-"""LLM backends behind one `ChatModel` port, the tool protocols, and the factory that picks a
-backend from the settings: `scripted:<transcript>` replays a file, a local checkpoint folder loads
-with transformers, anything else is an OpenAI-compatible endpoint at `base_url`."""
+"""LLM backends behind one `ChatModel` port, and the factory that picks a backend from the
+settings: `scripted:<transcript>` replays a file, a local checkpoint folder loads with
+transformers, anything else is an OpenAI-compatible endpoint at `base_url`."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import LlmConfig
 from .base import ChatModel, ChatReply, ChatRequest, ToolCallRequest, Usage
 from .catalog import cost_usd, resolve_base_url
-from .protocols import Action, JsonProtocol, NativeProtocol, ToolSpec, make_protocol
+from .settings import LlmConfig
 
-__all__ = ["ChatModel", "ChatReply", "ChatRequest", "ToolCallRequest", "Usage", "Action",
-           "ToolSpec", "NativeProtocol", "JsonProtocol", "make_protocol", "make_model",
+__all__ = ["ChatModel", "ChatReply", "ChatRequest", "ToolCallRequest", "Usage", "make_model", "LlmConfig",
            "cost_usd", "resolve_base_url"]
 
 

@@ -47,10 +47,10 @@ def record_feedback(root: Path | str, proposal_id: str, candidate: Candidate, ac
 
 
 def read_feedback(root: Path | str) -> list:
-    """The recorded examples as `agent.rank.train.FeedbackSet`s (ones made with other features, or a
+    """The recorded examples as `agent.rank.training.train.FeedbackSet`s (ones made with other features, or a
     torn last line, are skipped)."""
     from agent.rank.features import FEATURE_NAMES
-    from agent.rank.train import FeedbackSet
+    from agent.rank.training.train import FeedbackSet
 
     out = []
     for rec in read_jsonl(Path(root) / FEEDBACK_FILE):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from ..types import Candidate, SuspiciousLine, TestResult
-from .policy import ValidationPlan, validation_plan
+from .budget import ValidationPlan, validation_plan
 
 __all__ = ["RankContext", "Ranked", "rank_candidates", "preload", "ValidationPlan", "validation_plan",
            "scored_set_of"]
@@ -69,8 +69,8 @@ def _remember(scored: ScoredSet) -> None:
 
 
 def _prior(cands: Sequence[Candidate]) -> list[Ranked]:
-    from ..repair.generator import prior_order
-    from ..repair.site import prior_of
+    from ..generate.generator import prior_order
+    from ..generate.site import prior_of
     return [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)))
             for c in prior_order(list(cands))]
 
@@ -84,7 +84,7 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
 
     from .calibrate import set_log_probs
     from .encoding import ENCODED_LEN, encode_windows, shrink
-    from .fast import load_calibration, load_fast
+    from .scorer import load_calibration, load_fast
     from .features import extract
 
     variant = _variant(ranker)
@@ -93,7 +93,7 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
         vocab, max_len, calibration = fast.vocab, fast.max_len, load_calibration()
         score = lambda ids, aux, feats: fast.energy(feats, ids, aux).astype(np.float64)
     else:
-        from .checkpoint import load_shipped
+        from .training.checkpoint import load_shipped
 
         shipped = load_shipped()
         if shipped is None or variant not in shipped.models:
@@ -141,10 +141,10 @@ def preload(ranker: str) -> None:
     later costs only the scoring: the numpy scorer (scorer.json, trunk.npz) when the checkpoint has
     one for the ranker's variant, else torch's."""
     if ranker in ("ebm", "features"):
-        from .fast import load_calibration, load_fast
+        from .scorer import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)
         if _variant(ranker) in load_fast():
             load_calibration()
         else:
-            from .checkpoint import load_shipped
+            from .training.checkpoint import load_shipped
             load_shipped()

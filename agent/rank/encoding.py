@@ -1,5 +1,5 @@
 """Encoding an edit window into the trunk's input, with numpy only (no torch): a session ranks
-without importing torch (agent.rank.fast).
+without importing torch (agent.rank.scorer).
 
 One sequence per candidate: `[CLS] context-before [SEP] old statement [SEP] new statement [SEP]
 context-after`. Each token carries a hashed-text id, its segment, whether the edit changed it, and

@@ -56,7 +56,7 @@ def _aliases() -> dict[str, str]:
 
 @functools.cache
 def _priors() -> dict[str, float]:
-    data = json.loads(resources.files("agent.repair").joinpath("priors.json").read_text("utf-8"))
+    data = json.loads(resources.files("agent.generate").joinpath("priors.json").read_text("utf-8"))
     return {k: float(v) for k, v in data.items() if not k.startswith("_comment")}
 
 

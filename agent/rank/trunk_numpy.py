@@ -1,6 +1,6 @@
 """The trunk's forward pass in numpy, so a session ranks with a live trunk without importing torch.
 
-It computes what `EnergyModel.trunk` computes in eval mode (agent.rank.model): the summed token,
+It computes what `EnergyModel.trunk` computes in eval mode (agent.rank.training.model): the summed token,
 position, segment, changed and anonymous-name embeddings, a LayerNorm, `layers` post-norm Transformer
 encoder layers (multi-head self-attention with padded keys masked, exact-erf GELU feed-forward) and
 the head on the `[CLS]` position. The weights are the checkpoint's float16 values widened to float32,

@@ -124,13 +124,13 @@ class ValidationPool:
 
     def probe(self, sites: list[dict], failing: Sequence[str], test_ids: Sequence[str],
               timeout: float) -> dict | None:
-        """The value probe (agent.probe) on one warm worker; None where no worker can run it."""
+        """The value probe (agent.rank.probe) on one warm worker; None where no worker can run it."""
         with self._borrowed() as slot:
             return slot.worker.probe(sites, failing, test_ids, timeout)
 
     def angelic(self, files: Mapping[str, bytes], spec: dict, test_ids: Sequence[str],
                 timeout: float) -> dict | None:
-        """Angelic values of suspicious conditions (agent.repair.angelic) on one warm worker, or,
+        """Angelic values of suspicious conditions (agent.generate.angelic) on one warm worker, or,
         where it cannot hot-patch the files (a class with a custom metaclass, say), on a worker
         started for this request with them on disk; None where neither can run it in `timeout`."""
         deadline = time.monotonic() + timeout

@@ -13,6 +13,6 @@ from __future__ import annotations
 from .observer import Change
 from .pipeline import Watcher, WatchUpdate
 from .recheck import Recheck
-from .repair import RepairJob
+from .auto_repair import RepairJob
 
 __all__ = ["Watcher", "WatchUpdate", "RepairJob", "Change", "Recheck"]

@@ -16,7 +16,7 @@ from ..config import Config, WatchConfig
 from ..events import Done, Error, Event, ProposalReady
 from ..sandbox.confine import announce_unsafe
 from .pipeline import Watcher, WatchUpdate
-from .repair import RepairJob
+from .auto_repair import RepairJob
 
 __all__ = ["add_parser", "main"]
 

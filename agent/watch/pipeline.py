@@ -33,8 +33,8 @@ from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
 from .observer import Change, ChangeFeed
 from .recheck import project_runner
-from .repair import RepairJob, start_repair
-from .warm import WarmPath
+from .auto_repair import RepairJob, start_repair
+from .fast_check import WarmPath
 
 __all__ = ["Watcher", "WatchUpdate"]
 

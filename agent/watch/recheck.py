@@ -24,8 +24,8 @@ from ..sandbox.workspace import Sandbox
 from ..testing.runner import PytestRunner
 from ..types import RunReport
 from .observer import Change
-from .repair import NICE
-from .warm import WarmPath
+from .auto_repair import NICE
+from .fast_check import WarmPath
 
 __all__ = ["Recheck", "project_runner"]
 
