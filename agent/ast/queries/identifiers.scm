@@ -1,2 +1,0 @@
-; Every identifier, for collecting the names a statement mentions.
-(identifier) @name
