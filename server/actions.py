@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from agent.errors import BadInput
+from agent import BadInput
 
 from . import convert, plain_clients
 from .diagnostics import SOURCE

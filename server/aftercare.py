@@ -19,10 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent import Recheck, record_decision
-from agent.config import Config
-from agent.errors import BadInput
-from agent.types import Hunk
+from agent import BadInput, Config, Hunk, Recheck, record_decision
 
 from . import convert, diagnostics, review
 from .proposals import PendingProposal

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from pygls.exceptions import JsonRpcInvalidParams
 
-from agent import find_tests, is_test_file
-from agent.errors import BadInput
+from agent import BadInput, find_tests, is_test_file
 
 from . import convert, review
 from .actions import SHOW_PROPOSAL

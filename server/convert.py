@@ -9,9 +9,7 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
-from agent.errors import BadInput
-from agent.events import Event, event_type
-from agent.types import Hunk, Proposal
+from agent import BadInput, Event, Hunk, Proposal, event_type
 
 __all__ = ["utf16_column", "str_column", "uri_to_path", "path_to_uri", "relative_path",
            "line_range", "name_range", "hunk_range", "hunk_payload", "proposal_payload",

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from agent import find_tests
-from agent.errors import BadInput
-from agent.events import Localized, TestsRan
+from agent import BadInput, Localized, TestsRan, find_tests
 
 from . import convert, plain_clients
 

@@ -28,10 +28,8 @@ import sys
 import threading
 from typing import Any, AsyncIterator, BinaryIO, Callable
 
-from agent import (CancelToken, adopt_vault, install_log_redaction, redact, redact_data,
-                   take_from_environment, vault_items)
-from agent.errors import Cancelled
-from agent.events import Done, Error, Event, ProposalReady
+from agent import (CancelToken, Cancelled, Done, Error, Event, ProposalReady, adopt_vault,
+                   install_log_redaction, redact, redact_data, take_from_environment, vault_items)
 
 __all__ = ["EngineProcess"]
 

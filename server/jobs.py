@@ -23,12 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Protocol, Sequence
 
-from agent import CancelToken
-from agent import run_repair
-from agent.config import Config
-from agent.errors import Cancelled
-from agent.events import Done, Error, Event
-from agent.types import FixStatus
+from agent import CancelToken, Cancelled, Config, Done, Error, Event, FixStatus, run_repair
 
 from .engine_process import EngineProcess
 

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from agent import find_tests, is_test_file
-from agent.errors import BadInput
+from agent import BadInput, find_tests, is_test_file
 
 from . import convert
 from .proposals import StaleHunk, locate

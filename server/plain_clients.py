@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from lsprotocol import types
 
-from agent.types import Hunk
+from agent import Hunk
 
 from . import convert
 from .lenses import ACCEPT_HUNK, REJECT_HUNK

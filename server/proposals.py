@@ -13,8 +13,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from agent.errors import BadInput
-from agent.types import Hunk, Proposal
+from agent import BadInput, Hunk, Proposal
 
 from . import convert
 

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from agent.events import (CandidatesRanked, Event, Localized, PlanUpdated, ProposalReady, TestsRan,
-                          Validation)
-from agent.types import FixStatus
+from agent import (CandidatesRanked, Event, FixStatus, Localized, PlanUpdated, ProposalReady, TestsRan,
+                   Validation)
 
 from . import convert, diagnostics, plain_clients
 from .jobs import Job, JobState

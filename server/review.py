@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent import common_ends, record_decision
-from agent.types import Hunk
+from agent import Hunk, common_ends, record_decision
 
 from . import convert, diagnostics
 from .proposals import PendingProposal, StaleHunk, locate, text_edit

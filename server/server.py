@@ -10,8 +10,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from agent.config import Config
-from agent.errors import BadInput
+from agent import BadInput, Config
 
 from . import actions, commands, convert, diagnostics, lenses, settings
 from .aftercare import Aftercare

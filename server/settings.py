@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent import take_from_environment
-from agent.config import Config
-from agent.errors import BadInput
+from agent import BadInput, Config, take_from_environment
 
 if TYPE_CHECKING:
     from .server import RemedyServer

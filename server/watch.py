@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types
 
-from agent import RepairJob, Watcher, WatchUpdate
-from agent.errors import BadInput, RemedyError
-from agent.events import Done, Event, ProposalReady
-from agent.types import FixStatus
+from agent import BadInput, Done, Event, FixStatus, ProposalReady, RemedyError, RepairJob, WatchUpdate, Watcher
 
 from . import convert, diagnostics, plain_clients, reporting, review
 from .proposals import PendingProposal

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_MAY_IMPORT = {"agent", "agent.types", "agent.events", "agent.config", "agent.errors"}
+SERVER_MAY_IMPORT = {"agent"}
 AGENT_MUST_NOT = ("server", "pygls", "lsprotocol")
 
 
