@@ -1,5 +1,5 @@
 """The one place where lsprotocol and agent types meet: URIs <-> workspace-relative paths, str
-indices <-> UTF-16 columns, hunks -> ranges and text edits, events and proposals -> the JSON payloads
+indices -> UTF-16 columns, hunks -> ranges and text edits, events and proposals -> the JSON payloads
 of `remedy/event` and `remedy/proposal`. No other server module converts positions or paths."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from agent import BadInput, Event, Hunk, Proposal, event_type
 
-__all__ = ["utf16_column", "str_column", "uri_to_path", "path_to_uri", "relative_path",
+__all__ = ["utf16_column", "uri_to_path", "path_to_uri", "relative_path",
            "line_range", "name_range", "hunk_range", "hunk_payload", "proposal_payload",
            "event_payload", "position_from_json"]
 
@@ -20,17 +20,6 @@ def utf16_column(line: str, index: int) -> int:
     """UTF-16 code units before str index `index` of `line` (LSP's default position encoding)."""
     prefix = line[:index]
     return len(prefix) + sum(1 for ch in prefix if ord(ch) > 0xFFFF)
-
-
-def str_column(line: str, column: int) -> int:
-    """The str index at UTF-16 column `column` of `line`, clamped to the line (LSP allows
-    positions past the end; one inside a surrogate pair snaps to the character's end)."""
-    units = 0
-    for index, ch in enumerate(line):
-        if units >= column:
-            return index
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return len(line)
 
 
 def uri_to_path(uri: Any) -> Path:

@@ -74,9 +74,6 @@ class TestDiagnostics:
         self.hints[root] = [(s.path, s.line - 1, s.score) for s in top]
         return old | {p for p, _, _ in self.hints[root]}
 
-    def clear_hints(self, root: Path) -> set[str]:
-        return {p for p, _, _ in self.hints.pop(root, [])}
-
     def failing_in(self, root: Path, path: str) -> dict[str, str]:
         return {t: m for t, m in self.failing.get(root, {}).items() if split_test_id(t)[0] == path}
 

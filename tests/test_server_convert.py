@@ -17,11 +17,6 @@ from server import convert
 ])
 def test_utf16_column(line, index, expected):
     assert convert.utf16_column(line, index) == expected
-    assert convert.str_column(line, expected) == index
-
-
-def test_str_column_clamps_past_the_end():
-    assert convert.str_column("ab", 10) == 2
 
 
 def test_uri_round_trip(tmp_path):
