@@ -10,15 +10,13 @@ from lsprotocol import types
 from agent import BadInput
 
 from . import convert, plain_clients
+from .command_types import FIX_TEST, SHOW_PROPOSAL, FixTestArgs, ProposalArgs
 from .diagnostics import SOURCE
-from .lenses import FIX_TEST
 
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["code_action", "SHOW_PROPOSAL"]
-
-SHOW_PROPOSAL = "remedy.showProposal"
+__all__ = ["code_action"]
 
 
 def code_action(ls: "RemedyServer", params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -40,12 +38,12 @@ def code_action(ls: "RemedyServer", params: types.CodeActionParams) -> list[type
         found.append(types.CodeAction(
             title="Fix this test", kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
             command=types.Command(title="Fix this test", command=FIX_TEST,
-                                  arguments=[{"uri": uri, "testId": test_id}])))
+                                  arguments=[FixTestArgs(uri=uri, test_id=test_id)])))
         pending = ls.proposals.for_test(root, test_id)
         if pending is not None:
             found.append(types.CodeAction(
                 title="Review proposed fix", kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
                 is_preferred=True,
                 command=types.Command(title="Review proposed fix", command=SHOW_PROPOSAL,
-                                      arguments=[{"proposalId": pending.id}])))
+                                      arguments=[ProposalArgs(proposal_id=pending.id)])))
     return found

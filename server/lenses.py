@@ -13,16 +13,14 @@ from lsprotocol import types
 from agent import BadInput, find_tests, is_test_file
 
 from . import convert
+from .command_types import (ACCEPT_HUNK, ACCEPT_PROPOSAL, FIX_TEST, REJECT_HUNK, REJECT_PROPOSAL, FixTestArgs,
+                            HunkArgs, ProposalArgs)
 from .proposals import StaleHunk, locate
 
 if TYPE_CHECKING:
     from .server import RemedyServer
 
-__all__ = ["code_lens", "FIX_TEST", "ACCEPT_HUNK", "REJECT_HUNK", "ACCEPT_PROPOSAL", "REJECT_PROPOSAL"]
-
-FIX_TEST = "remedy.fixTest"
-ACCEPT_HUNK, REJECT_HUNK = "remedy.acceptHunk", "remedy.rejectHunk"
-ACCEPT_PROPOSAL, REJECT_PROPOSAL = "remedy.acceptProposal", "remedy.rejectProposal"
+__all__ = ["code_lens"]
 
 
 def code_lens(ls: "RemedyServer", params: types.CodeLensParams) -> list[types.CodeLens]:
@@ -49,7 +47,7 @@ def _test_lenses(uri: str, path: str, text: str) -> list[types.CodeLens]:
     return [types.CodeLens(
         range=convert.name_range(lines, test.line, test.start_col, test.end_col),
         command=types.Command(title="Fix this test", command=FIX_TEST,
-                              arguments=[{"uri": uri, "testId": f"{path}::{test.node_id}"}]))
+                              arguments=[FixTestArgs(uri=uri, test_id=f"{path}::{test.node_id}")]))
         for test in find_tests(text)]
 
 
@@ -63,10 +61,10 @@ def _proposal_lenses(ls: "RemedyServer", root, path: str, text: str) -> list[typ
         except StaleHunk:
             start, stale = pending.expected_start(hunk), " (stale)"
         rng = convert.hunk_range(start, start + (hunk.end_line - hunk.start_line))
-        ids = {"proposalId": pending.id, "hunkId": hunk.id}
+        ids = HunkArgs(proposal_id=pending.id, hunk_id=hunk.id)
         if pending.id not in seen:
             seen.add(pending.id)
-            whole = {"proposalId": pending.id}
+            whole = ProposalArgs(proposal_id=pending.id)
             found.append(types.CodeLens(range=rng, command=types.Command(
                 title=f"Remedy: {pending.proposal.summary} — Accept all", command=ACCEPT_PROPOSAL,
                 arguments=[whole])))

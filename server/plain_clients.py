@@ -21,7 +21,7 @@ from lsprotocol import types
 from agent import Hunk
 
 from . import convert
-from .lenses import ACCEPT_HUNK, REJECT_HUNK
+from .command_types import ACCEPT_HUNK, REJECT_HUNK, HunkArgs
 from .proposals import PendingProposal, StaleHunk, locate
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ def hunk_actions(ls: "RemedyServer", root: Path, path: str, text: str,
         if rng.start.line > span.end.line or rng.end.line < span.start.line:
             continue
         ids = {"proposalId": pending.id, "hunkId": hunk.id}
+        hunk_args = HunkArgs(proposal_id=pending.id, hunk_id=hunk.id)
         diagnostic = types.Diagnostic(range=span, message=_message(pending, hunk), source=SOURCE,
                                       severity=types.DiagnosticSeverity.Information, code=PROPOSED_FIX,
                                       data=ids)
@@ -98,7 +99,7 @@ def hunk_actions(ls: "RemedyServer", root: Path, path: str, text: str,
             found.append(types.CodeAction(
                 title=title, kind=types.CodeActionKind.QuickFix, is_preferred=preferred,
                 diagnostics=[diagnostic],
-                command=types.Command(title=title, command=command, arguments=[ids])))
+                command=types.Command(title=title, command=command, arguments=[hunk_args])))
     return found
 
 

@@ -6,6 +6,9 @@
   so the client would wait forever.
 - A request Remedy refuses on purpose (InvalidParams with a one-line reason, server/commands.py)
   is answered without a traceback in the log: it is the user's input, not a server fault.
+- A command whose argument does not fit its type (server/command_types.py) is refused with the
+  reason alone, as Remedy words it, not behind pygls' "Invalid Params:" prefix; so is a command
+  given no argument or more than one.
 - Every position this server sends is UTF-16 (server/convert.py), so the position encoding is
   never negotiated to UTF-8 or UTF-32.
 """
@@ -21,6 +24,10 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInva
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCRequestMessage
 from pygls.protocol.language_server import lsp_method
+
+from agent import BadInput
+
+from .command_types import ARGUMENTS, expected_one_object
 
 __all__ = ["RemedyProtocol"]
 
@@ -40,6 +47,18 @@ class RemedyProtocol(LanguageServerProtocol):
         if params.capabilities.general is not None:
             params.capabilities.general.position_encodings = None
         return (yield from super().lsp_initialize(params))
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams):
+        argument = ARGUMENTS.get(params.command)
+        if argument is not None and len(params.arguments or ()) != 1:
+            raise JsonRpcInvalidParams(expected_one_object(argument))
+        try:
+            return (yield from super().lsp_workspace__execute_command(params))
+        except JsonRpcInvalidParams as exc:
+            if isinstance(exc.__context__, BadInput):     # raised by the argument's structure hook
+                raise JsonRpcInvalidParams(str(exc.__context__)) from None
+            raise
 
     def structure_message(self, data: dict[str, Any]):
         if ("jsonrpc" not in data or "id" not in data or "result" in data or "error" in data

@@ -12,7 +12,7 @@ from pygls.lsp.server import LanguageServer
 
 from agent import BadInput, Config
 
-from . import actions, commands, convert, diagnostics, lenses, settings
+from . import actions, command_types, commands, convert, diagnostics, lenses, settings
 from .aftercare import Aftercare
 from .diagnostics import TestDiagnostics
 from .health import Health
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 class RemedyServer(LanguageServer):
     def __init__(self, session: SessionFn | None = None) -> None:
         """`session` None runs the real engine in a child process per job."""
-        super().__init__("remedy", "0.1.0", protocol_cls=RemedyProtocol)
+        super().__init__("remedy", "0.1.0", protocol_cls=RemedyProtocol,
+                         converter_factory=command_types.converter)
         self.config = Config()
         self.settings_applied = 0        # how many times settings arrived (settings.py)
         self.prompts = Prompts(self)
