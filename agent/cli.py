@@ -2,6 +2,8 @@
 
 The `fix` contract is in DESIGN.md ("CLI contract"): progress on stderr, `--json` puts exactly one
 JSON object on stdout, exit 0 fixed/already passing, 1 no fix, 2 bad input (one line), 130 on Ctrl-C.
+Every flag that sets a `Config` field takes its default from `Config()`, so the CLI and the editor's
+settings start from the same values (tests/test_cli_defaults.py).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .cancel import CancelToken
-from .config import ENGINES, RANKERS, Config
+from .config import ENGINES, RANKERS, TOOL_PROTOCOLS, Config, LlmConfig
 from .errors import BadInput, RemedyError
 from .events import Done, Error
 from .secrets import take_from_environment
@@ -44,33 +46,17 @@ def add_sandbox_flag(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="remedy", description="Fix failing Python tests; review the diff.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    fix = sub.add_parser("fix", help="reproduce, localize and fix failing tests")
-    fix.add_argument("test_ids", nargs="*", metavar="TEST_ID",
-                     help="pytest node id or test file relative to the root (none: all failing tests)")
-    fix.add_argument("--root", default=".", help="project root (default: .)")
-    fix.add_argument("--engine", default="auto", choices=ENGINES)
-    fix.add_argument("--ranker", default="ebm", choices=RANKERS)
-    fix.add_argument("--no-probe", dest="probe", action="store_false",
-                     help="validate in ranker order, without the value probe of the failing tests")
-    fix.add_argument("--apply", action="store_true", help="write the patch into the root")
-    fix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    fix.add_argument("--time-budget", type=float, default=60.0, metavar="S")
-    fix.add_argument("--max-candidates", type=int, default=400)
-    fix.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
-    fix.add_argument("--workers", type=int, default=2)
-    add_sandbox_flag(fix)
-    from .traces.cli import add_fix_flags
-    add_fix_flags(fix)
+    defaults = Config()
+    _add_fix_parser(sub, defaults)
 
     bench = sub.add_parser("bench", help="run a corpus of bug cases and print a table")
     bench.add_argument("corpus", help="folder of cases (each with a case.toml)")
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--ranker", default="ebm",
+    bench.add_argument("--ranker", default=defaults.ranker,
                        help="comma-separated rankers to compare; NAME-noprobe: without the value probe")
-    bench.add_argument("--time-budget", type=float, default=60.0, metavar="S")
+    bench.add_argument("--time-budget", type=float, default=defaults.time_budget, metavar="S")
     bench.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
-    bench.add_argument("--workers", type=int, default=2)
+    bench.add_argument("--workers", type=int, default=defaults.workers)
     bench.add_argument("--sandbox", default="on", choices=("on", "off", "both"),
                        help="run the cases confined (on), unconfined (off), or both, to compare")
 
@@ -86,6 +72,56 @@ def build_parser() -> argparse.ArgumentParser:
     from .doctor import add_parser as add_doctor_parser
     add_sandbox_flag(add_doctor_parser(sub))
     return parser
+
+
+def _add_fix_parser(sub, defaults: Config) -> None:
+    fix = sub.add_parser("fix", help="reproduce, localize and fix failing tests")
+    fix.add_argument("test_ids", nargs="*", metavar="TEST_ID",
+                     help="pytest node id or test file relative to the root (none: all failing tests)")
+    fix.add_argument("--root", default=".", help="project root (default: .)")
+    fix.add_argument("--engine", default=defaults.engine, choices=ENGINES)
+    fix.add_argument("--ranker", default=defaults.ranker, choices=RANKERS)
+    fix.add_argument("--no-probe", dest="probe", action="store_false", default=defaults.probe,
+                     help="validate in ranker order, without the value probe of the failing tests")
+    fix.add_argument("--apply", action="store_true", help="write the patch into the root")
+    fix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    fix.add_argument("--time-budget", type=float, default=defaults.time_budget, metavar="S")
+    fix.add_argument("--max-candidates", type=int, default=defaults.max_candidates)
+    fix.add_argument("--python", default=defaults.python, help="interpreter that runs the tests (default: detect)")
+    fix.add_argument("--workers", type=int, default=defaults.workers)
+    add_sandbox_flag(fix)
+    _add_llm_flags(fix, defaults.llm)
+
+
+def _add_llm_flags(fix: argparse.ArgumentParser, llm: LlmConfig) -> None:
+    """The LLM engine's flags: the `remedy.llm.*` settings, and the agent's step cap and reflection."""
+    fix.add_argument("--base-url", default=llm.base_url, help="OpenAI-compatible endpoint or preset "
+                     "(openai, together, vllm, ollama, llamacpp)")
+    fix.add_argument("--model", default=llm.model, help="model name, local checkpoint folder, or scripted:FILE")
+    fix.add_argument("--api-key-env", default=llm.api_key_env, help="environment variable holding the key")
+    fix.add_argument("--tool-protocol", default=llm.tool_protocol, choices=TOOL_PROTOCOLS)
+    fix.add_argument("--max-steps", type=int, default=llm.max_steps, help="agent step cap")
+    fix.add_argument("--no-reflection", dest="reflection", action="store_false", default=llm.reflection,
+                     help="turn reflection off (ablations)")
+
+
+def _fix_config(args: argparse.Namespace) -> Config:
+    """The `Config` the `fix` flags ask for; BadInput for a value it refuses."""
+    llm = LlmConfig(base_url=args.base_url, model=args.model, api_key_env=args.api_key_env,
+                    tool_protocol=args.tool_protocol, reflection=args.reflection, max_steps=args.max_steps)
+    return Config(engine=args.engine, ranker=args.ranker, probe=args.probe, time_budget=args.time_budget,
+                  max_candidates=args.max_candidates, python=args.python, workers=_workers(args.workers),
+                  unsafe_sandbox=args.unsafe_sandbox, llm=llm)
+
+
+def _tty_approver(question: str) -> bool:
+    """Ask on a terminal whether the agent may take a risky action; deny when nobody can answer
+    (no TTY)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        print(f"remedy: denied (no terminal to ask): {question}", file=sys.stderr)
+        return False
+    print(f"remedy: {question} [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,13 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fix(args: argparse.Namespace) -> int:
     from .render import ProgressPrinter
-    from .traces.cli import llm_config
 
     try:
-        config = Config(engine=args.engine, ranker=args.ranker, probe=args.probe,
-                        time_budget=args.time_budget, max_candidates=args.max_candidates,
-                        python=args.python, workers=_workers(args.workers),
-                        unsafe_sandbox=args.unsafe_sandbox, llm=llm_config(args))
+        config = _fix_config(args)
     except BadInput as exc:
         return _failed(args, FixResult(FixStatus.ERROR, engine=args.engine, message=str(exc)), EXIT_BAD_INPUT)
     if config.unsafe_sandbox:
@@ -207,8 +239,7 @@ async def _drive(root: Path, test_ids, config: Config, cancel: CancelToken, prin
     loop.add_signal_handler(signal.SIGINT, cancel.cancel)
     loop.add_signal_handler(signal.SIGTERM, cancel.cancel)
     result, bad_input = FixResult(FixStatus.ERROR, message="session ended without a result"), False
-    from .traces.cli import tty_approver
-    async for event in run_repair(root, test_ids, config, cancel, approve=tty_approver):
+    async for event in run_repair(root, test_ids, config, cancel, approve=_tty_approver):
         printer.event(event)
         if isinstance(event, Error) and event.kind == "bad_input":
             bad_input = True

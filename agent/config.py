@@ -64,21 +64,22 @@ class Config:
         sandbox = s.get("sandbox") or {}
         if not isinstance(llm, dict) or not isinstance(watch, dict) or not isinstance(sandbox, dict):
             raise BadInput("remedy.llm, remedy.watch and remedy.sandbox must be objects")
+        default = cls()
         try:
             return cls(
-                engine=str(s.get("engine", cls.engine)),
+                engine=str(s.get("engine", default.engine)),
                 pytest_args=tuple(str(a) for a in (s.get("pytestArgs") or ())),
-                time_budget=float(s.get("timeBudget", cls.time_budget)),
-                max_candidates=int(s.get("maxCandidates", cls.max_candidates)),
-                unsafe_sandbox=bool(sandbox.get("unsafe", False)),
+                time_budget=float(s.get("timeBudget", default.time_budget)),
+                max_candidates=int(s.get("maxCandidates", default.max_candidates)),
+                unsafe_sandbox=bool(sandbox.get("unsafe", default.unsafe_sandbox)),
                 llm=LlmConfig(
-                    base_url=str(llm.get("baseUrl", "") or ""),
-                    model=str(llm.get("model", "") or ""),
-                    api_key_env=str(llm.get("apiKeyEnv", "") or "OPENAI_API_KEY"),
-                    tool_protocol=str(llm.get("toolProtocol", "") or "native"),
+                    base_url=str(llm.get("baseUrl", "") or default.llm.base_url),
+                    model=str(llm.get("model", "") or default.llm.model),
+                    api_key_env=str(llm.get("apiKeyEnv", "") or default.llm.api_key_env),
+                    tool_protocol=str(llm.get("toolProtocol", "") or default.llm.tool_protocol),
                 ),
-                watch=WatchConfig(enabled=bool(watch.get("enabled", False)),
-                                  auto_repair=bool(watch.get("autoRepair", False))),
+                watch=WatchConfig(enabled=bool(watch.get("enabled", default.watch.enabled)),
+                                  auto_repair=bool(watch.get("autoRepair", default.watch.auto_repair))),
             )
         except (TypeError, ValueError) as exc:
             raise BadInput(f"invalid remedy settings: {exc}") from None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .config import LlmConfig
+from .config import Config, LlmConfig
 from .errors import BadInput
 
 __all__ = ["Check", "run_checks", "add_parser", "main", "OPTIONAL_EXTRAS"]
@@ -307,14 +307,16 @@ def run_checks(root: Path | str | None = None, python: str = "", llm: LlmConfig 
 # -- the command --------------------------------------------------------------------------------
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    defaults = Config()
+    llm = defaults.llm
     doctor = sub.add_parser("doctor", help="check the sandbox, the project's interpreter and what "
                             "Remedy needs; one line per check, with the fix")
     doctor.add_argument("--root", default=".", help="project root (default: .)")
-    doctor.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
+    doctor.add_argument("--python", default=defaults.python, help="interpreter that runs the tests (default: detect)")
     doctor.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    doctor.add_argument("--base-url", default="", help="OpenAI-compatible endpoint or preset to check")
-    doctor.add_argument("--model", default="", help="model name, local checkpoint folder, or scripted:FILE")
-    doctor.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
+    doctor.add_argument("--base-url", default=llm.base_url, help="OpenAI-compatible endpoint or preset to check")
+    doctor.add_argument("--model", default=llm.model, help="model name, local checkpoint folder, or scripted:FILE")
+    doctor.add_argument("--api-key-env", default=llm.api_key_env, help="environment variable holding the key")
     return doctor
 
 

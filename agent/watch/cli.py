@@ -22,12 +22,13 @@ __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    defaults = Config()
     watch = sub.add_parser("watch", help="re-run affected tests on every save; report failures")
     watch.add_argument("--root", default=".", help="project root (default: .)")
-    watch.add_argument("--auto-repair", action="store_true",
+    watch.add_argument("--auto-repair", action="store_true", default=defaults.watch.auto_repair,
                        help="prepare a fix in the background after a failing run (never applied)")
-    watch.add_argument("--python", default="", help="interpreter that runs the tests (default: detect)")
-    watch.add_argument("--debounce", type=float, default=0.3, metavar="S")
+    watch.add_argument("--python", default=defaults.python, help="interpreter that runs the tests (default: detect)")
+    watch.add_argument("--debounce", type=float, default=defaults.watch.debounce_s, metavar="S")
     return watch
 
 
