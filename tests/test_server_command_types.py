@@ -19,6 +19,13 @@ def test_every_command_has_a_handler_taking_its_argument_type():
         assert handler.__annotations__["args"] == ct.ARGUMENTS[name].__name__, name
 
 
+def test_no_other_server_module_spells_a_command_id():
+    for path in sorted((ROOT / "server").glob("*.py")):
+        if path.name != "command_types.py":
+            text = path.read_text(encoding="utf-8")
+            assert not [name for name in ct.ARGUMENTS if f'"{name}"' in text], path.name
+
+
 def test_the_extension_sends_the_same_ids():
     source = (ROOT / "extension" / "src" / "protocol.ts").read_text(encoding="utf-8")
     block = re.search(r"export const ServerCommand = \{(.*?)\}", source, re.S).group(1)
