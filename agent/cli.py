@@ -49,16 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = Config()
     _add_fix_parser(sub, defaults)
 
-    bench = sub.add_parser("bench", help="run a corpus of bug cases and print a table")
-    bench.add_argument("corpus", help="folder of cases (each with a case.toml)")
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--ranker", default=defaults.ranker,
-                       help="comma-separated rankers to compare; NAME-noprobe: without the value probe")
-    bench.add_argument("--time-budget", type=float, default=defaults.time_budget, metavar="S")
-    bench.add_argument("--case", action="append", default=[], help="only this case (repeatable)")
-    bench.add_argument("--workers", type=int, default=defaults.workers)
-    bench.add_argument("--sandbox", default="on", choices=("on", "off", "both"),
-                       help="run the cases confined (on), unconfined (off), or both, to compare")
+    from .eval.bench import add_parser as add_bench_parser
+    add_bench_parser(sub)
 
     sub.add_parser("undo", help="restore the files changed by the last --apply").add_argument(
         "--root", default=".")

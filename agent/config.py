@@ -33,6 +33,7 @@ class Config:
     probe: bool = True               # value-probe the failing tests before validating (not with ranker "none")
     workers: int = 2
     unsafe_sandbox: bool = False     # the user's explicit opt-out: run tests without confinement
+    seed: int | None = None          # a rollout's seed (remedy bench --rollouts): near-tie order, LLM sampling
     llm: LlmConfig = field(default_factory=LlmConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
 

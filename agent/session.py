@@ -164,7 +164,7 @@ class _Session:
         yield self.plan.start(3)
         ranked = await asyncio.to_thread(
             rank_candidates, candidates, self.config.ranker,
-            RankContext(files=files, lines=lines, failing=self.failing))
+            RankContext(files=files, lines=lines, failing=self.failing, seed=self.config.seed))
         if self.config.probe and self.config.ranker != "none" and len(ranked) > 1 \
                 and not any(t.outcome is Outcome.TIMEOUT for t in self.failing):   # it would hang too
             ranked = await asyncio.to_thread(self._probe, await pool, runner, ranked, files, coverage)
@@ -186,7 +186,7 @@ class _Session:
             async for event in self.llm.round(k, project, files, self.failing, lines):
                 yield event
             more = await asyncio.to_thread(rank_candidates, self.llm.fresh, self.config.ranker,
-                                           RankContext(files=files, lines=lines, failing=self.failing))
+                                           RankContext(files=files, lines=lines, failing=self.failing, seed=self.config.seed))
             self.generated += len(more)
             if more:
                 yield CandidatesRanked(len(more), [_summary(r) for r in more[:10]])

@@ -8,7 +8,9 @@ import statistics
 import subprocess
 import sys
 
-from agent.eval.bench import CaseRun, _print_table, _summary, median_interval, versus
+from agent.eval.bench import _print_table
+from agent.eval.case_run import CaseRun
+from agent.eval.stats import median_interval, summary, versus
 from conftest import REPO, remedy_json, run_remedy
 
 CASES = ("dictops-count-by-default", "recur-paths-leaf-or")
@@ -68,8 +70,8 @@ def test_versus_counts_cases_both_fixed_and_brackets_the_ratio(capsys):
     assert v["median_ratio"] == round(statistics.median([40, 60, 80, 20]) / statistics.median([4, 6, 100, 2]), 2)
     lo, hi = v["median_ratio_ci90"]
     assert lo <= v["median_ratio"] <= hi
-    summary = {"none": _summary(base), "ebm": {**_summary(ranked), "vs_none": v}}
-    _print_table(base + ranked, summary, ["none", "ebm"])
+    figures = {"none": summary(base), "ebm": {**summary(ranked), "vs_none": v}}
+    _print_table(base + ranked, figures, ["none", "ebm"])
     printed = capsys.readouterr().out
     assert "[ebm] against none, over 4 cases both fixed: fewer validations in 3, more in 1" in printed
     assert "[none] plausible 4/5" in printed and "90% interval" in printed

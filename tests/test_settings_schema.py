@@ -71,7 +71,7 @@ def test_the_schemas_defaults_read_as_the_default_config():
 def test_the_mapping_covers_every_user_setting_of_config():
     """A Config field that the editor could set but the schema lacks fails here (internal knobs
     listed)."""
-    internal = {"python", "test_timeout", "ranker", "probe", "workers", "llm", "watch",
+    internal = {"python", "test_timeout", "ranker", "probe", "workers", "seed", "llm", "watch",
                 "llm.reflection", "llm.max_steps", "watch.debounce_s"}
     mapped = {path for path, _ in FIELDS.values()}
     every = {f.name for f in fields(Config)} | {f"llm.{f.name}" for f in fields(LlmConfig)} \

@@ -30,6 +30,7 @@ from ..types import Candidate, Edit, SuspiciousLine, TestResult
 __all__ = ["LlmEngine", "LlmSample", "K_SCHEDULE", "goal_text"]
 
 K_SCHEDULE = (1, 2, 4, 8)
+SAMPLING_TEMPERATURE = 0.8      # of every sample but a session's first (greedy)
 
 
 @dataclass
@@ -54,10 +55,13 @@ class LlmEngine:
         self.usage = Usage()
 
     def settings(self, sample: int) -> LoopSettings:
-        llm = self.config.llm
-        # the first sample is greedy; later ones sample, so K candidates differ
+        llm, seed = self.config.llm, self.config.seed
+        # the first sample is greedy, later ones sample, so K candidates differ; a bench rollout
+        # (a seed) samples every one, each with a seed of its own
+        greedy = sample == 0 and seed is None
         return LoopSettings(max_steps=llm.max_steps, reflection=llm.reflection,
-                            temperature=0.0 if sample == 0 else 0.8)
+                            temperature=0.0 if greedy else SAMPLING_TEMPERATURE,
+                            seed=None if seed is None else seed * 1000 + sample)
 
     def run_one(self, root: Path, targets: list[str], goal: str) -> Iterator[Event]:
         """One agent loop in a fresh sandbox; appends an LlmSample."""

@@ -36,6 +36,7 @@ class LoopSettings:
     plan_every: int = 5                 # planner turn every K worker steps; 0 = no planner
     max_invalid: int = 3                # consecutive unusable replies before giving up
     temperature: float = 0.0
+    seed: int | None = None             # sampling seed of every request (a bench rollout's)
 
 
 @dataclass
@@ -87,7 +88,7 @@ class AgentLoop:
                     self.result.status, self.result.message = "step_cap", f"step cap ({self.settings.max_steps}) reached"
                     break
                 self.ctx.cancel.check()
-                reply = self._call(self.protocol.request(self.messages, self.settings.temperature))
+                reply = self._call(self.protocol.request(self.messages, self.settings.temperature, self.settings.seed))
                 self.messages.append(reply.as_message())
                 if reply.content and reply.tool_calls:
                     yield Thought(reply.content)
@@ -175,7 +176,7 @@ class AgentLoop:
 
     def _reflect(self) -> str:
         messages = self.messages + [{"role": "system", "content": prompt("reflection")}]
-        return self._call(ChatRequest(messages, temperature=self.settings.temperature)).content.strip()[:1500]
+        return self._call(ChatRequest(messages, temperature=self.settings.temperature, seed=self.settings.seed)).content.strip()[:1500]
 
     def _plan_due(self, worker_steps: int, failed_validation: bool) -> bool:
         k = self.settings.plan_every
@@ -186,7 +187,7 @@ class AgentLoop:
     def _plan(self, worker_steps: int) -> Iterator[Event]:
         self._planned_at = worker_steps
         messages = self.messages + [{"role": "system", "content": prompt("planner")}]
-        text = self._call(ChatRequest(messages, temperature=self.settings.temperature)).content
+        text = self._call(ChatRequest(messages, temperature=self.settings.temperature, seed=self.settings.seed)).content
         subgoals = _subgoals(text)
         if not subgoals:
             return

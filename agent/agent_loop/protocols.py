@@ -51,7 +51,8 @@ class Protocol:
     def system_prompt(self, base: str) -> str:
         return base
 
-    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0) -> ChatRequest:
+    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0,
+                seed: int | None = None) -> ChatRequest:
         raise NotImplementedError
 
     def actions(self, reply: ChatReply) -> list[Action]:
@@ -78,9 +79,10 @@ class Protocol:
 class NativeProtocol(Protocol):
     name = "native"
 
-    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0) -> ChatRequest:
+    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0,
+                seed: int | None = None) -> ChatRequest:
         return ChatRequest(messages, tools=[t.openai() for t in self.tools.values()],
-                           temperature=temperature)
+                           temperature=temperature, seed=seed)
 
     def actions(self, reply: ChatReply) -> list[Action]:
         if not reply.tool_calls:
@@ -109,9 +111,10 @@ class JsonProtocol(Protocol):
                             for t in self.tools.values())
         return f"{base}\n{prompt('json_protocol')}{listing}\n"
 
-    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0) -> ChatRequest:
+    def request(self, messages: list[dict[str, Any]], temperature: float = 0.0,
+                seed: int | None = None) -> ChatRequest:
         schema = tool_call_schema([t.openai() for t in self.tools.values()])
-        return ChatRequest(messages, response_schema=schema, temperature=temperature)
+        return ChatRequest(messages, response_schema=schema, temperature=temperature, seed=seed)
 
     def actions(self, reply: ChatReply) -> list[Action]:
         text = _strip_fence(reply.content)

@@ -44,6 +44,7 @@ class ChatRequest:
     response_schema: dict[str, Any] | None = None
     temperature: float = 0.0
     max_tokens: int | None = None
+    seed: int | None = None          # sampling seed, where the backend supports one
 
     def redacted(self) -> "ChatRequest":
         """This request with every known secret redacted from its messages: what a backend sends

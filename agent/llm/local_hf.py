@@ -66,7 +66,7 @@ class LocalHFModel:
             schema = None
         budget = min(request.max_tokens or self.max_new_tokens, self.max_new_tokens)
         with self._lock:
-            text, usage = self._generate(request.messages, schema, budget, request.temperature)
+            text, usage = self._generate(request.messages, schema, budget, request.temperature, request.seed)
         if on_delta is not None and text:
             on_delta(text)
         if not request.tools:
@@ -76,13 +76,15 @@ class LocalHFModel:
                                               json.dumps(call["args"]))], usage, "tool_calls")
 
     def _generate(self, messages: list[dict[str, Any]], schema: dict[str, Any] | None,
-                  budget: int, temperature: float) -> tuple[str, Usage]:
+                  budget: int, temperature: float, seed: int | None = None) -> tuple[str, Usage]:
         inputs = self.tokenizer.apply_chat_template(_plain_messages(messages), add_generation_prompt=True,
                                                     return_tensors="pt", return_dict=True).to(self.device)
         kwargs: dict[str, Any] = {"max_new_tokens": budget,
                                   "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature)
+            if seed is not None:
+                self._torch.manual_seed(seed)
         else:
             kwargs.update(do_sample=False)
         if schema is not None:

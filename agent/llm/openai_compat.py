@@ -57,6 +57,8 @@ class OpenAICompatModel:
             kwargs["tools"] = request.tools
         if request.max_tokens:
             kwargs["max_tokens"] = request.max_tokens
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
         for attempt in range(self.retries + 1):
             try:
                 if self.stream:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ __all__ = ["RankContext", "Ranked", "rank_candidates", "preload", "ValidationPla
            "scored_set_of"]
 
 log = logging.getLogger("agent.rank")
+NEAR_TIE = 0.05     # energies this close (a ~5% odds ratio) say nothing about which goes first
 
 
 @dataclass
@@ -29,6 +31,7 @@ class RankContext:
     failing: Sequence[TestResult]
     project_sources: dict[str, bytes] = field(default_factory=dict)
     outcomes: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (passed, failed)
+    seed: int | None = None     # a bench rollout's: near-ties in a seeded order (near_ties_shuffled)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,30 @@ def _torch_energy(model, ids, aux, feats):
 
 
 def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
+    ranked = _rank(cands, ranker, ctx)
+    return ranked if ctx.seed is None else near_ties_shuffled(ranked, ctx.seed)
+
+
+def near_ties_shuffled(ranked: list[Ranked], seed: int, tie: float = NEAR_TIE) -> list[Ranked]:
+    """`ranked` with each run of candidates whose energies lie within `tie` of the run's first in an
+    order drawn from `seed`: what one rollout of `remedy bench --rollouts N` varies. Candidates
+    without an energy (generation order) keep their places."""
+    rng = random.Random(seed)
+    runs: list[list[Ranked]] = []
+    for r in ranked:
+        head = runs[-1][0] if runs else None
+        if head is not None and r.energy is not None and head.energy is not None \
+                and abs(r.energy - head.energy) <= tie:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    for run in runs:
+        if len(run) > 1:
+            rng.shuffle(run)
+    return [r for run in runs for r in run]
+
+
+def _rank(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
     if ranker == "none" or not cands:
         return [Ranked(c) for c in cands]
     if ranker in ("ebm", "features"):
