@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from ...parallel import EXECUTORS, LocalExecutor, make_executor
+
 __all__ = ["add_parsers", "main"]
 
 DEFAULT_DATA = Path("build/ebm/data.npz")
@@ -43,7 +45,11 @@ def add_parsers(subparsers) -> None:
                            "each seed puts other bugs into the same files)")
     data.add_argument("--per-file", type=int, default=5)
     data.add_argument("--max-files", type=int, default=320)
-    data.add_argument("--workers", type=int, default=2)
+    data.add_argument("--workers", type=int, default=2,
+                      help="processes (local), or the local Ray cluster's CPUs (--executor ray)")
+    data.add_argument("--executor", default="local", choices=EXECUTORS,
+                      help="run the files in local processes or as Ray tasks")
+    data.add_argument("--address", default="", help="join the Ray cluster at ADDR (with --executor ray)")
     merge = sub.add_parser("merge", help="concatenate corpora (e.g. other seeds: more bugs per file)")
     merge.add_argument("inputs", nargs="+", type=Path)
     merge.add_argument("--out", type=Path, default=DEFAULT_DATA)
@@ -78,8 +84,14 @@ def _err(msg: str) -> None:
 
 def _data(args) -> int:
     from .data import generate
-    summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seeds, per_file=args.per_file,
-                       max_files=args.max_files, workers=args.workers, log=_err)
+    executor = make_executor(args.executor, args.workers, args.address)
+    if args.executor == "local":
+        executor = LocalExecutor(args.workers)
+    try:
+        summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seeds, per_file=args.per_file,
+                           max_files=args.max_files, workers=args.workers, log=_err, executor=executor)
+    finally:
+        executor.close()
     print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
     return 0
 

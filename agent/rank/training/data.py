@@ -19,13 +19,13 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from ...ast.offsets import Offsets
+from ...parallel import LocalExecutor
 from ...ast.parser import is_valid_python, parse
 from ...ast.scope import index_module
 from ...types import Frame, Outcome, SuspiciousLine, TestResult
@@ -185,10 +185,11 @@ def _restores(cand, mutated: bytes, mutated_len: int, stripped: bytes, apply_can
 
 def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[int] = 0, per_file: int = 5,
              max_files: int = 320, max_candidates: int = 120, workers: int = 2,
-             min_lines: int = 40, max_lines: int = 500, log=print) -> dict:
+             min_lines: int = 40, max_lines: int = 500, log=print, executor=None) -> dict:
     """Write `out` (.npz) and `out.json` (summary with hash); returns the summary. Several seeds
     inject other bugs into the same files (the first seed picks the files); the result is the same
-    as `merge` of one run per seed, in that order."""
+    as `merge` of one run per seed, in that order. `executor` (agent.parallel) runs the files, in
+    order: by default `workers` forked processes; a RayExecutor spreads them over a cluster."""
     started = time.monotonic()
     seeds = [seed] if isinstance(seed, int) else list(seed)
     sources = [stdlib_sources(), *map(Path, folders)]
@@ -197,17 +198,11 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[in
     files = sorted(files[:max_files])
     jobs = [(rel, str(path), s, per_file, max_candidates) for s in seeds for rel, path in files]
     groups: list[_Group] = []
-    if workers > 1:
-        with get_context("fork").Pool(workers) as pool:
-            for i, found in enumerate(pool.imap(_file_instances, jobs, chunksize=2)):
-                groups.extend(found)
-                if i % 25 == 0:
-                    log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
-    else:
-        for i, job in enumerate(jobs):
-            groups.extend(_file_instances(job))
-            if i % 25 == 0:
-                log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
+    runner = executor if executor is not None else LocalExecutor(workers)
+    for i, found in enumerate(runner.imap(_file_instances, jobs, chunksize=2)):
+        groups.extend(found)
+        if i % 25 == 0:
+            log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
     summary = _save(out, groups, seeds[0] if len(seeds) == 1 else seeds, time.monotonic() - started)
     return summary
 
