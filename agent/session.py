@@ -14,10 +14,10 @@ from .cancel import CancelToken
 from .config import Config
 from .errors import BadInput, Cancelled, RemedyError
 from .events import CandidatesRanked, Done, Error, Event, Localized, ProposalReady, TestsRan
+from .agent_loop.samples import LlmSamples
 from .generate.builtin import Builtin
-from .generate.llm_samples import LlmSamples
 from .generate.stage import Generated, Work, generate
-from .localize import check_reached, localize
+from .localize import COVERAGE, localize
 from .plan import Plan
 from .project import Project, open_project
 from .propose import propose
@@ -90,7 +90,7 @@ class _Session:
                 yield event
 
     async def _stages(self, project: Project, runner, test_files: list[str], pool) -> AsyncIterator[Event]:
-        found = await asyncio.to_thread(reproduce, project, runner, self.targets, test_files, self.cancel)
+        found = await asyncio.to_thread(reproduce, project, runner, self.targets, test_files, self.cancel, COVERAGE)
         self.tests_run += len(found.report.results)
         yield TestsRan.from_report("reproduce", found.report)
         found.check(project)
@@ -103,7 +103,7 @@ class _Session:
             return
         yield self.plan.start(1)
         lines = await asyncio.to_thread(localize, project.root, self.failing, found.coverage)
-        check_reached(project, lines, self.failing)
+        found.check_reached(project, lines)
         yield Localized(lines[:10])
         self.cancel.check()
         yield self.plan.start(2)

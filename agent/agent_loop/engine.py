@@ -1,4 +1,5 @@
-"""The LLM engine: agent loops as a source of candidates (agent.generate.llm_samples).
+"""The LLM engine: agent loops as a source of candidates (samples.py puts them behind the generate
+stage's interface).
 
 Each sample is one complete agent-loop run in its own sandbox copy; a run that leaves a patch
 passing the failing targets (a clean finish, or the fallback) becomes a `Candidate` with

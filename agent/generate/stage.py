@@ -1,6 +1,6 @@
 """The generate stage's one interface: every source of candidates is a `Generator` that reads the
-same `Work` and adds to one `Generated`; `generate` runs them in turn (builtin: templates and
-angelic conditions; llm_samples: agent-loop samples)."""
+same `Work` and adds to one `Generated`; `generate` runs them in turn (builtin/: templates and
+angelic conditions; agent.agent_loop.samples: the LLM's samples, a `Sampler`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -12,7 +12,7 @@ from ..project import Project
 from ..reproduce import Reproduction
 from ..types import Candidate, SuspiciousLine, TestResult
 
-__all__ = ["Work", "Generated", "Generator", "generate"]
+__all__ = ["Work", "Generated", "Generator", "Sampler", "generate"]
 
 
 @dataclass
@@ -44,6 +44,18 @@ class Generated:
 class Generator(Protocol):
     def run(self, work: Work, out: Generated) -> AsyncIterator[Event]:
         """Add candidates to `out`, yielding what the user sees meanwhile."""
+        ...
+
+
+class Sampler(Generator, Protocol):
+    """A generator that makes more on demand (agent.agent_loop.samples: the LLM's)."""
+
+    def schedule(self) -> Sequence[int]:
+        """The sizes of the rounds still to come."""
+        ...
+
+    def run(self, work: Work, out: Generated, k: int = 1) -> AsyncIterator[Event]:
+        """Add one round of `k` candidates to `out` (the first round: k=1)."""
         ...
 
 

@@ -19,14 +19,13 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..project import Project
 from ..types import SuspiciousLine, TestResult
 from .callchain import call_chain
 from .ochiai import DEFAULT_BOOST, frame_locations, ochiai, rank
 from .spectrum import (Spectrum, StatementIndex, build_spectrum, is_project_path, is_test_file,
                        load_coverage, read_coverage)
 
-__all__ = ["localize", "check_reached", "coverage_run_options", "untraced", "PLUGIN_DIR", "PLUGIN_NAME", "Spectrum",
+__all__ = ["localize", "coverage_run_options", "untraced", "PLUGIN_DIR", "PLUGIN_NAME", "Spectrum",
            "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "is_test_file",
            "call_chain"]
 
@@ -59,6 +58,18 @@ def untraced(coverage_json: Path | Mapping | None, test_ids: Sequence[str]) -> l
     """Those of `test_ids` that ran without tracing (past the budget of `coverage_run_options`)."""
     tests = load_coverage(coverage_json)
     return [t for t in test_ids if isinstance(tests.get(t), Mapping) and tests[t].get("traced") is False]
+
+
+class _PluginCoverage:
+    """Per-test coverage as agent.reproduce records it for `localize`: this package's plugin and the
+    JSON it writes (the reproduce stage's `Coverage`)."""
+    run_options = staticmethod(coverage_run_options)
+    read = staticmethod(read_coverage)
+    tests = staticmethod(load_coverage)
+    untraced = staticmethod(untraced)
+
+
+COVERAGE = _PluginCoverage()
 
 
 def localize(root: Path, failing: Sequence[TestResult],
@@ -98,13 +109,6 @@ def localize(root: Path, failing: Sequence[TestResult],
     if chains:      # equal scores: the nearer call first (the sort is stable)
         ranked.sort(key=lambda s: (-s.score, chains.get((s.path, s.line), len(chains))))
     return ranked[:max(limit, 0)]
-
-
-def check_reached(project: Project, lines: Sequence[SuspiciousLine], failing: Sequence[TestResult]) -> None:
-    """Raise the syntax error of a file the failing tests reach (a suspicious line's, a traceback
-    frame's or one their messages name): only such a file stops the repair."""
-    project.check_reached([s.path for s in lines] + [f.path for t in failing for f in t.frames],
-                          [t.message for t in failing])
 
 
 def _observed(entry, is_test) -> bool:

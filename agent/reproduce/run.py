@@ -1,25 +1,54 @@
 """Reproduce the failure: run the targets' test files (or the whole suite) once in a sandbox copy
-with per-test coverage, and say what stops the repair before it starts."""
+with per-test coverage, and say what stops the repair before it starts. What records the coverage
+is the localizer's (agent.localize.COVERAGE), handed in as a `Coverage`."""
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..cancel import CancelToken
-from ..config import Config
 from ..errors import BadInput, RemedyError, UnknownTest
-from ..localize import coverage_run_options, load_coverage, read_coverage, untraced
 from ..project import Project, source_path_env
 from ..sandbox.confine import Confinement
 from ..sandbox.workspace import Sandbox
 from ..testing.runner import PytestRunner, check_pytest
-from ..types import RunReport, TestResult
+from ..types import RunReport, SuspiciousLine, TestResult
 from .targets import is_target, selects
 from .timeouts import reproduction_timeouts, validation_timeouts
 
-__all__ = ["Reproduction", "reproduce", "reproduction_runner", "traced_run"]
+__all__ = ["Coverage", "RunSettings", "Reproduction", "reproduce", "reproduction_runner", "traced_run"]
+
+
+class Coverage(Protocol):
+    """How per-test coverage is recorded in a pytest run and read back."""
+
+    def run_options(self, out: Path, *, root: Path | None = None, focus: Sequence[str] = (),
+                    budget: float | None = None) -> tuple[list[str], list[Path], dict[str, str]]:
+        """(extra_plugins, plugin_paths, env) that make a run write its coverage to `out`."""
+        ...
+
+    def read(self, out: Path) -> Mapping:
+        """The data a run wrote (what the tests that ended recorded, when it was killed)."""
+        ...
+
+    def tests(self, data: Mapping) -> dict[str, dict]:
+        """The per-test entries of `data`."""
+        ...
+
+    def untraced(self, data: Mapping, test_ids: Sequence[str]) -> list[str]:
+        """Those of `test_ids` that ran without tracing (past the run's tracing budget)."""
+        ...
+
+
+class RunSettings(Protocol):
+    """The settings a reproduction reads (agent.config.Config has them)."""
+    pytest_args: Sequence[str]
+    time_budget: float
+    test_timeout: float
+    unsafe_sandbox: bool
 
 
 @dataclass
@@ -45,6 +74,12 @@ class Reproduction:
         if not self.report.results:
             raise BadInput(f"no tests to run: pytest collected none under {project.root}")
 
+    def check_reached(self, project: Project, lines: Sequence[SuspiciousLine]) -> None:
+        """Raise the syntax error of a file the failing tests reach (a suspicious line's, a traceback
+        frame's or one their messages name): only such a file stops the repair."""
+        project.check_reached([s.path for s in lines] + [f.path for t in self.failing for f in t.frames],
+                              [t.message for t in self.failing])
+
     def limit_validation(self, runner: PytestRunner, ceiling: float) -> None:
         """Set `runner`'s limits for validation from what this run measured: candidates that loop
         forever should cost seconds, not the full test timeout."""
@@ -52,7 +87,7 @@ class Reproduction:
             self.report, ceiling, self.failing)
 
 
-def reproduction_runner(project: Project, config: Config) -> PytestRunner:
+def reproduction_runner(project: Project, config: RunSettings) -> PytestRunner:
     """The project's pytest, confined, with the reproduction's limits; PytestMissing when its
     interpreter has no pytest."""
     confinement = Confinement.for_project(project.root, project.python, config.unsafe_sandbox)
@@ -63,35 +98,35 @@ def reproduction_runner(project: Project, config: Config) -> PytestRunner:
                         test_files=project.test_files, test_timeout=test_limit)
 
 
-def traced_run(runner: PytestRunner, where: Path, tests: Sequence[str], cancel: CancelToken, *,
-               focus: Sequence[str] = (), budget: float | None = None, root: Path | None = None,
-               partial: bool = True) -> tuple[RunReport, Mapping]:
-    """Run `tests` in `where` with per-test coverage (agent.localize.coverage_run_options):
-    the report and the coverage plugin's data. A run killed before the plugin wrote it gives what
-    the tests that ended recorded, or with `partial=False` nothing."""
+def traced_run(runner: PytestRunner, where: Path, tests: Sequence[str], cancel: CancelToken,
+               coverage: Coverage, *, focus: Sequence[str] = (), budget: float | None = None,
+               root: Path | None = None, partial: bool = True) -> tuple[RunReport, Mapping]:
+    """Run `tests` in `where` with per-test coverage: the report and the coverage data. A run
+    killed before the data was written gives what the tests that ended recorded, or with
+    `partial=False` nothing."""
     with tempfile.TemporaryDirectory(prefix="remedy-cov-") as tmp:
         out = Path(tmp) / "coverage.json"
-        plugins, paths, env = coverage_run_options(out, root=root, focus=focus, budget=budget)
+        plugins, paths, env = coverage.run_options(out, root=root, focus=focus, budget=budget)
         report = runner.run(where, list(tests), extra_plugins=plugins, plugin_paths=paths, env=env,
                             cancel=cancel, writable=(Path(tmp),))
-        return report, read_coverage(out) if partial or out.exists() else {}
+        return report, coverage.read(out) if partial or out.exists() else {}
 
 
 def reproduce(project: Project, runner: PytestRunner, targets: Sequence[str], test_files: Sequence[str],
-              cancel: CancelToken) -> Reproduction:
+              cancel: CancelToken, coverage: Coverage) -> Reproduction:
     """Run `test_files` (none: the whole suite) once. Tracing them may cost a quarter of the run's
     limit, the targets always; a failing target left untraced past that is traced on its own."""
     with Sandbox(project.root) as sbx:
-        report, data = traced_run(runner, sbx.path, test_files, cancel, focus=targets,
+        report, data = traced_run(runner, sbx.path, test_files, cancel, coverage, focus=targets,
                                   budget=0.25 * runner.timeout)
-        coverage = {"tests": {}, **data}      # a run killed at its limit: partial
+        recorded = {"tests": {}, **data}      # a run killed at its limit: partial
         failing = [r for r in report.failing if is_target(targets, r.test_id)]
-        again = untraced(coverage, [r.test_id for r in failing])
+        again = coverage.untraced(recorded, [r.test_id for r in failing])
         if again:
-            _, data = traced_run(runner, sbx.path, again, cancel, focus=again, budget=0.0)
-            traced = load_coverage(data)
-            coverage["tests"].update({t: traced[t] for t in again if t in traced})
-    return Reproduction(report, coverage, failing, list(targets))
+            _, data = traced_run(runner, sbx.path, again, cancel, coverage, focus=again, budget=0.0)
+            traced = coverage.tests(data)
+            recorded["tests"].update({t: traced[t] for t in again if t in traced})
+    return Reproduction(report, recorded, failing, list(targets))
 
 
 def _missing_module_hint(error: str, python) -> str:

@@ -8,19 +8,15 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from ..cancel import CancelToken
 from ..events import CandidatesRanked, Event
-from ..generate.stage import Generated, Work
+from ..generate.stage import Generated, Sampler, Work
 from ..project import Project
 from ..rank import Ranked
 from ..rank.ordering import order_candidates
 from ..types import RunReport, TestResult
 from . import Plausible, Validator
-
-if TYPE_CHECKING:
-    from ..generate.llm_samples import LlmSamples
 
 __all__ = ["Rounds", "SINGLES_SHARE", "PAIRS_BEFORE_REST"]
 
@@ -92,7 +88,7 @@ class Rounds:
                     yield event
             rest = []
 
-    async def later(self, samples: LlmSamples, work: Work, ranker: str) -> AsyncIterator[Event]:
+    async def later(self, samples: Sampler, work: Work, ranker: str) -> AsyncIterator[Event]:
         """Rounds of the samples a generator makes on demand (the LLM's, K = 2, 4, 8), ranked as
         they come, while no plausible patch without an anti-pattern was found."""
         for k in samples.schedule():

@@ -26,6 +26,7 @@ from ..cancel import CancelToken
 from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
+from ..localize import COVERAGE
 from ..reproduce import traced_run
 from ..sandbox.workspace import Sandbox, read_regular
 from ..types import Outcome, RunReport, TestResult
@@ -251,11 +252,11 @@ class Watcher:
                    ) -> tuple[RunReport, dict]:
         runner = self._runner()
         tests = [] if chosen.everything else chosen.tests
-        report, data = traced_run(runner, sandbox.path, tests, token, root=sandbox.path, partial=False)
+        report, data = traced_run(runner, sandbox.path, tests, token, COVERAGE, root=sandbox.path, partial=False)
         if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
             # a cached node id no longer exists: run the whole files instead
             files = sorted({t.split("::")[0] for t in tests})
-            report, data = traced_run(runner, sandbox.path, files, token, root=sandbox.path,
+            report, data = traced_run(runner, sandbox.path, files, token, COVERAGE, root=sandbox.path,
                                       partial=False)
         return report, data.get("tests", {})
 

@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Awaitable
 
 from typing import TYPE_CHECKING
 
-from ..events import Event
-from ..types import Candidate, Outcome
-from .stage import Generated, Work
+from ...events import Event
+from ...types import Candidate, Outcome
+from ..stage import Generated, Work
 
 if TYPE_CHECKING:
-    from .angelic import AngelicRequest
+    from ..angelic import AngelicRequest
 
 # The templates and the angelic sites (tree-sitter queries, some 70 modules) are imported by the
 # functions below, on a session's first generation: `import agent` (the server, the CLI) stays light.
@@ -57,7 +57,7 @@ class Builtin:
 
 def _angelic_request(work: Work) -> AngelicRequest | None:
     """The suspicious conditions to force, or None."""
-    from .angelic import angelic_request
+    from ..angelic import angelic_request
 
     if any(t.outcome is Outcome.TIMEOUT for t in work.failing):
         return None     # a test that hangs records no outcome to force: the budget goes to validation
@@ -68,15 +68,15 @@ def _angelic_request(work: Work) -> AngelicRequest | None:
 def _synthesize(request: AngelicRequest | None, answer: dict | None,
                 files: dict[str, bytes]) -> list[Candidate]:
     """Conditions synthesized from the angelic values: `condition.synthesized` candidates."""
-    from .angelic import angelic_candidates
+    from ..angelic import angelic_candidates
 
     return [] if request is None or answer is None else angelic_candidates(request, answer, files)
 
 
 def _templates(work: Work, max_candidates: int) -> list[Candidate]:
-    from .generator import generate_candidates
-    from .mentions import failing_test_strings
-    from .neighbours import ProjectSources
+    from ..generator import generate_candidates
+    from ..mentions import failing_test_strings
+    from ..neighbours import ProjectSources
 
     failing = work.failing[:3]
     return generate_candidates(work.files, work.lines, max_candidates=max_candidates,

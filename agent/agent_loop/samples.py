@@ -1,6 +1,6 @@
-"""LLM samples as a generator: a round runs K agent loops, each in its own sandbox copy
-(agent.agent_loop.engine), and adds the patches that pass the failing targets. The session asks
-for more rounds (`schedule`: K = 2, 4, 8) while validation keeps failing."""
+"""LLM samples behind the generate stage's interface (an agent.generate.Sampler): a round runs K
+agent loops, each in its own sandbox copy (engine.py), and adds the patches that pass the failing
+targets. The session asks for more rounds (`schedule`: K = 2, 4, 8) while validation keeps failing."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
@@ -10,11 +10,11 @@ from ..cancel import CancelToken
 from ..config import Config
 from ..errors import BackendError, BadInput
 from ..events import Event
+from ..generate.stage import Generated, Work
 from ..sandbox.tool_gate import Approver, deny_all
-from .stage import Generated, Work
 
 if TYPE_CHECKING:
-    from ..agent_loop.engine import LlmEngine, SessionLlm
+    from .engine import LlmEngine, SessionLlm
 
 __all__ = ["LlmSamples", "start_llm"]
 
@@ -58,8 +58,8 @@ def start_llm(config: Config, runner, cancel: CancelToken, approve: Approver | N
     if config.engine == "builtin" or (config.engine == "auto" and not config.llm.configured):
         return None
     # The agent loop (jsonschema, the tools) and the backends load only when an LLM takes part.
-    from ..agent_loop.engine import LlmEngine, SessionLlm
     from ..llm import make_model
+    from .engine import LlmEngine, SessionLlm
 
     if not config.llm.configured:
         raise BadInput("--engine llm needs a model: --model NAME with --base-url URL, "
