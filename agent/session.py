@@ -62,7 +62,7 @@ class _Session:
         self.failing: list[TestResult] = []
         self.made = Generated()
         self.rounds: Rounds | None = None
-        self.llm: LlmSamples | None = None
+        self.llm: LlmSamples                    # once the runner exists (run)
 
     def result(self, status: FixStatus, message: str = "", **kw) -> FixResult:
         rounds = self.rounds
@@ -73,7 +73,7 @@ class _Session:
                          failing_tests=[t.test_id for t in self.failing], **kw)
 
     def _llm_note(self, message: str) -> str:
-        return f"{message} ({self.llm.note})" if self.llm is not None and self.llm.note else message
+        return f"{message} ({self.llm.note})" if self.llm.note else message
 
     async def run(self) -> AsyncIterator[Event]:
         project = await asyncio.to_thread(open_project, self.root, self.config.python)
