@@ -12,7 +12,7 @@ tests pass, and a condition that produces exactly those.
    passing tests' evaluations as they were (their outcomes must be kept), and synthesizes
    conditions that agree with all of them (synthesis.py); a chain's last `elif` that must hold
    wherever it is reached becomes `else:`. They become candidates of the kind
-   `condition.synthesized`, validated before the templates' (agent.session).
+   `condition.synthesized`, validated before the templates' (agent.rank.ordering).
 Nothing is synthesized when no condition is suspicious or no forcing makes a failing test pass.
 """
 from __future__ import annotations
