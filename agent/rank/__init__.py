@@ -1,9 +1,9 @@
 """Order candidates before validation. `rank_candidates` is the one entry point the session uses;
-rankers: "ebm" (the shipped energy model, scored in numpy; falls back to "prior" when the checkpoint
-or its numpy scorer is missing),
-"features" (its features-only linear model), "prior" (suspiciousness x template prior) and "none"
-(generation order). `validation_plan` turns the ranked list's calibrated probabilities into the
-adaptive-compute decision: how many candidates to validate at once and when to stop."""
+rankers: "ebm" (the shipped energy model, scored in numpy; falls back to "prior" when the
+checkpoint or its numpy scorer is missing), "features" (its features-only linear model), "prior"
+(suspiciousness x template prior) and "none" (generation order). `validation_plan` turns the ranked
+list's calibrated probabilities into the adaptive-compute decision: how many candidates to validate
+at once and when to stop."""
 from __future__ import annotations
 
 import logging
