@@ -133,7 +133,10 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
     return Extracted(feats, windows)
 
 
-def _writer(row: np.ndarray, index: dict[str, int]) -> Callable[[str, float], None]:
+_Put = Callable[[str, float], None]     # sets one feature of the candidate's row
+
+
+def _writer(row: np.ndarray, index: dict[str, int]) -> _Put:
     def put(name: str, value: float) -> None:
         row[index[name]] = value
     return put
@@ -187,7 +190,7 @@ class _Naturalness:
         return self.cache[key]
 
 
-def _edit_shape(put, c: Candidate, w: EditWindow) -> None:
+def _edit_shape(put: _Put, c: Candidate, w: EditWindow) -> None:
     """How big the edit is and which kinds of token it removes and adds."""
     chars = sum(e.end - e.start + len(e.text) for e in c.edits)
     put("log_edit_chars", math.log1p(chars))
@@ -203,7 +206,7 @@ def _edit_shape(put, c: Candidate, w: EditWindow) -> None:
         put(f"new_{k}", v)
 
 
-def _template(put, c: Candidate) -> None:
+def _template(put: _Put, c: Candidate) -> None:
     """The template kind's one-hot column and its prior."""
     kind = _aliases().get(c.template, c.template)
     if c.source == "llm" or c.template == "llm":
@@ -215,7 +218,7 @@ def _template(put, c: Candidate) -> None:
     put("log_prior", math.log(prior_of(c.template)))
 
 
-def _location(put, c: Candidate, facts: _SetFacts) -> None:
+def _location(put: _Put, c: Candidate, facts: _SetFacts) -> None:
     """How suspicious the edited line is, where it ranks and how far it is from the top line; how
     many candidates edit the same line, and how many came before this one."""
     put("susp", c.suspiciousness)
@@ -234,7 +237,7 @@ def _location(put, c: Candidate, facts: _SetFacts) -> None:
     put("log_cands_on_line", math.log1p(facts.per_line[(c.path, c.line)]))
 
 
-def _mentions(put, c: Candidate, w: EditWindow, facts: _SetFacts, ngram: NGramModel) -> None:
+def _mentions(put: _Put, c: Candidate, w: EditWindow, facts: _SetFacts, ngram: NGramModel) -> None:
     """Whether the edit's identifiers occur in the failure, around the edit, or in the project."""
     new_ids = _changed_words(w.new, w.new_changed)
     old_ids = _changed_words(w.old, w.old_changed)
@@ -249,14 +252,14 @@ def _mentions(put, c: Candidate, w: EditWindow, facts: _SetFacts, ngram: NGramMo
     put("broke_syntax", float(w.old_valid and not w.new_valid))
 
 
-def _cross_entropy(put, c: Candidate, w: EditWindow, naturalness: _Naturalness) -> None:
+def _cross_entropy(put: _Put, c: Candidate, w: EditWindow, naturalness: _Naturalness) -> None:
     ce_new, ce_old = naturalness.ce(c.path, w, w.new), naturalness.ce(c.path, w, w.old)
     put("ce_new", ce_new / 10)
     put("ce_old", ce_old / 10)
     put("ce_delta", (ce_new - ce_old) / 5)
 
 
-def _def_use(put, src: bytes, w: EditWindow) -> None:
+def _def_use(put: _Put, src: bytes, w: EditWindow) -> None:
     """The def-use changes of the edit in its function (agent.rank.dataflow)."""
     uses = use_change(src, w.first_line, w.old, w.new)
     put("revives_unused", float(uses.revives))
@@ -276,7 +279,7 @@ def _def_use(put, src: bytes, w: EditWindow) -> None:
     put("log_old_pair_uses", uses.log_old_pair)
 
 
-def _name_fit(put, w: EditWindow) -> None:
+def _name_fit(put: _Put, w: EditWindow) -> None:
     """How the edit's names fit the rest of the line (agent.rank.names)."""
     fit = line_fit(w.old, w.old_changed, w.new, w.new_changed)
     put("new_name_affinity", fit.new_affinity)
@@ -285,7 +288,7 @@ def _name_fit(put, w: EditWindow) -> None:
     put("old_name_repeats", float(fit.old_repeats))
 
 
-def _known(put, c: Candidate, outcomes: Mapping[str, tuple[int, int]]) -> None:
+def _known(put: _Put, c: Candidate, outcomes: Mapping[str, tuple[int, int]]) -> None:
     """Validation outcomes and the LLM's log-probability, when known."""
     if c.id in outcomes:
         passed, failed = outcomes[c.id]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .sites import ProbeSite, probe_sites
 
@@ -79,8 +80,8 @@ class Evidence:
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
         """From the probe worker's list for one candidate: the fields of `STATS_FIELDS`, in order."""
-        named = {name: str(value) if name == "digest" else int(value)
-                 for name, value in zip(STATS_FIELDS, stats)}
+        named: dict[str, Any] = {name: str(value) if name == "digest" else int(value)
+                                 for name, value in zip(STATS_FIELDS, stats)}
         if site.pattern:
             named.update({name: 0 for name in _NOT_A_PATTERNS_OWN if name in named})
         return cls(site=site, **named)
