@@ -319,6 +319,10 @@ def test_no_cycles_between_packages():
     assert not found, "import cycles between packages:\n" + "\n".join(found)
 
 
+def test_the_plugin_folders_are_packages_of_agent():
+    assert all(ROOT.joinpath(*name.split(".")).is_dir() for name in PLUGIN_FOLDERS), PLUGIN_FOLDERS
+
+
 def test_the_not_yet_fixed_list_names_only_live_violations():
     live = {(w.partition(":")[0], what.partition(":")[0])
             for w, what in layer_violations() + server_violations()}
