@@ -133,8 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .eval.bench import main as bench_main
             return bench_main(args)
         if args.command == "ebm":
+            from .memory.feedback import read_feedback
             from .rank.training.cli import main as ebm_main
-            return ebm_main(args)
+            return ebm_main(args, read_feedback=read_feedback)
         if args.command in ("export", "cost"):
             from .traces.cli import main as traces_main
             return traces_main(args)

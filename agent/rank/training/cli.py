@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from ...parallel import EXECUTORS, LocalExecutor, make_executor
 
@@ -71,11 +72,16 @@ def add_parsers(subparsers) -> None:
     ev.add_argument("--json", action="store_true")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, *, read_feedback: Callable[[Path], list]) -> int:
+    """Run `remedy ebm <command>`. `read_feedback(root)` gives the editor decisions recorded under a
+    project root, for `train --with-feedback`: the caller passes agent.memory.feedback's reader in,
+    since the ranker sits below the memory that records them."""
     import torch
     torch.set_flush_denormal(True)
     torch.set_num_threads(1)   # on a shared 2-core machine one thread is several times faster
-    return {"data": _data, "merge": _merge, "train": _train, "eval": _eval}[args.ebm_command](args)
+    if args.ebm_command == "train":
+        return _train(args, read_feedback)
+    return {"data": _data, "merge": _merge, "eval": _eval}[args.ebm_command](args)
 
 
 def _err(msg: str) -> None:
@@ -103,7 +109,7 @@ def _merge(args) -> int:
     return 0
 
 
-def _train(args) -> int:
+def _train(args, read_feedback: Callable[[Path], list]) -> int:
     from .checkpoint import save
     from .data import load
     from dataclasses import replace
@@ -117,7 +123,6 @@ def _train(args) -> int:
     data = load(args.data, ModelConfig.max_len)
     feedback = []
     if args.with_feedback is not None:
-        from ...memory.feedback import read_feedback
         for root in args.with_feedback or ["."]:
             feedback += read_feedback(Path(root))
         _err(f"feedback: {len(feedback)} decisions")

@@ -1,15 +1,14 @@
-"""`remedy ebm train`: listwise noise-contrastive training of the energy model, then calibration.
+"""Training the energy model for `remedy ebm train`: listwise noise-contrastive (InfoNCE) steps over
+the corpus's candidate sets, plus the editor's decisions.
 
 Each step draws bug instances that have a correct candidate; for each, the positive and up to K-1
-negatives form one softmax over -E, and the loss is the InfoNCE cross-entropy of the positive. K is
-128 by default, so a whole candidate set of the corpus (at most 120) is one softmax, as it is when
-a session ranks; a larger set is cut to K-1 negatives stratified by template kind (every kind of
-wrong edit is seen, not only the most frequent). Small stratified samples (K=24) over-represent
-the rare kinds, and a trunk trained on them learns to tell those apart and gets worse on whole sets
-(validation MRR 0.709 -> 0.646 within 200 steps on corpus 3ce30d4d, 18 seeds).
-Accepted editor decisions add sets with a known positive (weighted up); rejected ones add an
-unlikelihood term -log(1 - p) on the rejected candidate. Seeded end to end; the full model and
-its two ablations (trunk only, features only) are trained the same way.
+negatives form one softmax over -E, and the loss is the InfoNCE cross-entropy of the positive. K
+(`TrainConfig.set_size`) holds a whole candidate set of the corpus, so training scores the same
+softmax a session ranks; a larger set is cut to K-1 negatives stratified by template kind, so every
+kind of wrong edit is seen, not only the most frequent. Accepted editor decisions add sets with a
+known positive (weighted up); rejected ones add an unlikelihood term -log(1 - p) on the rejected
+candidate. Seeded end to end; the full model and its two ablations (trunk only, features only) are
+trained the same way.
 """
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ torch.set_flush_denormal(True)
 class TrainConfig:
     steps: int = 400
     groups_per_step: int = 16
-    set_size: int = 128
+    set_size: int = 128           # whole sets: small samples over-represent rare kinds and train a worse trunk
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup: int = 60
