@@ -8,7 +8,7 @@ functions alike.
   its layer may:
   - base modules (`BASE`) import only base modules; everyone may import them;
   - leaves (`LEAF_LEVEL`) import base modules and lower leaves only, in the order
-    project < {ast, llm, sandbox} < testing: `testing` sits on `sandbox` because it runs every pytest
+    {project, parallel} < {ast, llm, sandbox} < testing: `testing` sits on `sandbox` because it runs every pytest
     confined, and on `project`, whose facts (test files, roots) it reads;
   - stages (`STAGES`, in pipeline order) import base modules, leaves and earlier stages only, never a
     later stage nor anything beside or above them; `rank` never imports `llm` (nor `agent_loop`);
@@ -40,7 +40,7 @@ AGENT_MUST_NOT = ("server", "pygls", "lsprotocol")
 # the modules everyone may import: records, errors, events and small pure helpers
 BASE = ("types", "errors", "cancel", "events", "secrets", "source_encoding", "diff", "progress", "plan")
 # a leaf imports only base modules and leaves of a lower level
-LEAF_LEVEL = {"project": 0, "ast": 1, "llm": 1, "sandbox": 1, "testing": 2}
+LEAF_LEVEL = {"project": 0, "parallel": 0, "ast": 1, "llm": 1, "sandbox": 1, "testing": 2}
 STAGES = ("reproduce", "localize", "generate", "rank", "validate", "propose")   # in pipeline order
 BESIDE = ("agent_loop", "memory", "watch", "traces", "config", "doctor", "render", "session")
 OUTERMOST = ("eval", "cli", "__main__")
