@@ -122,7 +122,7 @@ def extract(cands: Sequence[Candidate], ctx, ngram: NGramModel | None = None) ->
     ordered = sorted(ctx.lines, key=lambda sl: -sl.score)
     top = ordered[0] if ordered else None
     best = max((sl.score for sl in ordered), default=0.0) or 1.0
-    line_rank = {}
+    line_rank: dict[tuple[str, int], int] = {}
     for i, sl in enumerate(ordered):
         line_rank.setdefault((sl.path, sl.line), i)
     words, frames = _message_words(ctx)
@@ -246,7 +246,7 @@ def _relative_naturalness(feats: np.ndarray, index: dict[str, int], lines) -> No
     feats[:, index["log_ce_rank"]] = np.log1p(ranks) / 5
     # The edited lines by how odd they read before the edit (most surprising first): a bug tends to
     # be the least natural of the suspicious lines.
-    old = {}
+    old: dict = {}
     for key, value in zip(lines, feats[:, index["ce_old"]]):
         old[key] = max(old.get(key, value), value)
     odd = sorted(set(old.values()), reverse=True)
