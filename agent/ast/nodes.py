@@ -8,8 +8,8 @@ from tree_sitter import Node, Tree
 
 from .offsets import Offsets
 
-__all__ = ["text", "field_node", "parent_of", "enclosing", "walk", "statements_on_line", "STATEMENT_TYPES", "COMPOUND_TYPES",
-           "SIMPLE_TYPES"]
+__all__ = ["text", "field_node", "parent_of", "enclosing", "walk", "statements_on_line", "STATEMENT_TYPES",
+           "COMPOUND_TYPES", "SIMPLE_TYPES"]
 
 COMPOUND_TYPES = frozenset({
     "if_statement", "for_statement", "while_statement", "try_statement", "with_statement",

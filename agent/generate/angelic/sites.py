@@ -34,6 +34,7 @@ MAX_NUMBERS = 10
 MAX_STRINGS = 8
 STRING_LIMIT = 40
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 _SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.ClassDef)
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.Starred)
@@ -66,7 +67,7 @@ def condition_sites(files: Mapping[str, bytes], lines: Sequence[SuspiciousLine],
                     max_sites: int = MAX_SITES, max_lines: int = 10) -> list[ConditionSite]:
     """Up to `max_sites` conditions, the most suspicious first, that never overlap."""
     parsed: dict[str, _Module | None] = {}
-    found: dict[tuple[str, int], tuple[float, int, _Module, ast.expr, str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    found: dict[tuple[str, int], tuple[float, int, _Module, ast.expr, str, _Function]] = {}
     ordered = sorted((sl for sl in lines if sl.path in files), key=lambda sl: -sl.score)[:max_lines]
     for order, sl in enumerate(ordered):
         if sl.path not in parsed:
@@ -133,7 +134,7 @@ class _Module:
     def text(self, node: ast.expr | ast.stmt) -> str:
         return self.src[self.start(node):self.end(node)].decode("utf-8", "replace")
 
-    def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    def function_of(self, node: ast.AST) -> _Function | None:
         """The function whose body holds `node` directly (no lambda, comprehension or class between)."""
         child, parent = node, self.parent.get(id(node))
         while parent is not None:
@@ -144,7 +145,7 @@ class _Module:
             child, parent = parent, self.parent.get(id(parent))
         return None
 
-    def conditions_at(self, line: int) -> list[tuple[ast.expr, str, ast.FunctionDef | ast.AsyncFunctionDef, float]]:
+    def conditions_at(self, line: int) -> list[tuple[ast.expr, str, _Function, float]]:
         """(condition, kind, function, weight): the first on `line`, else (weighing a little less)
         the one governing it."""
         if self._conditions is None:
@@ -165,7 +166,7 @@ class _Module:
         here.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
         return here[:1] or ([governing] if governing is not None else [])
 
-    def site(self, sid: int, cond: ast.expr, kind: str, fn: ast.FunctionDef | ast.AsyncFunctionDef, score: float) -> ConditionSite:
+    def site(self, sid: int, cond: ast.expr, kind: str, fn: _Function, score: float) -> ConditionSite:
         own = _condition_terms(cond, self.text)
         terms = list(dict.fromkeys(own))
         constants = [c for c in self.constants if c not in terms][:MAX_MODULE_CONSTANTS]
@@ -207,7 +208,7 @@ class _Module:
         colon = len(rest) - len(rest.lstrip(b" \t)"))
         return (start, end + colon + 1) if rest[colon:colon + 1] == b":" else None
 
-    def _function_terms(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[str]:
+    def _function_terms(self, fn: _Function, line: int) -> list[str]:
         """Parameters, names read and `a.b` chains read in the function, nearest to `line` first."""
         args = fn.args
         params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
@@ -338,7 +339,7 @@ def _condition_terms(cond: ast.expr, text) -> list[str]:
     return [t for t in dict.fromkeys(out) if t not in _SELF]
 
 
-def _constants(fn: ast.FunctionDef | ast.AsyncFunctionDef, cond: ast.expr) -> tuple[tuple[int | float, ...], tuple[str, ...]]:
+def _constants(fn: _Function, cond: ast.expr) -> tuple[tuple[int | float, ...], tuple[str, ...]]:
     """The function's numbers (0 and 1 always) and short strings, the condition's own first."""
     doc = fn.body[0].value if fn.body and isinstance(fn.body[0], ast.Expr) else None
     numbers: list[int | float] = []

@@ -36,6 +36,7 @@ PATTERN_KINDS = frozenset({"regex.edit"})
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.FormattedValue, ast.Starred)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
@@ -84,7 +85,7 @@ class _File:
         self.top = [(self._start(s), self._end(s), s) for s in tree.body]
         self.parent: dict[int, ast.AST] = {id(s): tree for s in tree.body}
         self.exprs: dict[int, list[tuple[int, int, ast.expr]]] = {}   # by each line they span
-        self.functions: list[tuple[int, int, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        self.functions: list[tuple[int, int, _Function]] = []
         self._indexed: set[int] = set()
 
     def _index(self, start: int, end: int) -> None:
@@ -204,7 +205,7 @@ class _Snippet:
     """A function's source, parsed on its own, with its statements' text at hand."""
 
     def __init__(self, source: str) -> None:
-        self.fn = cast(ast.FunctionDef | ast.AsyncFunctionDef, ast.parse(source).body[0])   # the source of one function
+        self.fn = cast(_Function, ast.parse(source).body[0])   # the source of one function
         self.lines = source.splitlines(keepends=True)
 
     def text(self, stmt: ast.stmt) -> str:
