@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from .cancel import CancelToken
 from .config import ENGINES, RANKERS, TOOL_PROTOCOLS, Config, LlmConfig
@@ -34,7 +34,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:   # one line, no usage dump
+    def error(self, message: str) -> NoReturn:   # one line, no usage dump
         raise _UsageError(message)
 
 

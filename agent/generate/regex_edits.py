@@ -53,7 +53,8 @@ def pattern_edits(pattern: str, hints: str = "", verbose: bool = False) -> list[
                 _boundaries(pattern, scan),
                 [(i, pattern[:i] + "\\" + pattern[i:], "`.` → `\\.`") for i in scan.dots]]
     relevance = _relevance(pattern, scan, hints)
-    keyed, turns = [], Counter()
+    keyed: list[tuple[int, int, int, str, str]] = []
+    turns: Counter[tuple[int, int]] = Counter()
     for family, edits in enumerate(families):
         for at, new, why in edits:
             score = relevance(at)
@@ -291,7 +292,7 @@ def _read_class(p: str, start: int) -> _Class | None:
         i += 1
     cls = _Class(start, i, -1, negated)
     first = True
-    covers = []
+    covers: list[str] = []
     while i < len(p):
         c = p[i]
         if c == "]" and not first:

@@ -46,8 +46,10 @@ class LocalHFModel:
         self.name = folder.name
         self.max_new_tokens = max_new_tokens
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self.model = AutoModelForCausalLM.from_pretrained(str(folder)).to(self.device).eval()
+        # Any: transformers types these results by every overload at once (a str, a list, a batch...)
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(str(folder))
+        model: Any = AutoModelForCausalLM.from_pretrained(str(folder))
+        self.model = model.to(self.device).eval()
         vocab = getattr(self.model.config, "vocab_size", None) or len(self.tokenizer)
         self._compiler = xgr.GrammarCompiler(xgr.TokenizerInfo.from_huggingface(self.tokenizer,
                                                                                  vocab_size=vocab))

@@ -311,7 +311,7 @@ def _relative_naturalness(feats: np.ndarray, index: dict[str, int], lines) -> No
     feats[:, index["log_ce_rank"]] = np.log1p(ranks) / 5
     # The edited lines by how odd they read before the edit (most surprising first): a bug tends to
     # be the least natural of the suspicious lines.
-    old = {}
+    old: dict = {}
     for key, value in zip(lines, feats[:, index["ce_old"]]):
         old[key] = max(old.get(key, value), value)
     odd = sorted(set(old.values()), reverse=True)

@@ -130,7 +130,8 @@ def scorer_from_dict(v: dict, trunks: dict[str, np.ndarray] | None = None, name:
         if not weights:
             raise KeyError(f"{TRUNK_FILE} has no weights for {name}")
         trunk = NumpyTrunk(weights, int(v["trunk"]["heads"]), int(v["trunk"]["layers"]))
-    return FeatureScorer(arr("mean"), arr("std"), arr("weight"), np.float32(v["bias"]), int(v["max_len"]),
+    need = lambda key: np.asarray(v[key], np.float32)     # KeyError where the entry lacks one
+    return FeatureScorer(need("mean"), need("std"), need("weight"), np.float32(v["bias"]), int(v["max_len"]),
                          int(v["vocab"]), arr("hidden_w"), arr("hidden_b"), arr("out_w"),
                          np.float32(v.get("out_b", 0.0)), trunk)
 

@@ -100,7 +100,7 @@ def angelic_candidates(request: AngelicRequest, answer: Mapping | None,
         kept = _observations(site, tests, passing, None)
         options = []
         for test in failing:
-            mine = [_observations(site, run["tests"], [test], run) for run in answer.get("plans") or ()
+            mine = [_observations(site, run["tests"], [test], run) for run in (answer or {}).get("plans") or ()
                     if run.get("site") == site.id and run.get("tests", {}).get(test, {}).get("passed")]
             if mine:
                 options.append(mine)

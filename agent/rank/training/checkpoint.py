@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -60,7 +61,7 @@ def write_scorer(folder: Path) -> None:
 
     from ..scorer import SCORER_FILE, TRUNK_FILE, scorer_data, trunk_arrays
     saved = load(folder)
-    trunks = trunk_arrays(saved.models)
+    trunks: dict[str, Any] = trunk_arrays(saved.models)    # (savez's own keyword is not among them)
     if trunks:
         with (folder / TRUNK_FILE).open("wb") as fh:
             np.savez_compressed(fh, **trunks)

@@ -116,7 +116,7 @@ def _train(args, read_feedback: Callable[[Path], list]) -> int:
 
     from .evaluate import calibrate, evaluate, metrics, rank_of_fix, score_groups
     from ..features import FEATURE_NAMES
-    from .model import ModelConfig
+    from .model import EnergyModel, ModelConfig
     from .train import TrainConfig, train_model
 
     started = time.monotonic()
@@ -131,7 +131,8 @@ def _train(args, read_feedback: Callable[[Path], list]) -> int:
                            freeze_linear=True) if args.residual else tc
     base = ModelConfig(n_features=len(FEATURE_NAMES), feat_hidden=args.feat_hidden,
                        dropout=0.2 if args.feat_hidden else ModelConfig.dropout)
-    models, history = {}, {}
+    models: dict[str, EnergyModel] = {}
+    history: dict[str, dict] = {}
     val_groups = data.groups("val", with_positive=True)
 
     def val_mrr(model) -> float:
@@ -147,7 +148,7 @@ def _train(args, read_feedback: Callable[[Path], list]) -> int:
                                            ("trunk_only", True, False, tc, None)):
         cfg = replace(base, use_trunk=trunk, use_linear=linear)
         models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name,
-                                                  init_from=models.get(init), select=val_mrr)
+                                                  init_from=models.get(init) if init else None, select=val_mrr)
     calibration = {"ebm": calibrate(models["full"], data), "features": calibrate(models["features_only"], data)}
     val = evaluate(models, data, "val")
     test = evaluate(models, data, "test")

@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ...ast.nodes import field_node, text
 from ...ast.offsets import Offsets
 from ...parallel import LocalExecutor
 from ...ast.parser import is_valid_python, parse
@@ -148,7 +149,7 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
         func = stmt.parent
         while func is not None and func.type != "function_definition":
             func = func.parent
-        fname = func.child_by_field_name("name").text.decode() if func is not None else "f"
+        fname = text(field_node(func, "name")) if func is not None else "f"
         lines = _lines(rel, true_line, stmt_lines, rng)
         message = _message(m.kind, fname, m.new, rng)
         frames = (Frame(rel, true_line, fname),) if message and not message.startswith(
@@ -226,7 +227,7 @@ def merge(inputs: Sequence[Path], out: Path) -> dict:
     return summary
 
 
-def _save(out: Path, groups: list[_Group], seed: int, seconds: float) -> dict:
+def _save(out: Path, groups: list[_Group], seed: int | list[int], seconds: float) -> dict:
     sizes = np.array([len(g.labels) for g in groups], dtype=np.int32)
     arrays = {
         "features": np.concatenate([g.features for g in groups]),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
 import numpy as np
 import torch
@@ -60,7 +60,7 @@ def _stratified(rng: np.random.Generator, negatives: np.ndarray, strata: np.ndar
     """Up to k negatives, taking one per template kind in turn (kinds in random order)."""
     if len(negatives) <= k:
         return negatives
-    buckets = {}
+    buckets: dict[int, list] = {}
     for i in rng.permutation(len(negatives)):
         buckets.setdefault(int(strata[i]), []).append(negatives[i])
     queues = [buckets[key] for key in rng.permutation(sorted(buckets))]
@@ -104,14 +104,16 @@ def _feedback_loss(model: EnergyModel, fb: FeedbackSet) -> torch.Tensor:
 
 def _warm_start(model: EnergyModel, linear: EnergyModel) -> None:
     """Start from a trained features-only model with a silent trunk: E(x) begins as λ·f(x)."""
+    assert model.linear is not None and linear.linear is not None    # train_model checks use_linear
     model.linear.load_state_dict(linear.linear.state_dict())
     if model.feat_mlp is not None and linear.feat_mlp is not None:
         model.feat_mlp.load_state_dict(linear.feat_mlp.state_dict())
     model.feat_mean.copy_(linear.feat_mean)
     model.feat_std.copy_(linear.feat_std)
     if model.config.use_trunk:
-        torch.nn.init.zeros_(model.head[-1].weight)
-        torch.nn.init.zeros_(model.head[-1].bias)
+        last = cast(torch.nn.Linear, model.head[-1])
+        torch.nn.init.zeros_(last.weight)
+        torch.nn.init.zeros_(last.bias)
 
 
 def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfig(),
@@ -157,7 +159,7 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         opt.step()
         sched.step()
         losses.append(loss.item())
-        if select is not None and (step + 1) % every == 0:
+        if select is not None and best is not None and (step + 1) % every == 0:
             score = select(model.eval())
             model.train()
             if score > best[0]:
