@@ -27,7 +27,7 @@ def variants(rankers: str, engines: str, probe: str, reflection: str, sandbox: s
     in that nesting order, over a Config made of `base` (time budget, workers...)."""
     ranker_names = _names(rankers, "ranker", RANKERS, NO_PROBE)
     engine_names = _names(engines, "engine", ENGINES)
-    out = []
+    out: list[Variant] = []
     for ranker, engine, probed, reflected, confined in itertools.product(
             ranker_names, engine_names, ON_OFF[probe], ON_OFF[reflection], ON_OFF[sandbox]):
         probed = probed and not ranker.endswith(NO_PROBE)

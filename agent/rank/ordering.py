@@ -16,6 +16,7 @@ from ..types import Candidate, Outcome
 from . import RankContext, Ranked, preload, rank_candidates
 
 if TYPE_CHECKING:
+    from ..testing.runner import PytestRunner
     from .probe import Evidence
 
 __all__ = ["Probe", "Ranking", "order_candidates", "preloaded"]
@@ -26,7 +27,7 @@ class Probe:
     """What reordering by evidence needs. `pool`: the warm validation pool being started (an
     awaitable, awaited only when a probe runs); `first`: the ids that go before the rest."""
     pool: Awaitable
-    runner: object
+    runner: PytestRunner
     first: Sequence[str]
     test_timeout: float
     deadline: float
@@ -75,7 +76,8 @@ def _probe(pool, probe: Probe, ranked: list[Ranked], work: Work) -> Ranking:
                                           work.coverage.get("tests") or {})
     if not sites:
         return Ranking(ranked)
-    timeout = min(probe.test_timeout, max(5.0, 3.0 * probe.runner.warm_timeout),
+    warm = probe.runner.warm_timeout or probe.runner.timeout     # None: the run's own limit
+    timeout = min(probe.test_timeout, max(5.0, 3.0 * warm),
                   max(1.0, probe.deadline - time.monotonic()))
     stats = pool.probe(payload, failing_ids, tests, timeout)
     if stats is None:

@@ -45,10 +45,14 @@ class Coverage(Protocol):
 
 class RunSettings(Protocol):
     """The settings a reproduction reads (agent.config.Config has them)."""
-    pytest_args: Sequence[str]
-    time_budget: float
-    test_timeout: float
-    unsafe_sandbox: bool
+    @property
+    def pytest_args(self) -> Sequence[str]: ...
+    @property
+    def time_budget(self) -> float: ...
+    @property
+    def test_timeout(self) -> float: ...
+    @property
+    def unsafe_sandbox(self) -> bool: ...
 
 
 @dataclass

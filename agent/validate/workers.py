@@ -24,7 +24,7 @@ async def warm_pool(root: Path, test_files: Sequence[str], runner: PytestRunner,
         yield pool
     finally:
         try:
-            started = await pool
+            started: ValidationPool | None = await pool
         except Exception:   # it never started: nothing to close
             started = None
         if started is not None:

@@ -227,6 +227,7 @@ class Watcher:
             report, coverage = self._run_tests(sandbox, chosen, token)
             token.check()
             impact.record(coverage)
+        assert report is not None      # warm, or the fresh run's
         update = self._update(report, chosen, changes, impact)
         update.fixed = sorted(set(update.fixed) | set(gone))
         update.duration = time.monotonic() - started
