@@ -22,10 +22,13 @@ from typing import Any, Iterable, Mapping
 
 __all__ = ["REDACTED", "MIN_SECRET_LEN", "is_secret", "take_from_environment", "secret", "register",
            "redact", "redact_data", "vault_items", "adopt_vault", "RedactingFilter",
-           "install_log_redaction"]
+           "install_log_redaction", "minimal_env"]
 
 REDACTED = "[redacted]"
 MIN_SECRET_LEN = 8               # shorter values would redact too many innocent strings
+
+_KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
+         "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT")
 
 _SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 _SECRET_PREFIXES = ("OPENAI_", "AWS_", "ANTHROPIC_", "HF_TOKEN", "GITHUB_", "AZURE_")
@@ -165,3 +168,11 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def minimal_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment reduced to what tests need; never anything that looks secret."""
+    env = {k: v for k, v in os.environ.items()
+           if (k in _KEEP or k.startswith("LC_")) and not is_secret(k)}
+    env.update(extra or {})
+    return {k: v for k, v in env.items() if not is_secret(k)}

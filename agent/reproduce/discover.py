@@ -8,14 +8,13 @@ Positions in a `TestFunction` are 0-based lines and str-index columns (what an e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
 from agent.ast.offsets import Offsets
 from agent.ast.parser import parse
 
-__all__ = ["TestFunction", "find_tests", "is_test_file"]
+__all__ = ["TestFunction", "find_tests"]
 
 
 @dataclass(frozen=True)
@@ -31,12 +30,6 @@ class TestFunction:
     def_end_line: int    # inclusive
 
     __test__ = False     # not a pytest test class itself
-
-
-def is_test_file(path: str) -> bool:
-    """pytest's default `python_files`: test_*.py and *_test.py."""
-    name = PurePosixPath(path.replace("\\", "/")).name
-    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
 def find_tests(source: str) -> list[TestFunction]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..errors import UnknownTest
 from ..project import Project
-from ..sandbox.workspace import is_project_file
+from ..project import is_project_file
 
 __all__ = ["target_files", "selects", "is_target"]
 

@@ -18,8 +18,7 @@ from typing import Iterable
 from tree_sitter import Node, Query, QueryCursor
 
 from ..ast.parser import PY_LANGUAGE, parse
-from ..project import is_test_file
-from ..sandbox.workspace import read_regular
+from ..project import is_conftest, is_test_file, read_regular
 
 __all__ = ["ImportGraph", "module_names", "imported_names"]
 
@@ -108,11 +107,10 @@ class ImportGraph:
                 if importer not in seen:
                     seen.add(importer)
                     queue.append(importer)
-        tests = {f for f in seen if is_test_file(f) and not f.endswith("conftest.py")}
-        for conftest in (f for f in seen if f.endswith("conftest.py")):
+        tests = {f for f in seen if is_test_file(f)}
+        for conftest in (f for f in seen if is_conftest(f)):
             folder = str(PurePosixPath(conftest).parent)
-            tests |= {f for f in files if is_test_file(f) and not f.endswith("conftest.py")
-                      and (folder == "." or f.startswith(folder + "/"))}
+            tests |= {f for f in files if is_test_file(f) and (folder == "." or f.startswith(folder + "/"))}
         return tests
 
     def _imports_of(self, rel: str) -> set[str]:

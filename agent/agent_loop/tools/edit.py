@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...ast.parser import is_valid_python, parse, syntax_errors
-from ...sandbox.workspace import read_regular
+from ...project import read_regular
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, resolve
 
 
