@@ -13,7 +13,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,13 @@ import numpy as np
 from .trunk_numpy import NumpyTrunk
 
 __all__ = ["FeatureScorer", "scorer_data", "trunk_arrays", "scorer_from_dict", "load_fast",
-           "load_calibration", "checkpoint_folder", "SCORER_FILE", "TRUNK_FILE"]
+           "load_calibration", "checkpoint_folder", "SHIPPED_CHECKPOINT", "ENV_CHECKPOINT",
+           "SCORER_FILE", "TRUNK_FILE"]
+
+# The checkpoint in the package (what `remedy ebm train` writes by default), and the variable that
+# names another one for sessions to rank with.
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoint"     # agent/rank/checkpoint
+ENV_CHECKPOINT = "REMEDY_EBM_CHECKPOINT"
 
 log = logging.getLogger("agent.rank")
 SCORER_FILE = "scorer.json"
@@ -148,7 +153,7 @@ def load_calibration() -> dict:
         return {}
 
 
-def checkpoint_folder():
-    """$REMEDY_EBM_CHECKPOINT, or the shipped checkpoint folder (importlib.resources)."""
-    override = os.environ.get("REMEDY_EBM_CHECKPOINT")
-    return Path(override) if override else resources.files("agent.rank").joinpath("checkpoint")
+def checkpoint_folder() -> Path:
+    """The checkpoint sessions rank with: $REMEDY_EBM_CHECKPOINT, or the shipped one."""
+    override = os.environ.get(ENV_CHECKPOINT)
+    return Path(override) if override else SHIPPED_CHECKPOINT
