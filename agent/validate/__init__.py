@@ -169,11 +169,11 @@ class Validator:
         return report
 
     def _validate_one(self, order: int, ranked: Ranked) -> _Outcome:
-        from ..generate.generator import apply_candidate
+        from ..diff import apply_edits
 
         if self.cancel.cancelled:
             raise Cancelled("repair cancelled")
-        patched = apply_candidate(self.files, ranked.candidate)
+        patched = apply_edits(self.files, ranked.candidate.edits)
         report = self.pool.validate(patched, self.failing_ids)
         self._count(report)
         if not self._all_pass(report, self.failing_ids):

@@ -23,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ...ast.parser import is_valid_python
+from ...diff import apply_spans
 from ...project import node_file
 from ...types import Candidate, Edit, SuspiciousLine
 from ..site import shorten
-from ..validity import apply_spans
 from .sites import ConditionSite, condition_sites, instrumented
 from .synthesis import Observation, Synthesized, Value, atoms, synthesize
 
