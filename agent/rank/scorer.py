@@ -20,7 +20,7 @@ import numpy as np
 from .trunk_numpy import NumpyTrunk
 
 __all__ = ["FeatureScorer", "scorer_data", "trunk_arrays", "scorer_from_dict", "load_fast",
-           "load_calibration", "checkpoint_folder", "SHIPPED_CHECKPOINT", "ENV_CHECKPOINT",
+           "load_calibration", "read_calibration", "checkpoint_folder", "SHIPPED_CHECKPOINT", "ENV_CHECKPOINT",
            "SCORER_FILE", "TRUNK_FILE"]
 
 # The checkpoint in the package (what `remedy ebm train` writes by default), and the variable that
@@ -141,14 +141,19 @@ def scorer_from_dict(v: dict, trunks: dict[str, np.ndarray] | None = None, name:
                          np.float32(v.get("out_b", 0.0)), trunk)
 
 
-@functools.cache
-def load_calibration() -> dict:
-    """The checkpoint's isotonic maps by ranker ("ebm", "features"); {} when unreadable."""
+def read_calibration(folder) -> dict:
+    """The isotonic maps by ranker ("ebm", "features") of the checkpoint in `folder`."""
     from .calibrate import Isotonic
 
+    data = json.loads(folder.joinpath("calibration.json").read_text(encoding="utf-8"))
+    return {k: Isotonic.from_dict(v) for k, v in data.items() if isinstance(v, dict)}
+
+
+@functools.cache
+def load_calibration() -> dict:
+    """The session checkpoint's isotonic maps (`read_calibration`); {} when unreadable."""
     try:
-        data = json.loads(checkpoint_folder().joinpath("calibration.json").read_text(encoding="utf-8"))
-        return {k: Isotonic.from_dict(v) for k, v in data.items() if isinstance(v, dict)}
+        return read_calibration(checkpoint_folder())
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 

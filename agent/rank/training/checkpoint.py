@@ -14,7 +14,7 @@ import torch
 
 from ..calibrate import Isotonic
 from ..features import FEATURE_NAMES
-from ..scorer import SHIPPED_CHECKPOINT
+from ..scorer import SHIPPED_CHECKPOINT, read_calibration
 from .model import EnergyModel, ModelConfig
 
 __all__ = ["Ranker", "save", "load", "write_scorer", "VARIANTS"]
@@ -88,6 +88,5 @@ def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
         model.load_state_dict({k: v.float() for k, v in blob[name].items()})
         model.eval()
         models[name] = model
-    calib = json.loads(_read(folder, "calibration.json"))
     meta = json.loads(_read(folder, "meta.json"))
-    return Ranker(models, {k: Isotonic.from_dict(v) for k, v in calib.items() if isinstance(v, dict)}, meta)
+    return Ranker(models, read_calibration(folder), meta)
