@@ -1,7 +1,7 @@
 """The process-wide secret vault, and redaction of secrets from everything Remedy writes out.
 
 `take_from_environment()` runs once at start-up, before any child process can start: it moves
-every secret-looking variable (the `is_secret` rule, which `agent.sandbox.process` also uses) and
+every secret-looking variable (the `is_secret` rule, which `minimal_env` also applies) and
 the named extra ones (the configured `api_key_env`) out of `os.environ` into a private dict, so no
 child inherits them. `secret(name)` reads one back (the LLM backend does, once). Their values, and
 any `register`ed elsewhere, are then replaced by `[redacted]` wherever `redact` / `redact_data`
@@ -11,6 +11,9 @@ GitHub, AWS, Slack, Hugging Face, bearer tokens) are redacted even when Remedy n
 Two compiled patterns do it, in one pass each: the registered values (longest first; rebuilt only
 when that set changes), then the token shapes (compiled once): several times faster than one
 alternation of both (a megabyte in about 70 ms).
+
+`minimal_env` is the environment every child process (tests, git) starts from: a few harmless
+variables, never a secret-looking one.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Facts about the user's project: which files are tests, which folders are not its code, how a
-node id reads, where sources are rooted (`facts`, pure and shared with the pytest plugins); how
+node id reads, where sources are rooted (`facts`, pure, shared with the coverage plugin); how
 its files are listed and read (`files`); and the project a repair opens (`root`)."""
 from .facts import (SKIP_DIRS, SOURCE_ROOTS, SRC_DIR, is_conftest, is_source_file, is_test_code,
                     is_test_file, node_file, node_function, node_names, node_params, selects)

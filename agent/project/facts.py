@@ -3,7 +3,7 @@ are tests, which folders never hold the project's own code, how a pytest node id
 its modules are rooted.
 
 Pure functions of relative posix paths and node ids, and constants; the standard library only.
-The pytest plugins load this file by path inside the user's interpreter (Python 3.8+), so it
+The coverage plugin loads this file by path inside the user's interpreter (Python 3.8+), so it
 imports nothing of `agent` and uses nothing newer than 3.8.
 
 Three kinds of test file, from narrow to wide:
