@@ -52,6 +52,7 @@ def test_a_target_selects_what_pytest_would_run():
     assert selects("tests/", "tests/test_x.py::test_a")
     assert selects("t.py::test_a", "t.py::test_a[1]")
     assert not selects("t.py::test_a", "t.py::test_ab")
+    assert selects("./t.py", "t.py::test_a")
 
 
 def test_facts_need_only_the_standard_library_of_python_3_8():

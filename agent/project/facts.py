@@ -101,4 +101,5 @@ def node_function(test_id: str) -> str:
 def selects(target: str, nodeid: str) -> bool:
     """Whether running `target` (a node id, class, file or folder) runs the test `nodeid`."""
     target = target.rstrip("/")
+    target = target[2:] if target.startswith("./") else target
     return nodeid == target or nodeid.startswith((target + "::", target + "[", target + "/"))

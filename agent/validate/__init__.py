@@ -19,7 +19,7 @@ from ..cancel import CancelToken
 from ..diff import changed_lines
 from ..errors import Cancelled
 from ..events import Event, Validation
-from ..project import Project
+from ..project import Project, node_file
 from ..progress import moved_closer
 from ..rank import Ranked, validation_plan
 from ..rank.antipatterns import anti_patterns
@@ -67,7 +67,7 @@ class Validator:
         self.failing_ids = [t.test_id for t in failing]
         self.reproduced_failures = {t.test_id: t for t in failing}
         self.regression_ids = [r.test_id for r in reproduced.passing]
-        reproduced_files = {r.test_id.split("::")[0] for r in reproduced.results}
+        reproduced_files = {node_file(r.test_id) for r in reproduced.results}
         # Other test files that import a suspicious module: checked last, in a fresh pytest.
         self.extra_files = sorted({t for path in files for t in project.files_importing(path)}
                                   - reproduced_files)

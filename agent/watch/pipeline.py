@@ -256,7 +256,7 @@ class Watcher:
         report, data = traced_run(runner, sandbox.path, tests, token, COVERAGE, root=sandbox.path, partial=False)
         if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
             # a cached node id no longer exists: run the whole files instead
-            files = sorted({t.split("::")[0] for t in tests})
+            files = sorted({node_file(t) for t in tests})
             report, data = traced_run(runner, sandbox.path, files, token, COVERAGE, root=sandbox.path,
                                       partial=False)
         return report, data.get("tests", {})
