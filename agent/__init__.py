@@ -21,7 +21,8 @@ from .secrets import (adopt_vault, install_log_redaction, redact, redact_data, t
                       vault_items)
 from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
-from .reproduce.discover import TestFunction, find_tests, is_test_file
+from .project import is_test_file
+from .reproduce.discover import TestFunction, find_tests
 from .types import FixStatus, Hunk, Proposal
 from .watch import Recheck, RepairJob, Watcher, WatchUpdate
 

@@ -1,16 +1,38 @@
-"""Unified diffs and whole-line hunks between a file's original and patched text.
+"""Changes to a file, made and shown: applying edits (byte spans), and the unified diffs and
+whole-line hunks between a file's original and patched text.
 
+`apply_spans` is the one way an edit is applied, whoever made it (a template, the LLM, the agent's
+edit tool); `apply_edits` applies a candidate's `Edit`s over several files with it.
 Hunks are what the editor shows and the user accepts one by one, so they carry no context lines:
 each is the smallest whole-line replacement, with a stable id per proposal ("h1", "h2", ...).
 """
 from __future__ import annotations
 
 import difflib
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
-from .types import Hunk
+from .types import Edit, Hunk
 
-__all__ = ["unified_diff", "hunks_between", "changed_lines", "apply_hunks"]
+__all__ = ["Span", "apply_spans", "apply_edits", "unified_diff", "hunks_between", "changed_lines",
+           "apply_hunks"]
+
+Span = tuple[int, int, str]      # bytes [start, end) of a file become the text (UTF-8)
+
+
+def apply_spans(src: bytes, spans: Sequence[Span]) -> bytes:
+    """`src` with every span replaced, from the end backwards (spans do not overlap)."""
+    out = src
+    for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        out = out[:start] + new.encode("utf-8", errors="surrogateescape") + out[end:]
+    return out
+
+
+def apply_edits(files: Mapping[str, bytes], edits: Iterable[Edit]) -> dict[str, bytes]:
+    """The new contents of the files that `edits` change (`files`: their current bytes)."""
+    by_path: dict[str, list[Span]] = {}
+    for edit in edits:
+        by_path.setdefault(edit.path, []).append((edit.start, edit.end, edit.text))
+    return {path: apply_spans(files[path], spans) for path, spans in by_path.items()}
 
 
 def unified_diff(before: Mapping[str, str], after: Mapping[str, str], context: int = 3) -> str:

@@ -56,7 +56,7 @@ def _result_distance(result: TestResult) -> float | None:
 
 def _test_line(result: TestResult) -> Frame | None:
     """Where the test itself stopped: its deepest frame in the test's own file."""
-    path = result.test_id.split("::")[0]
+    path = result.test_id.split("::")[0]     # a base module: agent.project is above it
     inside = [f for f in result.frames if f.path == path]
     return inside[-1] if inside else None
 

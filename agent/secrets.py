@@ -1,7 +1,7 @@
 """The process-wide secret vault, and redaction of secrets from everything Remedy writes out.
 
 `take_from_environment()` runs once at start-up, before any child process can start: it moves
-every secret-looking variable (the `is_secret` rule, which `agent.sandbox.process` also uses) and
+every secret-looking variable (the `is_secret` rule, which `minimal_env` also applies) and
 the named extra ones (the configured `api_key_env`) out of `os.environ` into a private dict, so no
 child inherits them. `secret(name)` reads one back (the LLM backend does, once). Their values, and
 any `register`ed elsewhere, are then replaced by `[redacted]` wherever `redact` / `redact_data`
@@ -11,6 +11,9 @@ GitHub, AWS, Slack, Hugging Face, bearer tokens) are redacted even when Remedy n
 Two compiled patterns do it, in one pass each: the registered values (longest first; rebuilt only
 when that set changes), then the token shapes (compiled once): several times faster than one
 alternation of both (a megabyte in about 70 ms).
+
+`minimal_env` is the environment every child process (tests, git) starts from: a few harmless
+variables, never a secret-looking one.
 """
 from __future__ import annotations
 
@@ -22,10 +25,13 @@ from typing import Any, Iterable, Mapping
 
 __all__ = ["REDACTED", "MIN_SECRET_LEN", "is_secret", "take_from_environment", "secret", "register",
            "redact", "redact_data", "vault_items", "adopt_vault", "RedactingFilter",
-           "install_log_redaction"]
+           "install_log_redaction", "minimal_env"]
 
 REDACTED = "[redacted]"
 MIN_SECRET_LEN = 8               # shorter values would redact too many innocent strings
+
+_KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
+         "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT")
 
 _SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 _SECRET_PREFIXES = ("OPENAI_", "AWS_", "ANTHROPIC_", "HF_TOKEN", "GITHUB_", "AZURE_")
@@ -165,3 +171,11 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def minimal_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment reduced to what tests need; never anything that looks secret."""
+    env = {k: v for k, v in os.environ.items()
+           if (k in _KEEP or k.startswith("LC_")) and not is_secret(k)}
+    env.update(extra or {})
+    return {k: v for k, v in env.items() if not is_secret(k)}

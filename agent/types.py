@@ -1,9 +1,12 @@
 """Domain records shared by every stage of a repair: test results, suspicious lines, candidates,
 hunks and proposals.
 
-Offsets: an `Edit` addresses the UTF-8 bytes of a file (what tree-sitter speaks); line numbers
-are 1-based everywhere in `agent` except `Hunk`, whose 0-based half-open line range is what an
-editor needs. Conversions live in `agent.ast.offsets` (bytes <-> str) and `server.convert` (LSP).
+Positions, the one convention of `agent`: line numbers are 1-based (as Python, pytest and
+tracebacks write them: `Frame`, `SuspiciousLine`, `Candidate`, `TestFunction`, spectra), columns
+are str indices, and an `Edit` addresses the UTF-8 bytes of a file (what tree-sitter speaks). The
+one exception is `Hunk`: a 0-based half-open range of whole lines, the slice of the file's line
+list it replaces. Conversions live in `agent.ast.offsets` (bytes, tree-sitter rows <-> str and
+1-based lines) and `server.convert` (LSP's 0-based lines and UTF-16 columns).
 """
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def _test_id(args: FixTestArgs, path: str, text: str) -> str:
         return f"{path}::{suffix}"
     if args.position is not None:
         for test in tests:
-            if test.def_start_line <= args.position.line <= test.def_end_line:
+            if test.def_start_line <= args.position.line + 1 <= test.def_end_line:   # 1-based
                 return f"{path}::{test.node_id}"
         raise BadInput(f"line {args.position.line + 1} of {path} is not inside a test: "
                        "put the cursor in a test function, or use its \"Fix this test\" lens")

@@ -55,10 +55,11 @@ def line_range(lines: list[str], line: int) -> types.Range:
 
 
 def name_range(lines: list[str], line: int, start_col: int, end_col: int) -> types.Range:
-    """A range on one line given in str-index columns (what `agent` speaks)."""
-    text = lines[line] if 0 <= line < len(lines) else ""
-    return types.Range(start=types.Position(line=line, character=utf16_column(text, start_col)),
-                       end=types.Position(line=line, character=utf16_column(text, end_col)))
+    """A range on one line given as `agent` speaks: a 1-based line, str-index columns."""
+    row = line - 1
+    text = lines[row] if 0 <= row < len(lines) else ""
+    return types.Range(start=types.Position(line=row, character=utf16_column(text, start_col)),
+                       end=types.Position(line=row, character=utf16_column(text, end_col)))
 
 
 def hunk_range(start_line: int, end_line: int) -> types.Range:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.localize import coverage_run_options, localize
-from agent.localize.spectrum import is_test_file
+from agent.project import is_test_code
 from agent.testing.runner import PytestRunner
 from agent.types import Frame, Outcome
 from agent.types import TestResult as Result
@@ -62,7 +62,7 @@ def test_bug_in_a_branch_only_failing_tests_run_ranks_first(branch):
     assert lines[0].score == pytest.approx(1.0 / 1.3)       # ef=2, ep=0, no project frame
     assert lines[1].score < lines[0].score
     # only statement lines of non-test files; the 2-line return is reported on its first line
-    assert all(not is_test_file(s.path) for s in lines)
+    assert all(not is_test_code(s.path) for s in lines)
     found = {(s.path, s.line) for s in lines}
     ret = line_of(root, "shop/pricing.py", "return round(total,")
     assert ("shop/pricing.py", ret) in found and ("shop/pricing.py", ret + 1) not in found
@@ -100,7 +100,7 @@ def test_traceback_boost_moves_the_deepest_project_frame_up(deep):
     # the deepest frame (shared with passing tests, so a low Ochiai score) moves up
     assert boosted.index(deepest) < plain.index(deepest)
     assert boosted.index(deepest) == 2
-    assert all(not is_test_file(p) for p, _ in boosted)
+    assert all(not is_test_code(p) for p, _ in boosted)
 
 
 def test_crash_at_import_falls_back_to_frames(tmp_path_factory):

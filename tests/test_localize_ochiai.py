@@ -8,7 +8,8 @@ import pytest
 
 from agent.localize import localize
 from agent.localize.ochiai import frame_locations, ochiai, rank, traceback_proximity
-from agent.localize.spectrum import StatementIndex, build_spectrum, is_project_path, load_coverage
+from agent.localize.spectrum import StatementIndex, build_spectrum, load_coverage
+from agent.project import is_source_file
 from agent.types import Frame, Outcome, SuspiciousLine
 from agent.types import TestResult as Result
 
@@ -50,11 +51,11 @@ def test_statement_index_maps_continuation_lines(tmp_path):
     assert idx.normalize("bad.py", 7) == 7 and idx.normalize("missing.py", 3) == 3
 
 
-def test_project_paths():
-    assert is_project_path("pkg/mod.py") and is_project_path("mod.py")
+def test_source_files():
+    assert is_source_file("pkg/mod.py") and is_source_file("mod.py")
     for p in ["/abs/mod.py", "../up.py", "tests/test_a.py", "pkg/conftest.py", "tests/util.py",
               ".venv/lib/python3.11/site-packages/x.py", "pkg/data.txt", "", "C:/x.py"]:
-        assert not is_project_path(p), p
+        assert not is_source_file(p), p
 
 
 def test_build_spectrum_counts_normalizes_and_filters(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 from agent.localize import PLUGIN_DIR, PLUGIN_NAME, coverage_run_options
-from agent.localize.spectrum import is_test_file as agent_is_test_file
+from agent.project import is_test_code
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -53,7 +53,8 @@ def test_run_options_point_at_the_plugin(tmp_path):
 
 
 def test_plugin_is_standalone():
-    allowed = {"remedy_coverage": {"__future__", "json", "os", "sys", "time", "warnings", "pathlib", "typing",
+    allowed = {"remedy_coverage": {"__future__", "importlib", "json", "os", "sys", "time",
+                                   "warnings", "pathlib", "typing",
                                    "pytest", "coverage", "remedy_tracer"},
                "remedy_tracer": {"__future__", "sys", "threading", "typing"}}
     for name, modules in allowed.items():
@@ -78,9 +79,10 @@ def test_test_file_rules_agree_with_the_plugin():
     paths = ["pkg/mod.py", "test_x.py", "pkg/test_x.py", "pkg/x_test.py", "conftest.py",
              "a/conftest.py", "tests/helpers.py", "src/test/util.py", "pkg/testing.py",
              "pkg/contest.py", "latest_test_data.py", "pkg/tests.py"]
+    assert remedy_coverage.facts.is_test_code is not is_test_code    # loaded by path, not imported
     for p in paths:
-        assert remedy_coverage.is_test_file(p) == agent_is_test_file(p), p
-    assert [p for p in paths if not agent_is_test_file(p)] == [
+        assert remedy_coverage.facts.is_test_code(p) == is_test_code(p), p
+    assert [p for p in paths if not is_test_code(p)] == [
         "pkg/mod.py", "pkg/testing.py", "pkg/contest.py", "latest_test_data.py", "pkg/tests.py"]
 
 

@@ -14,11 +14,12 @@ from agent.config import Config
 from agent.events import CandidatesRanked, Done, Validation
 from agent.memory.feedback import read_feedback, record_feedback
 from agent.rank import RankContext, rank_candidates
-from agent.rank.training.checkpoint import CHECKPOINT_DIR, load
+from agent.rank.scorer import SHIPPED_CHECKPOINT
+from agent.rank.training.checkpoint import load
 from agent.generate.generator import generate_candidates, prior_order
 from agent.types import SuspiciousLine
 
-needs_checkpoint = pytest.mark.skipif(not (CHECKPOINT_DIR / "model.pt").exists(),
+needs_checkpoint = pytest.mark.skipif(not (SHIPPED_CHECKPOINT / "model.pt").exists(),
                                       reason="no shipped EBM checkpoint")
 
 
@@ -81,7 +82,7 @@ def test_a_checkpoint_without_numpy_scorer_falls_back_to_prior(tmp_path, monkeyp
     """Sessions score with numpy only: torch weights alone (a checkpoint older than scorer.json) give
     the template prior with the warning, not a torch import."""
     for name in ("model.pt", "calibration.json", "meta.json"):
-        (tmp_path / name).write_bytes((CHECKPOINT_DIR / name).read_bytes())
+        (tmp_path / name).write_bytes((SHIPPED_CHECKPOINT / name).read_bytes())
     for ranker in ("ebm", "features"):
         caplog.clear()
         cands, ranked = _rank_with_checkpoint(tmp_path, ranker, monkeypatch, caplog)
@@ -120,7 +121,7 @@ def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
 
     files, lines, cands = _site()
     ctx = RankContext(files, lines, [])
-    shipped = load(CHECKPOINT_DIR, variants=("full", "features_only"))
+    shipped = load(SHIPPED_CHECKPOINT, variants=("full", "features_only"))
     ex = extract(cands, ctx)
     for ranker, variant in (("ebm", "full"), ("features", "features_only")):
         model = shipped.models[variant]

@@ -8,7 +8,8 @@ import pytest
 
 from agent.progress import comparison_distance, moved_closer
 from agent.generate.combine import Partial, combine_partials
-from agent.generate.generator import apply_candidate, generate_candidates
+from agent.diff import apply_edits
+from agent.generate.generator import generate_candidates
 from agent import types
 from agent.types import Candidate, Edit, Frame, Outcome, SuspiciousLine
 
@@ -58,7 +59,7 @@ def test_pairs_need_progress_and_disjoint_lines_and_come_best_first():
     described = [c.candidate.description for c in pairs]
     assert described == ["line 3: b + 3; line 2: a + 2", "line 2: a + 2; line 3: b + 2"]
     assert all(c.candidate.template == "combined" and len(c.candidate.edits) == 2 for c in pairs)
-    assert apply_candidate({"m.py": SRC}, pairs[1].candidate)["m.py"] == SRC.replace(b"a + 1", b"a + 2").replace(b"b + 1", b"b + 2")
+    assert apply_edits({"m.py": SRC}, pairs[1].candidate.edits)["m.py"] == SRC.replace(b"a + 1", b"a + 2").replace(b"b + 1", b"b + 2")
     assert {p.id for p in pairs[1].parts} == {"a + 2", "b + 2"}
 
 
@@ -83,7 +84,7 @@ def test_arguments_swapped_between_calls_on_neighbouring_lines():
             return left, top
         """).encode()
     cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", 2, 1.0)], max_candidates=1000)
-    across = {apply_candidate({"m.py": src}, c)["m.py"].decode() for c in cands
+    across = {apply_edits({"m.py": src}, c.edits)["m.py"].decode() for c in cands
               if c.template == "swap.arguments_across"}
     text = src.decode()
     assert text.replace("clamp(y", "clamp(#").replace("clamp(x", "clamp(y").replace("clamp(#", "clamp(x") in across
@@ -104,7 +105,7 @@ def test_a_callee_swapped_between_branches():
     cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", 3, 1.0)], max_candidates=1000)
     text = src.decode()
     fixed = text.replace("union", "#").replace("intersection", "union").replace("#", "intersection")
-    assert fixed in {apply_candidate({"m.py": src}, c)["m.py"].decode() for c in cands
+    assert fixed in {apply_edits({"m.py": src}, c.edits)["m.py"].decode() for c in cands
                      if c.template == "swap.arguments_across"}
 
 

@@ -7,7 +7,8 @@ import textwrap
 import time
 
 from agent.ast.parser import is_valid_python
-from agent.generate.generator import apply_candidate, generate_candidates, prior_order
+from agent.diff import apply_edits
+from agent.generate.generator import generate_candidates, prior_order
 from agent.generate.templates import SPECULATIVE
 from agent.types import Candidate, Edit, SuspiciousLine
 
@@ -91,14 +92,14 @@ def test_every_candidate_is_valid_python_on_the_whole_file():
     cands = _all_candidates()
     assert len(cands) > 300
     for cand in cands:
-        patched = apply_candidate({"inv.py": SRC}, cand)["inv.py"]
+        patched = apply_edits({"inv.py": SRC}, cand.edits)["inv.py"]
         assert is_valid_python(patched, "inv.py"), cand.description
         patched.decode("utf-8")
 
 
 def test_candidates_are_deduplicated_and_ids_stable():
     cands = _all_candidates()
-    contents = [apply_candidate({"inv.py": SRC}, c)["inv.py"] for c in cands]
+    contents = [apply_edits({"inv.py": SRC}, c.edits)["inv.py"] for c in cands]
     assert len(set(contents)) == len(contents)
     assert SRC not in contents
     assert len({c.id for c in cands}) == len(cands)
@@ -134,15 +135,15 @@ def test_max_lines_and_unknown_paths():
     assert cands and {c.suspiciousness for c in cands} == {0.9}
 
 
-def test_apply_candidate_with_non_ascii_offsets():
+def test_apply_edits_with_non_ascii_offsets():
     text = "s = 'é😀'\nx = a < b\n"
     src = text.encode()
     cands = generate_candidates({"u.py": src}, [SuspiciousLine("u.py", 2, 1.0)])
     lt = next(c for c in cands if c.description.endswith("`<` → `<=`"))
-    assert apply_candidate({"u.py": src, "v.py": b""}, lt) == {"u.py": "s = 'é😀'\nx = a <= b\n".encode()}
+    assert apply_edits({"u.py": src, "v.py": b""}, lt.edits) == {"u.py": "s = 'é😀'\nx = a <= b\n".encode()}
     two = Candidate(edits=(Edit("u.py", 0, 1, "t"), Edit("u.py", src.index(b"a <"), src.index(b"a <") + 1, "αβ")),
                     template="swap.arguments", path="u.py", line=1)
-    assert apply_candidate({"u.py": src}, two)["u.py"].decode() == "t = 'é😀'\nx = αβ < b\n"
+    assert apply_edits({"u.py": src}, two.edits)["u.py"].decode() == "t = 'é😀'\nx = αβ < b\n"
 
 
 def test_prior_order():

@@ -13,7 +13,8 @@ import pytest
 from agent.rank.probe import Evidence, ProbeSite, order_by_evidence, place_speculative
 from agent.rank.probe.evidence import evidence_classes
 from agent.rank import Ranked
-from agent.generate.generator import apply_candidate, generate_candidates
+from agent.diff import apply_edits
+from agent.generate.generator import generate_candidates
 from agent.generate.templates import SPECULATIVE
 from agent.types import Candidate, SuspiciousLine
 
@@ -25,7 +26,7 @@ def _fixes(buggy: str, line: int) -> dict[str, str]:
     src = textwrap.dedent(buggy).encode()
     cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", line, 1.0)],
                                 max_candidates=1000)
-    return {apply_candidate({"m.py": src}, c)["m.py"].decode(): c.template for c in cands}
+    return {apply_edits({"m.py": src}, c.edits)["m.py"].decode(): c.template for c in cands}
 
 
 CASES = [
@@ -176,7 +177,7 @@ def test_donor_from_a_sibling_module_rebound():
     cands = generate_candidates({"pkg/options.py": here}, [SuspiciousLine("pkg/options.py", 4, 1.0)],
                                 max_candidates=1000, sources=sources)
     want = here.replace(b"    return [name", b"    if flag is None:\n        return []\n    return [name")
-    found = [c for c in cands if apply_candidate({"pkg/options.py": here}, c)["pkg/options.py"] == want]
+    found = [c for c in cands if apply_edits({"pkg/options.py": here}, c.edits)["pkg/options.py"] == want]
     assert [c.template for c in found] == ["statement.insert_donor"]
     assert "from pkg/flags.py:7" in found[0].description
 

@@ -12,12 +12,12 @@ import pytest
 from agent.ast.nodes import walk
 from agent.ast.parser import parse
 from agent.generate.align import Alignment, changed_chars
-from agent.generate.generator import apply_candidate, generate_candidates
+from agent.generate.generator import generate_candidates
 from agent.generate.mentions import failing_test_strings
 from agent.generate.mismatch import Mismatch, mismatches
 from agent.generate.regex_edits import MAX_EDITS, pattern_edits
 from agent.generate.strings import string_literal
-from agent.generate.validity import apply_spans
+from agent.diff import apply_edits, apply_spans
 from agent import types
 from agent.types import Outcome, SuspiciousLine
 
@@ -122,7 +122,7 @@ def _fixes(buggy: str, line: int, *, message: str = "", compared=(), strings=())
     src = textwrap.dedent(buggy).encode()
     cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", line, 1.0)], max_candidates=1000,
                                 message=message, compared=compared, test_strings=strings)
-    return {apply_candidate({"m.py": src}, c)["m.py"].decode(): c.template for c in cands}
+    return {apply_edits({"m.py": src}, c.edits)["m.py"].decode(): c.template for c in cands}
 
 
 LITERAL_CASES = [

@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from agent.generate.generator import apply_candidate, generate_candidates
+from agent.diff import apply_edits
+from agent.generate.generator import generate_candidates
 from agent.types import SuspiciousLine
 
 
@@ -15,7 +16,7 @@ def _fixes(buggy: str, line: int) -> dict[str, str]:
     src = textwrap.dedent(buggy).encode()
     cands = generate_candidates({"m.py": src}, [SuspiciousLine("m.py", line, 1.0)],
                                 max_candidates=1000)
-    return {apply_candidate({"m.py": src}, c)["m.py"].decode(): c.template for c in cands}
+    return {apply_edits({"m.py": src}, c.edits)["m.py"].decode(): c.template for c in cands}
 
 
 CASES = [

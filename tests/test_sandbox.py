@@ -14,7 +14,8 @@ from conftest import processes_marked
 from agent.errors import BadInput
 from agent.sandbox.apply import apply_to_root, undo_last
 from agent.sandbox.process import minimal_env, run_limited
-from agent.sandbox.workspace import Sandbox, project_files, scratch_copy
+from agent.project import project_files
+from agent.sandbox.workspace import Sandbox, scratch_copy
 
 
 def make_project(root: Path) -> None:
@@ -135,7 +136,6 @@ def test_apply_refuses_paths_outside_and_rolls_back(tmp_path):
 
 def test_project_inside_an_ignored_folder_of_a_repo_is_walked(tmp_path):
     import subprocess
-    from agent.sandbox.workspace import project_files
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("ignored/\n")
     proj = tmp_path / "ignored" / "proj"

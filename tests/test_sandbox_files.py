@@ -1,7 +1,7 @@
 """What the user's project holds cannot hang, exhaust or run code in Remedy (issue 20, items 3
 and 6): the real `remedy fix` CLI on projects holding FIFOs, a socket, a link to /dev/zero, links
 out of the project, symlink loops and a .git/config naming programs for git to run; and the
-listing, copy and read helpers of agent.sandbox.workspace on the same kinds of trees."""
+listing and read helpers of agent.project.files and the copy of agent.sandbox.workspace on the same kinds of trees."""
 from __future__ import annotations
 
 import errno
@@ -18,8 +18,8 @@ import pytest
 
 from conftest import REPO
 
-from agent.sandbox.workspace import (Sandbox, Unreadable, project_files, read_regular, run_git,
-                                     scratch_copy)
+from agent.project import Unreadable, project_files, read_regular, run_git
+from agent.sandbox.workspace import Sandbox, scratch_copy
 
 CALC = "def add(a, b):\n    return a - b\n"
 TESTS = ("from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"

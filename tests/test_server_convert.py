@@ -44,8 +44,8 @@ def test_relative_path_inside_and_outside(tmp_path):
 
 def test_name_range_is_utf16():
     lines = ["def test_😀x(): pass"]
-    rng = convert.name_range(lines, 0, 4, 11)   # "test_😀x" in str indices
-    assert (rng.start.character, rng.end.character) == (4, 12)
+    rng = convert.name_range(lines, 1, 4, 11)   # agent's line 1, "test_😀x" in str indices
+    assert (rng.start.line, rng.start.character, rng.end.character) == (0, 4, 12)
 
 
 def test_proposal_payload(tmp_path):

@@ -47,14 +47,14 @@ def test_finds_functions_methods_and_nested_classes():
         "test_ünïcode_𝔘"]
 
 
-def test_positions_are_zero_based_str_columns():
+def test_positions_are_one_based_lines_and_str_columns():
     found = {t.node_id: t for t in find_tests(SOURCE)}
     plain = found["test_plain"]
-    assert (plain.line, plain.start_col, plain.end_col) == (2, 4, 14)
+    assert (plain.line, plain.start_col, plain.end_col) == (3, 4, 14)
     decorated = found["test_decorated"]
-    assert (decorated.line, decorated.def_start_line, decorated.def_end_line) == (6, 5, 7)
+    assert (decorated.line, decorated.def_start_line, decorated.def_end_line) == (7, 6, 8)
     uni = found["test_ünïcode_𝔘"]
-    line = SOURCE.splitlines()[uni.line]
+    line = SOURCE.splitlines()[uni.line - 1]
     assert line[uni.start_col:uni.end_col] == "test_ünïcode_𝔘"
 
 

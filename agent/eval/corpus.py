@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput
-from ..sandbox.workspace import run_git
+from ..project import run_git
 
 __all__ = ["Case", "load_corpus"]
 

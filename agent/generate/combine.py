@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..ast.parser import is_valid_python
 from ..types import Candidate
-from .generator import apply_candidate
+from ..diff import apply_edits
 
 __all__ = ["Partial", "Combined", "combine_partials", "POOL"]
 
@@ -57,7 +57,7 @@ def combine_partials(partials: Sequence[Partial], files: Mapping[str, bytes], *,
                                          for a, b in itertools.combinations(group, 2)):
             continue
         combined = _combine([p.candidate for p in group])
-        patched = apply_candidate(files, combined)
+        patched = apply_edits(files, combined.edits)
         if not all(is_valid_python(data, path) for path, data in patched.items()):
             continue
         digest = hashlib.sha1(b"".join(patched[p] for p in sorted(patched))).hexdigest()

@@ -23,9 +23,10 @@ from .mismatch import Mismatch, mismatches
 from .neighbours import Neighbours
 from .site import Fix, Site, prior_of
 from .templates import EVIDENCE, SPECULATIVE, TEMPLATES
-from .validity import apply_spans, patch_is_valid
+from ..diff import apply_spans
+from .validity import patch_is_valid
 
-__all__ = ["generate_candidates", "apply_candidate", "prior_order"]
+__all__ = ["generate_candidates", "prior_order"]
 
 _DECAY = 0.85   # within one template, later fixes of the same line count for a bit less
 _SPECULATIVE_SHARE = 4   # speculative kinds get max_candidates / 4 of their own
@@ -149,14 +150,6 @@ def _candidate(doc: _Document, sl: SuspiciousLine, kind: str, fix: Fix, stmt: No
     return Candidate(edits=edits, template=kind, path=doc.path, line=line,
                      description=f"line {line}: {fix.description}", suspiciousness=sl.score,
                      source="builtin", id=digest.hex()[:12])
-
-
-def apply_candidate(files: Mapping[str, bytes], cand: Candidate) -> dict[str, bytes]:
-    """New contents of the files `cand` changes (edits applied end to start)."""
-    by_path: dict[str, list[tuple[int, int, str]]] = {}
-    for edit in cand.edits:
-        by_path.setdefault(edit.path, []).append((edit.start, edit.end, edit.text))
-    return {path: apply_spans(files[path], spans) for path, spans in by_path.items()}
 
 
 def prior_order(cands: Iterable[Candidate]) -> list[Candidate]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..ast.nodes import text, walk
 from ..ast.parser import parse
+from ..project import node_file, node_function
 from ..types import TestResult
 from .strings import string_literal
 
@@ -24,8 +25,7 @@ def failing_test_strings(read: Callable[[str], bytes], failing: Sequence[TestRes
     out: dict[str, None] = {}
     sources: dict[str, bytes | None] = {}
     for test in failing:
-        path, _, rest = test.test_id.partition("::")
-        name = rest.split("::")[-1].split("[")[0]
+        path, name = node_file(test.test_id), node_function(test.test_id)
         if not name:
             continue
         if path not in sources:

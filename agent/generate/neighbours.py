@@ -13,6 +13,7 @@ from tree_sitter import Tree
 from ..ast.nodes import field_node, text
 from ..ast.parser import parse
 from ..ast.scope import ModuleIndex, index_module
+from ..project import SOURCE_ROOTS, is_test_code
 
 __all__ = ["ProjectSources", "Module", "Neighbours"]
 
@@ -88,7 +89,7 @@ class Neighbours:
             imported = [p for p in self.imported_modules(path, tree).values() if p != path]
             folder = posixpath.dirname(path)
             same = sorted(p for p in self.sources if posixpath.dirname(p) == folder and p != path
-                          and p.endswith(".py") and not _is_test(p))
+                          and p.endswith(".py") and not is_test_code(p))
             self._near[path] = list(dict.fromkeys(imported + same))
         found = []
         for other in self._near[path]:
@@ -139,7 +140,7 @@ class Neighbours:
                 folder = posixpath.dirname(folder)
             roots = [folder]
         else:
-            roots = ["", "src"]
+            roots = list(SOURCE_ROOTS)
         for root in roots:
             stem = posixpath.join(root, *parts) if parts else root
             for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
@@ -148,8 +149,3 @@ class Neighbours:
                     return candidate
         return None
 
-
-def _is_test(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
-        or "/tests/" in f"/{path}" or "/test/" in f"/{path}"

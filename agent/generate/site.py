@@ -14,7 +14,7 @@ from ..ast.offsets import Offsets
 from ..ast.scope import ModuleIndex, Scope
 from .neighbours import Neighbours
 
-__all__ = ["Fix", "Site", "replace", "prior_of", "shorten", "paren", "left_operand", "PRIMARY_TYPES"]
+__all__ = ["Fix", "Site", "replace", "priors", "prior_of", "shorten", "paren", "left_operand", "PRIMARY_TYPES"]
 
 # Expressions that never need parentheses when placed inside a larger one.
 PRIMARY_TYPES = frozenset({
@@ -84,13 +84,14 @@ def left_operand(node: Node, op: str) -> str:
 
 
 @functools.cache
-def _priors() -> dict[str, float]:
+def priors() -> dict[str, float]:
+    """The prior of each template kind (priors.json, read once; "_default" for the others)."""
     data = json.loads(resources.files("agent.generate").joinpath("priors.json").read_text("utf-8"))
     return {k: float(v) for k, v in data.items() if not k.startswith("_comment")}
 
 
 def prior_of(kind: str) -> float:
-    table = _priors()
+    table = priors()
     return table.get(kind, table["_default"])
 
 

@@ -10,20 +10,13 @@ from collections.abc import Sequence
 from tree_sitter import Node
 
 from ..ast.parser import is_valid_python
+from ..diff import Span, apply_spans
 
-__all__ = ["patch_is_valid", "apply_spans"]
+__all__ = ["patch_is_valid"]
 
-Span = tuple[int, int, str]
 _LOOPS = frozenset({"for_statement", "while_statement"})
 _LEADS = {"elif_clause": b"if _: pass\n", "else_clause": b"if _: pass\n",
           "except_clause": b"try: pass\n", "finally_clause": b"try: pass\n"}
-
-
-def apply_spans(src: bytes, spans: Sequence[Span]) -> bytes:
-    out = src
-    for start, end, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
-        out = out[:start] + new.encode("utf-8", errors="surrogateescape") + out[end:]
-    return out
 
 
 def patch_is_valid(src: bytes, stmt: Node, spans: Sequence[Span], new: bytes, *,

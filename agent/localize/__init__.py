@@ -11,7 +11,7 @@ The coverage comes from ``plugin/remedy_coverage.py``, a standalone pytest plugi
 user's interpreter (coverage.py when it is installed there, else its own tracer). Run the failing
 tests *and* the passing tests that exercise the same code in one traced run: Ochiai needs both.
 Test files are those the plugin saw pytest collect tests from, the failing tests' own files and,
-by name, `is_test_file`: none of their lines is ever suspicious.
+by name, `agent.project.is_test_code`: none of their lines is ever suspicious.
 """
 from __future__ import annotations
 
@@ -19,15 +19,14 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..project import is_source_file, node_file
 from ..types import SuspiciousLine, TestResult
 from .callchain import call_chain
 from .ochiai import DEFAULT_BOOST, frame_locations, ochiai, rank
-from .spectrum import (Spectrum, StatementIndex, build_spectrum, is_project_path, is_test_file,
-                       load_coverage, read_coverage)
+from .spectrum import Spectrum, StatementIndex, build_spectrum, load_coverage, read_coverage
 
 __all__ = ["localize", "coverage_run_options", "untraced", "PLUGIN_DIR", "PLUGIN_NAME", "Spectrum",
-           "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "is_test_file",
-           "call_chain"]
+           "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "call_chain"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 PLUGIN_NAME = "remedy_coverage"
@@ -89,10 +88,10 @@ def localize(root: Path, failing: Sequence[TestResult],
     data = read_coverage(coverage_json)
     tests = load_coverage(data)
     failing = list(failing)
-    tested = {str(rel) for rel in data.get("test_files") or ()} | {r.test_id.split("::")[0] for r in failing}
+    tested = {str(rel) for rel in data.get("test_files") or ()} | {node_file(r.test_id) for r in failing}
 
     def is_test(rel: str) -> bool:
-        return rel in tested or not is_project_path(rel)
+        return rel in tested or not is_source_file(rel)
 
     failing_ids = [r.test_id for r in failing] or None
     extra: dict[str, list] = {}

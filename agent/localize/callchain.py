@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..sandbox.workspace import read_regular
-from .spectrum import Loc, is_project_path
+from ..project import SRC_DIR, is_source_file, node_file, node_names, read_regular
+from .spectrum import Loc
 
 __all__ = ["call_chain"]
 
@@ -29,13 +29,12 @@ def call_chain(root: Path, test_id: str, *, is_test: Callable[[str], bool] | Non
                depth: int = 3) -> list[Loc]:
     """Statement lines of the project code the test `test_id` calls, nearest first; [] when its
     file or function cannot be read. `is_test(rel)` says which files are test code (default: not
-    `is_project_path`); their functions are followed but never returned."""
-    chain = _Chain(Path(root), is_test or (lambda rel: not is_project_path(rel)))
-    rel, _, rest = test_id.partition("::")
-    module = chain.module(rel)
+    `agent.project.is_source_file`); their functions are followed but never returned."""
+    chain = _Chain(Path(root), is_test or (lambda rel: not is_source_file(rel)))
+    module = chain.module(node_file(test_id))
     if module is None:
         return []
-    found = _find_test(module.tree, [p.split("[")[0] for p in rest.split("::") if p])
+    found = _find_test(module.tree, list(node_names(test_id)))
     if found is None:
         return []
     test, owner = found
@@ -183,7 +182,7 @@ class _Chain:
         if "/" in importer:
             parts = importer.split("/")[:-1]
             folders += ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
-        folders.append("src")
+        folders.append(SRC_DIR)
         for folder in dict.fromkeys(folders):
             for rel in (f"{tail}.py", f"{tail}/__init__.py"):
                 rel = f"{folder}/{rel}" if folder else rel

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..types import SuspiciousLine, TestResult
-from .spectrum import Loc, Spectrum, StatementIndex, is_project_path
+from ..project import is_source_file
+from .spectrum import Loc, Spectrum, StatementIndex
 
 __all__ = ["ochiai", "frame_locations", "traceback_proximity", "rank", "DEFAULT_BOOST"]
 
@@ -40,7 +41,7 @@ def frame_locations(result: TestResult, index: StatementIndex | None = None) -> 
         rel = frame.path.replace("\\", "/")
         if rel.startswith("./"):
             rel = rel[2:]
-        if not is_project_path(rel) or frame.line <= 0:
+        if not is_source_file(rel) or frame.line <= 0:
             continue
         line = frame.line
         if index is not None:
@@ -82,7 +83,7 @@ def rank(spectrum: Spectrum, failing: Sequence[TestResult], *, root: Path | None
     scored: list[tuple[float, int, str, int]] = []
     for loc in spectrum.locations() | set(proximity):
         rel, line = loc
-        if not is_project_path(rel) or not index.is_statement(rel, line):
+        if not is_source_file(rel) or not index.is_statement(rel, line):
             continue
         ef, ep = spectrum.counts(loc)
         if loc in proximity and ef == 0:

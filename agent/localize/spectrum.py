@@ -2,8 +2,8 @@
 tests covered it — built from the JSON the ``remedy_coverage`` pytest plugin writes.
 
 Lines are normalized to the first line of the innermost statement that holds them (Python reports
-line events on continuation lines of multi-line statements too), and only lines of non-test
-project files are kept.
+line events on continuation lines of multi-line statements too), and only lines of the project's
+own sources are kept (`agent.project.facts.is_source_file`).
 """
 from __future__ import annotations
 
@@ -14,42 +14,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..sandbox.workspace import read_regular
+from ..project import is_source_file, read_regular
 
-__all__ = ["Loc", "Spectrum", "StatementIndex", "is_test_file", "is_project_path",
-           "read_coverage", "load_coverage", "build_spectrum"]
+__all__ = ["Loc", "Spectrum", "StatementIndex", "read_coverage", "load_coverage", "build_spectrum"]
 
 Loc = tuple[str, int]   # (relative posix path, 1-based line)
 
-_TEST_DIRS = {"tests", "test"}
-_VENDOR_DIRS = {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pycache__",
-                "node_modules", ".git"}
 # Outcomes (agent.types.Outcome values) that count as a passing run; "skipped" runs nothing useful.
 _PASSING = {"passed", "xfailed"}
 _FAILING = {"failed", "error", "xpassed", "timeout"}
-
-
-def is_test_file(rel: str) -> bool:
-    """True for pytest-style test files and anything under a tests/ (or test/) directory.
-    (Kept in step with the copy in plugin/remedy_coverage.py, which may not import agent.)"""
-    parts = rel.replace("\\", "/").split("/")
-    name = parts[-1]
-    if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) \
-            or name.endswith("_test.py"):
-        return True
-    return any(p in _TEST_DIRS for p in parts[:-1])
-
-
-def is_project_path(rel: str) -> bool:
-    """A relative .py path inside the root that is neither a test file nor installed code."""
-    rel = rel.replace("\\", "/")
-    if not rel or rel.startswith("/") or rel.startswith("../") or rel == ".." \
-            or (len(rel) > 1 and rel[1] == ":") or not rel.endswith(".py"):
-        return False
-    parts = rel.split("/")
-    if any(p in _VENDOR_DIRS for p in parts[:-1]):
-        return False
-    return not is_test_file(rel)
 
 
 class StatementIndex:
@@ -125,10 +98,6 @@ class Spectrum:
     def total_failed(self) -> int:
         return len(self.failed_tests)
 
-    @property
-    def total_passed(self) -> int:
-        return len(self.passed_tests)
-
     def locations(self) -> set[Loc]:
         return set(self.ef) | set(self.ep)
 
@@ -197,40 +166,54 @@ def build_spectrum(tests: Mapping[str, Mapping], *, failing: Iterable[str] | Non
     """
     index = StatementIndex(root)
     failing_set = set(failing) if failing is not None else None
-    extra = {k: list(v) for k, v in (extra_failed or {}).items()}
+    per_test = _observed_lines(tests, failing_set, index)
+    _add_frames(per_test, extra_failed or {}, failing_set, index)
+    return _count(per_test)
 
-    per_test: dict[str, tuple[bool, set[Loc]]] = {}
+
+_Observed = dict[str, tuple[bool, set[Loc]]]   # nodeid -> (failed, statement lines it ran)
+
+
+def _failed(nodeid: str, outcome: str, failing: set[str] | None) -> bool | None:
+    """Whether the test counts as failing, passing (False) or not at all (None)."""
+    if failing is not None:
+        if nodeid in failing:
+            return True
+        return False if outcome in _PASSING else None
+    if outcome in _FAILING:
+        return True
+    return False if outcome in _PASSING else None
+
+
+def _observed_lines(tests: Mapping[str, Mapping], failing: set[str] | None,
+                    index: StatementIndex) -> _Observed:
+    per_test: _Observed = {}
     for nodeid, entry in tests.items():
         if not isinstance(entry, Mapping):
             continue
-        outcome = str(entry.get("outcome", ""))
-        if failing_set is not None:
-            if nodeid in failing_set:
-                is_failed = True
-            elif outcome in _PASSING:
-                is_failed = False
-            else:
-                continue
-        elif outcome in _FAILING:
-            is_failed = True
-        elif outcome in _PASSING:
-            is_failed = False
-        else:
-            continue
-        per_test[nodeid] = (is_failed, _lines_of(entry.get("lines") or {}, index))
+        is_failed = _failed(nodeid, str(entry.get("outcome", "")), failing)
+        if is_failed is not None:
+            per_test[nodeid] = (is_failed, _lines_of(entry.get("lines") or {}, index))
+    return per_test
 
+
+def _add_frames(per_test: _Observed, extra: Mapping[str, Iterable[Loc]], failing: set[str] | None,
+                index: StatementIndex) -> None:
+    """Add the traceback frames of failing tests to the lines they ran."""
     for nodeid, locs in extra.items():
-        if failing_set is not None and nodeid not in failing_set:
+        if failing is not None and nodeid not in failing:
             continue
         is_failed, lines = per_test.get(nodeid, (True, set()))
         if not is_failed:
             continue
         for rel, line in locs:
-            if is_project_path(rel):
+            if is_source_file(rel):
                 norm = index.normalize(rel, line)
                 lines.add((rel, norm if norm is not None else line))
         per_test[nodeid] = (True, lines)
 
+
+def _count(per_test: _Observed) -> Spectrum:
     spectrum = Spectrum()
     failed, passed = [], []
     for nodeid, (is_failed, lines) in per_test.items():
@@ -253,7 +236,7 @@ def _lines_of(files: Mapping, index: StatementIndex) -> set[Loc]:
     out: set[Loc] = set()
     for rel, lines in files.items():
         rel = str(rel).replace("\\", "/")
-        if not is_project_path(rel):
+        if not is_source_file(rel):
             continue
         for line in lines:
             try:

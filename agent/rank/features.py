@@ -40,18 +40,22 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @functools.cache
+def _template_kinds_file() -> dict:
+    return json.loads(resources.files("agent.rank").joinpath("template_kinds.json").read_text("utf-8"))
+
+
+@functools.cache
 def template_kinds() -> tuple[str, ...]:
     """Kinds with their own one-hot column, frozen in template_kinds.json (not read from the
     generator's priors, which grow as templates are added and would shift every column)."""
-    data = json.loads(resources.files("agent.rank").joinpath("template_kinds.json").read_text("utf-8"))
-    return tuple(data["kinds"])
+    return tuple(_template_kinds_file()["kinds"])
 
 
 @functools.cache
 def _aliases() -> dict[str, str]:
     """A newer template kind -> the trained kind whose one-hot column it shares (a variant of it:
     no column of its own, and not the untrained `tmpl_other` either)."""
-    data = json.loads(resources.files("agent.rank").joinpath("template_kinds.json").read_text("utf-8"))
+    data = _template_kinds_file()
     return {k: v for k, v in data.get("aliases", {}).items() if v in data["kinds"]}
 
 

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,13 @@ import numpy as np
 from .trunk_numpy import NumpyTrunk
 
 __all__ = ["FeatureScorer", "scorer_data", "trunk_arrays", "scorer_from_dict", "load_fast",
-           "load_calibration", "checkpoint_folder", "SCORER_FILE", "TRUNK_FILE"]
+           "load_calibration", "read_calibration", "checkpoint_folder", "SHIPPED_CHECKPOINT", "ENV_CHECKPOINT",
+           "SCORER_FILE", "TRUNK_FILE"]
+
+# The checkpoint in the package (what `remedy ebm train` writes by default), and the variable that
+# names another one for sessions to rank with.
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoint"     # agent/rank/checkpoint
+ENV_CHECKPOINT = "REMEDY_EBM_CHECKPOINT"
 
 log = logging.getLogger("agent.rank")
 SCORER_FILE = "scorer.json"
@@ -136,19 +141,24 @@ def scorer_from_dict(v: dict, trunks: dict[str, np.ndarray] | None = None, name:
                          np.float32(v.get("out_b", 0.0)), trunk)
 
 
-@functools.cache
-def load_calibration() -> dict:
-    """The checkpoint's isotonic maps by ranker ("ebm", "features"); {} when unreadable."""
+def read_calibration(folder) -> dict:
+    """The isotonic maps by ranker ("ebm", "features") of the checkpoint in `folder`."""
     from .calibrate import Isotonic
 
+    data = json.loads(folder.joinpath("calibration.json").read_text(encoding="utf-8"))
+    return {k: Isotonic.from_dict(v) for k, v in data.items() if isinstance(v, dict)}
+
+
+@functools.cache
+def load_calibration() -> dict:
+    """The session checkpoint's isotonic maps (`read_calibration`); {} when unreadable."""
     try:
-        data = json.loads(checkpoint_folder().joinpath("calibration.json").read_text(encoding="utf-8"))
-        return {k: Isotonic.from_dict(v) for k, v in data.items() if isinstance(v, dict)}
+        return read_calibration(checkpoint_folder())
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
-def checkpoint_folder():
-    """$REMEDY_EBM_CHECKPOINT, or the shipped checkpoint folder (importlib.resources)."""
-    override = os.environ.get("REMEDY_EBM_CHECKPOINT")
-    return Path(override) if override else resources.files("agent.rank").joinpath("checkpoint")
+def checkpoint_folder() -> Path:
+    """The checkpoint sessions rank with: $REMEDY_EBM_CHECKPOINT, or the shipped one."""
+    override = os.environ.get(ENV_CHECKPOINT)
+    return Path(override) if override else SHIPPED_CHECKPOINT

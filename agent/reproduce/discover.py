@@ -2,20 +2,19 @@
 `test*` functions and `test*` methods of `Test*` classes (nested classes included), sync or async,
 decorated or not. Read with tree-sitter, so a file that does not parse still yields what it can.
 
-Positions in a `TestFunction` are 0-based lines and str-index columns (what an editor needs);
-`agent.ast.offsets` does the byte -> str conversion.
+Positions in a `TestFunction` are lines as everywhere in `agent` (see `agent.types`) and
+str-index columns; `agent.ast.offsets` does the byte -> str conversion.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
 from agent.ast.offsets import Offsets
 from agent.ast.parser import parse
 
-__all__ = ["TestFunction", "find_tests", "is_test_file"]
+__all__ = ["TestFunction", "find_tests"]
 
 
 @dataclass(frozen=True)
@@ -24,19 +23,13 @@ class TestFunction:
     "test_x" or "TestK::test_m"."""
     name: str
     node_id: str
-    line: int          # 0-based line of the name
+    line: int          # line of the name
     start_col: int     # str-index columns of the name on that line, [start_col, end_col)
     end_col: int
-    def_start_line: int  # 0-based lines spanned by the whole definition (decorators included)
+    def_start_line: int  # lines spanned by the whole definition (decorators included)
     def_end_line: int    # inclusive
 
     __test__ = False     # not a pytest test class itself
-
-
-def is_test_file(path: str) -> bool:
-    """pytest's default `python_files`: test_*.py and *_test.py."""
-    name = PurePosixPath(path.replace("\\", "/")).name
-    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
 def find_tests(source: str) -> list[TestFunction]:
@@ -80,6 +73,7 @@ def _record(name: str, classes: tuple[str, ...], name_node: Node, outer: Node,
             offsets: Offsets) -> TestFunction:
     line, start_col = offsets.byte_to_char_point(name_node.start_byte)
     _, end_col = offsets.byte_to_char_point(name_node.end_byte)
-    return TestFunction(name=name, node_id="::".join(classes + (name,)), line=line - 1,
+    return TestFunction(name=name, node_id="::".join(classes + (name,)), line=line,
                         start_col=start_col, end_col=end_col,
-                        def_start_line=outer.start_point.row, def_end_line=outer.end_point.row)
+                        def_start_line=outer.start_point.row + 1,
+                        def_end_line=outer.end_point.row + 1)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import UnknownTest
-from ..project import Project
-from ..sandbox.workspace import is_project_file
+from ..project import Project, is_project_file, node_file, selects
 
 __all__ = ["target_files", "selects", "is_target"]
 
@@ -16,7 +15,7 @@ def target_files(project: Project, targets: Sequence[str]) -> list[str]:
     target that names no regular Python file or folder of the project."""
     files = []
     for target in targets:
-        path = target.split("::")[0].split("[")[0].rstrip("/")
+        path = node_file(target).split("[")[0].rstrip("/")
         while path.startswith("./"):
             path = path[2:]
         if not (project.root / path).exists():
@@ -29,11 +28,6 @@ def target_files(project: Project, targets: Sequence[str]) -> list[str]:
         files.append(path)
     # pytest finds the tests in them, or in the whole project, by its own configuration.
     return list(dict.fromkeys(files))
-
-
-def selects(target: str, test_id: str) -> bool:
-    target = target.rstrip("/").removeprefix("./")
-    return test_id == target or test_id.startswith((target + "::", target + "[", target + "/"))
 
 
 def is_target(targets: Sequence[str], test_id: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..project import node_file
 from ..types import Outcome, RunReport, TestResult
 
 __all__ = ["reproduction_timeouts", "validation_timeouts"]
@@ -27,8 +28,8 @@ def validation_timeouts(report: RunReport, ceiling: float,
     request: ten times what the finished tests took plus a margin, and room for one test's
     limit; a fresh process also twice its measured start-up."""
     finished = [r for r in report.results if r.outcome is not Outcome.TIMEOUT]
-    files = {t.test_id.split("::")[0] for t in failing}
-    same_file = [r.duration for r in report.passing if r.test_id.split("::")[0] in files]
+    files = {node_file(t.test_id) for t in failing}
+    same_file = [r.duration for r in report.passing if node_file(r.test_id) in files]
     slowest = max(same_file or [r.duration for r in report.passing]
                   or [r.duration for r in finished] or [0.0])
     slowest = max([slowest] + [t.duration for t in failing if t.outcome is not Outcome.TIMEOUT])

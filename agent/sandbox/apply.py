@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import BadInput
+from ..project import SKIP_DIRS
 from .leftovers import TMP_SUFFIX, remove_apply_leftovers, temp_prefix
 
 __all__ = ["AppliedPatch", "apply_to_root", "undo_last", "remove_leftovers"]
@@ -39,7 +40,6 @@ class AppliedPatch:
 
 def remove_leftovers(root: Path) -> list[Path]:
     """The temporary files an apply killed midway left in the project, removed."""
-    from .workspace import SKIP_DIRS
     return remove_apply_leftovers(Path(root), SKIP_DIRS)
 
 

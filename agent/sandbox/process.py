@@ -23,15 +23,13 @@ from typing import Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import Cancelled
-from ..secrets import is_secret as _is_secret   # the one rule: agent/secrets.py
+from ..secrets import minimal_env   # the one rule: agent/secrets.py
 from .confine import Confinement, confined
 
 __all__ = ["Limits", "ProcessResult", "BoundedCapture", "minimal_env", "network_prefix",
            "popen_limited",
            "run_limited", "kill_group"]
 
-_KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TMPDIR", "TZ", "USER", "LOGNAME", "SHELL",
-         "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
@@ -53,14 +51,6 @@ class ProcessResult:
     stderr: str
     timed_out: bool
     duration: float
-
-
-def minimal_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The parent's environment reduced to what tests need; never anything that looks secret."""
-    env = {k: v for k, v in os.environ.items()
-           if (k in _KEEP or k.startswith("LC_")) and not _is_secret(k)}
-    env.update(extra or {})
-    return {k: v for k, v in env.items() if not _is_secret(k)}
 
 
 def _probe(prefix: list[str]) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..project import is_test_file
+from ..project import is_conftest, is_test_file
 
 __all__ = ["Decision", "Policy", "Approver", "deny_all", "DENY_PATTERNS", "RISKY_PATTERNS"]
 
@@ -57,7 +57,7 @@ class Policy:
                 return decision
         if getattr(tool, "mutates", False):
             path = str(args.get("path", ""))
-            if is_test_file(path):
+            if is_test_file(path) or is_conftest(path):
                 return self._ask(f"The agent wants to change the test file {path} with {tool.name}. Allow?")
         return Decision(True)
 

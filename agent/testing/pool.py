@@ -18,7 +18,8 @@ from typing import Iterator, Mapping, Sequence
 
 from ..cancel import CancelToken
 from ..errors import Cancelled
-from ..sandbox.workspace import Sandbox, project_files
+from ..project import project_files
+from ..sandbox.workspace import Sandbox
 from ..types import RunReport
 from .runner import PytestRunner
 from .warm import WarmWorker

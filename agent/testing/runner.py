@@ -21,11 +21,12 @@ from ..errors import PytestMissing, UnknownTest
 from ..sandbox.confine import Confinement
 from ..secrets import redact
 from ..sandbox.process import Limits, minimal_env, run_limited
-from ..sandbox.workspace import project_relative, read_regular
+from ..project import node_file, read_regular, selects
+from ..sandbox.workspace import project_relative
 from ..types import RunReport
 from .report import PLUGIN_DIR, build_report, read_records
 
-__all__ = ["PytestRunner", "check_pytest", "matches", "base_args"]
+__all__ = ["PytestRunner", "check_pytest", "base_args"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -47,13 +48,6 @@ def check_pytest(python: str, confinement: Confinement = Confinement()) -> None:
     confinement.check()
     if not _has_pytest(python, confinement):
         raise PytestMissing(f"pytest is not installed for {python}")
-
-
-def matches(test_id: str, nodeid: str) -> bool:
-    """Whether the collected `nodeid` is selected by `test_id` (a node id, class, file or folder)."""
-    test_id = test_id.rstrip("/")
-    return (nodeid == test_id or nodeid.startswith(test_id + "::")
-            or nodeid.startswith(test_id + "[") or nodeid.startswith(test_id + "/"))
 
 
 # Remedy's own test tooling, installed beside it; loading it costs every pytest start about a second.
@@ -201,9 +195,9 @@ class PytestRunner:
         root = Path(root).resolve()
         ids = [_normalize(root, t) for t in test_ids]
         for test_id in ids:
-            if not (root / test_id.split("::")[0]).exists():
+            if not (root / node_file(test_id)).exists():
                 raise UnknownTest(f"unknown test: {test_id} (no such file)")
-        files = list(dict.fromkeys(t.split("::")[0] for t in ids))
+        files = list(dict.fromkeys(node_file(t) for t in ids))
         with tempfile.TemporaryDirectory(prefix="remedy-collect-") as tmp:
             report_path = Path(tmp) / "report.jsonl"
             done = run_limited([self.python, "-m", "pytest", *base_args(root), "--collect-only",
@@ -216,10 +210,10 @@ class PytestRunner:
         if done.timed_out:
             return collected
         for test_id in ids:
-            if test_id.split("::")[0] in broken:
+            if node_file(test_id) in broken:
                 continue                     # cannot tell yet; the run will report the error
-            if not any(matches(test_id, nid) for nid in collected):
+            if not any(selects(test_id, nid) for nid in collected):
                 raise UnknownTest(f"unknown test: {test_id}")
         if not ids:
             return collected
-        return [nid for nid in collected if any(matches(t, nid) for t in ids)]
+        return [nid for nid in collected if any(selects(t, nid) for t in ids)]

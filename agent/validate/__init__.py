@@ -19,7 +19,7 @@ from ..cancel import CancelToken
 from ..diff import changed_lines
 from ..errors import Cancelled
 from ..events import Event, Validation
-from ..project import Project
+from ..project import Project, node_file
 from ..progress import moved_closer
 from ..rank import Ranked, validation_plan
 from ..rank.antipatterns import anti_patterns
@@ -67,7 +67,7 @@ class Validator:
         self.failing_ids = [t.test_id for t in failing]
         self.reproduced_failures = {t.test_id: t for t in failing}
         self.regression_ids = [r.test_id for r in reproduced.passing]
-        reproduced_files = {r.test_id.split("::")[0] for r in reproduced.results}
+        reproduced_files = {node_file(r.test_id) for r in reproduced.results}
         # Other test files that import a suspicious module: checked last, in a fresh pytest.
         self.extra_files = sorted({t for path in files for t in project.files_importing(path)}
                                   - reproduced_files)
@@ -169,11 +169,11 @@ class Validator:
         return report
 
     def _validate_one(self, order: int, ranked: Ranked) -> _Outcome:
-        from ..generate.generator import apply_candidate
+        from ..diff import apply_edits
 
         if self.cancel.cancelled:
             raise Cancelled("repair cancelled")
-        patched = apply_candidate(self.files, ranked.candidate)
+        patched = apply_edits(self.files, ranked.candidate.edits)
         report = self.pool.validate(patched, self.failing_ids)
         self._count(report)
         if not self._all_pass(report, self.failing_ids):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ..project import is_test_file
-from ..sandbox.workspace import Sandbox, read_regular
+from ..project import is_conftest, is_test_file, read_regular
+from ..sandbox.workspace import Sandbox
 from ..testing.runner import PytestRunner
 from ..testing.warm import WarmWorker
 from ..types import RunReport
@@ -31,7 +31,8 @@ class WarmPath:
 
     def accepts(self, changes: Sequence[Change]) -> bool:
         """Whether these changes can be hot-patched into the running worker."""
-        return all(c.path.endswith(".py") and not c.deleted and not is_test_file(c.path)
+        return all(c.path.endswith(".py") and not c.deleted
+                   and not is_test_file(c.path) and not is_conftest(c.path)
                    and (self.sandbox is None or (self.sandbox.path / c.path).exists())
                    for c in changes)
 

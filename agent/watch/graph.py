@@ -1,7 +1,7 @@
 """The import graph: which test files import a module, directly or through other modules.
 
 It is Remedy's fallback test impact before any coverage exists. Imports are read with tree-sitter
-(the `imports.scm` query), so a file that does not parse still yields the imports it can. A module
+(the `imports` query of `agent.ast.queries`), so a file that does not parse still yields the imports it can. A module
 name resolves to every project file it could mean (`pkg.mod` -> `pkg/mod.py`, `src/pkg/mod.py`,
 `pkg/mod/__init__.py`, and a bare `mod` to any `mod.py`, as pytest's rootdir insertion allows):
 the graph errs towards running a test too many, never one too few. Parsed imports are cached per
@@ -9,24 +9,17 @@ file by (mtime, size), so only files that changed are parsed again.
 """
 from __future__ import annotations
 
-import functools
 from collections import defaultdict, deque
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
-from ..ast.parser import PY_LANGUAGE, parse
-from ..project import is_test_file
-from ..sandbox.workspace import read_regular
+from ..ast.parser import parse
+from ..ast.query import captures
+from ..project import is_conftest, is_test_file, read_regular
 
 __all__ = ["ImportGraph", "module_names", "imported_names"]
-
-
-@functools.cache
-def _query() -> Query:
-    return Query(PY_LANGUAGE, resources.files("agent.watch").joinpath("imports.scm").read_text("utf-8"))
 
 
 def module_names(rel: str) -> list[str]:
@@ -46,7 +39,7 @@ def imported_names(source: bytes, rel: str) -> set[str]:
     """Dotted module names `source` (the file `rel`) may import; `from a import b` gives a and a.b,
     and importing a.b also runs the package a (its __init__.py)."""
     names: set[str] = set()
-    for nodes in QueryCursor(_query()).captures(parse(source).root_node).values():
+    for nodes in captures("imports", parse(source).root_node).values():
         for node in nodes:
             names |= _names_of(node, rel)
     return {".".join(parts[:i]) for parts in (n.split(".") for n in names if n)
@@ -108,11 +101,10 @@ class ImportGraph:
                 if importer not in seen:
                     seen.add(importer)
                     queue.append(importer)
-        tests = {f for f in seen if is_test_file(f) and not f.endswith("conftest.py")}
-        for conftest in (f for f in seen if f.endswith("conftest.py")):
+        tests = {f for f in seen if is_test_file(f)}
+        for conftest in (f for f in seen if is_conftest(f)):
             folder = str(PurePosixPath(conftest).parent)
-            tests |= {f for f in files if is_test_file(f) and not f.endswith("conftest.py")
-                      and (folder == "." or f.startswith(folder + "/"))}
+            tests |= {f for f in files if is_test_file(f) and (folder == "." or f.startswith(folder + "/"))}
         return tests
 
     def _imports_of(self, rel: str) -> set[str]:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
-from ..project import is_test_file
-from ..sandbox.workspace import project_files
+from ..project import is_conftest, is_test_file, node_file, project_files
 from .graph import ImportGraph
 from .observer import CONFIG_FILES, Change, is_ignored
 
@@ -39,10 +38,6 @@ class Impact:
 
     def __bool__(self) -> bool:
         return self.everything or bool(self.tests)
-
-
-def _test_file(test_id: str) -> str:
-    return test_id.split("::", 1)[0]
 
 
 class ImpactIndex:
@@ -72,7 +67,7 @@ class ImpactIndex:
 
     @property
     def test_files(self) -> list[str]:
-        return sorted(f for f in self.files if is_test_file(f) and not f.endswith("conftest.py"))
+        return sorted(f for f in self.files if is_test_file(f))
 
     def update_files(self, changes: Iterable[Change]) -> None:
         files = self.files
@@ -103,7 +98,7 @@ class ImpactIndex:
             name = PurePosixPath(rel).name
             if name in CONFIG_FILES:
                 return Impact(everything=True)
-            if name == "conftest.py":
+            if is_conftest(rel):
                 folder = str(PurePosixPath(rel).parent)
                 chosen |= {f for f in self.test_files if folder == "." or f.startswith(folder + "/")}
             elif is_test_file(rel):
@@ -112,12 +107,12 @@ class ImpactIndex:
             else:
                 covered = self.tests_covering(rel)
                 if covered:
-                    chosen |= {t for t in covered if _test_file(t) in self.files}
+                    chosen |= {t for t in covered if node_file(t) in self.files}
                 else:
                     impact.via_graph.append(rel)
                     chosen |= self.graph.tests_importing(rel, self.files)
         whole_files = {t for t in chosen if "::" not in t}
-        impact.tests = sorted(t for t in chosen if "::" not in t or _test_file(t) not in whole_files)
+        impact.tests = sorted(t for t in chosen if "::" not in t or node_file(t) not in whole_files)
         return impact
 
     # -- updates ------------------------------------------------------------------------------

@@ -25,13 +25,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from ..sandbox.workspace import SKIP_DIRS, read_regular
+from ..project import read_regular
+from ..project.facts import BUILD_DIRS, INSTALLED_DIRS, SKIP_DIRS
 
 __all__ = ["Change", "ChangeFeed", "is_ignored", "CONFIG_FILES"]
 
 CONFIG_FILES = frozenset({"pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini"})
-IGNORED_DIRS = SKIP_DIRS | {".venv", "venv", ".nox", "build", "dist", ".eggs", ".ruff_cache",
-                            ".hypothesis", ".cache", ".idea", ".vscode", "site-packages"}
+IGNORED_DIRS = SKIP_DIRS | INSTALLED_DIRS | BUILD_DIRS
 MAX_WAIT_S = 2.0               # a never-ending burst still yields a batch this often
 HASH_LIMIT = 8 << 20           # bigger files are compared by mtime and size only
 _UNSEEN = object()

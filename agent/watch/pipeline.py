@@ -27,8 +27,9 @@ from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
 from ..localize import COVERAGE
+from ..project import node_file, read_regular
 from ..reproduce import traced_run
-from ..sandbox.workspace import Sandbox, read_regular
+from ..sandbox.workspace import Sandbox
 from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
 from .observer import Change, ChangeFeed
@@ -56,7 +57,7 @@ class WatchUpdate:
 
     def to_data(self) -> dict[str, Any]:
         return {"failing": [{"testId": r.test_id, "outcome": r.outcome.value, "message": r.message,
-                             "path": r.frames[-1].path if r.frames else r.test_id.split("::")[0],
+                             "path": r.frames[-1].path if r.frames else node_file(r.test_id),
                              "line": r.frames[-1].line if r.frames else 0} for r in self.failing],
                 "fixed": self.fixed, "ran": self.ran, "changed": self.changed,
                 "errors": self.errors, "duration": self.duration}
@@ -256,14 +257,14 @@ class Watcher:
         report, data = traced_run(runner, sandbox.path, tests, token, COVERAGE, root=sandbox.path, partial=False)
         if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
             # a cached node id no longer exists: run the whole files instead
-            files = sorted({t.split("::")[0] for t in tests})
+            files = sorted({node_file(t) for t in tests})
             report, data = traced_run(runner, sandbox.path, files, token, COVERAGE, root=sandbox.path,
                                       partial=False)
         return report, data.get("tests", {})
 
     def _update(self, report: RunReport, chosen: Impact, changes: list[Change],
                 impact: ImpactIndex) -> WatchUpdate:
-        ran_files = set(impact.test_files) if chosen.everything else {t.split("::")[0] for t in chosen.tests}
+        ran_files = set(impact.test_files) if chosen.everything else {node_file(t) for t in chosen.tests}
         now_failing = {r.test_id: r for r in report.failing}
         for error in report.collection_errors:
             path = next((f for f in ran_files if error.startswith(f)), "")
@@ -274,7 +275,7 @@ class Watcher:
         for test_id in list(self.failing):
             if test_id in now_failing:
                 continue
-            if test_id in seen or test_id.split("::")[0] in ran_files:
+            if test_id in seen or node_file(test_id) in ran_files:
                 fixed.append(test_id)
                 del self.failing[test_id]
         self.failing.update(now_failing)
@@ -284,7 +285,7 @@ class Watcher:
 
     def _forget_deleted_tests(self, changes: list[Change]) -> list[str]:
         deleted = {c.path for c in changes if c.deleted}
-        gone = [t for t in self.failing if t.split("::")[0] in deleted]
+        gone = [t for t in self.failing if node_file(t) in deleted]
         for test_id in gone:
             del self.failing[test_id]
         return gone
@@ -305,7 +306,7 @@ class Watcher:
             job.stop()
         if not (self.config.watch.auto_repair and failing and update.failing):
             return
-        files = set(_paths(changes)) | {t.split("::")[0] for t in failing}
+        files = set(_paths(changes)) | {node_file(t) for t in failing}
         for test_id in failing:
             files |= set(impact.sources_of(test_id))
         self.repair = start_repair(self.root, failing, files, self.config.with_(workers=1),

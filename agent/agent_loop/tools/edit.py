@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...ast.parser import is_valid_python, parse, syntax_errors
-from ...sandbox.workspace import read_regular
+from ...diff import apply_spans
+from ...project import read_regular
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, resolve
 
 
@@ -45,8 +46,7 @@ class Edit:
         new_text = args["new_text"]
         if "symbol" in args and new_text.endswith("\n") and src[end:end + 1] == b"\n":
             new_text = new_text[:-1]        # a definition node ends before its newline
-        new = _indent(new_text, indent).encode("utf-8")
-        result = src[:start] + new + src[end:]
+        result = apply_spans(src, [(start, end, _indent(new_text, indent))])
         if args["path"].endswith(".py") and not is_valid_python(result, args["path"]):
             return ToolOutput(False, "edit refused, the file would not parse: " + _parse_message(result, args["path"]))
         target.write_bytes(result)

@@ -7,7 +7,7 @@ from typing import Any
 from ...ast.nodes import parent_of
 from ...ast.parser import parse
 from ...ast.query import captures
-from ...sandbox.workspace import SKIP_DIRS, read_regular
+from ...project import SKIP_DIRS, read_regular
 from .base import ToolContext, ToolOutput, bound
 
 MAX_HITS = 50

@@ -5,7 +5,7 @@ import os
 import re
 from typing import Any
 
-from ...sandbox.workspace import SKIP_DIRS, read_regular
+from ...project import SKIP_DIRS, read_regular
 from .base import PATH_PATTERN, TEXT_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 MAX_HITS = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ...sandbox.workspace import SKIP_DIRS
+from ...project import SKIP_DIRS
 from .base import PATH_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 MAX_ENTRIES = 300

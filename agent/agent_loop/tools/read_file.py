@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...sandbox.workspace import read_regular
+from ...project import read_regular
 from .base import PATH_PATTERN, ToolContext, ToolOutput, bound, resolve
 
 

@@ -23,9 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ...ast.parser import is_valid_python
+from ...diff import apply_spans
+from ...project import node_file
 from ...types import Candidate, Edit, SuspiciousLine
 from ..site import shorten
-from ..validity import apply_spans
 from .sites import ConditionSite, condition_sites, instrumented
 from .synthesis import Observation, Synthesized, Value, atoms, synthesize
 
@@ -81,8 +82,8 @@ def _passing(sites: Sequence[ConditionSite], failing: Sequence[str], passing: Se
         return [t for _, t in sorted(reach)[:MAX_PASSING]]
     if any(isinstance(coverage_tests.get(t), Mapping) for t in passing):
         return []          # coverage says no passing test reaches the conditions
-    files = {t.partition("::")[0] for t in failing}
-    return [t for t in passing if t not in known and t.partition("::")[0] in files][:MAX_PASSING]
+    files = {node_file(t) for t in failing}
+    return [t for t in passing if t not in known and node_file(t) in files][:MAX_PASSING]
 
 
 def angelic_candidates(request: AngelicRequest, answer: Mapping | None,

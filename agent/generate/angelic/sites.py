@@ -22,7 +22,7 @@ from typing import TypeGuard, cast
 from ...ast.offsets import Offsets
 from ...ast.purity import PURE_BUILTINS, PURE_METHODS
 from ...types import SuspiciousLine
-from ..validity import apply_spans
+from ...diff import apply_spans
 
 __all__ = ["ConditionSite", "condition_sites", "instrumented", "HOOK"]
 

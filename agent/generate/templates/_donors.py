@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from ...ast.nodes import enclosing, field_node, text, walk
 from ...ast.query import captures
+from ...diff import apply_spans
 from ..site import Site
 from ._kinds import compatible, kinds_in
 from ._names import BUILTINS, SELF_NAMES, is_variable
@@ -171,10 +172,7 @@ def donor_text(node: Node, mapping: dict[str, str], indent: str, newline: str) -
     renames = [(n.start_byte - node.start_byte, n.end_byte - node.start_byte, mapping[text(n)])
                for n in walk(node) if n.type == "identifier" and text(n) in mapping
                and (is_variable(n) or _is_target(n))]
-    out = src
-    for start, end, new in sorted(renames, reverse=True):
-        out = out[:start] + new.encode("utf-8") + out[end:]
-    lines = out.decode("utf-8", errors="surrogateescape").splitlines()
+    lines = apply_spans(src, renames).decode("utf-8", errors="surrogateescape").splitlines()
     column = node.start_point.column
     moved = [indent + lines[0]] + [indent + (ln[column:] if ln[:column].strip() == "" else ln.lstrip())
                                    for ln in lines[1:]]

@@ -3,6 +3,8 @@
 Load it with ``-p remedy_coverage`` and this directory on PYTHONPATH. It runs in the *user's*
 interpreter (Python 3.8+), so it imports nothing from ``agent``: only the standard library,
 pytest, its sibling ``remedy_tracer`` and, when the project's environment has it, coverage.py.
+Which files are tests or installed code it reads from Remedy's own ``agent/project/facts.py``,
+loaded by file path (that module needs nothing but the standard library).
 
 It is inert unless the environment variable ``REMEDY_COVERAGE_OUT`` names a file. Then it records,
 per test, the lines run during its whole runtest protocol (setup, call, teardown) and at the end
@@ -32,12 +34,13 @@ tests to explain are traced whatever it costs.
 ``REMEDY_COVERAGE_ROOT`` (default: the directory pytest was started in) bounds what is recorded:
 files under it, minus installed packages (site-packages, virtualenvs) and test files. Test files are
 the modules pytest collected test functions from (whatever its ``python_files`` says; listed as
-``test_files``) and, by name, ``test_*.py``, ``*_test.py``, ``conftest.py`` and anything under a
-``tests``/``test`` directory. Lines run outside any test (imports during collection) are not
+``test_files``) and, by name, what ``facts.is_test_code`` says (``test_*.py``, ``*_test.py``,
+``conftest.py`` and anything under a ``tests``/``test`` directory). Lines run outside any test (imports during collection) are not
 attributed to any test.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -54,25 +57,23 @@ ENV_TRACER = "REMEDY_COVERAGE_TRACER"
 ENV_BUDGET = "REMEDY_COVERAGE_BUDGET"
 ENV_FOCUS = "REMEDY_COVERAGE_FOCUS"
 
-_TEST_DIRS = {"tests", "test"}
-_VENDOR_DIRS = {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pycache__",
-                "node_modules", ".git"}
 _QUIET = ["no-data-collected", "module-not-imported", "module-not-measured", "already-imported",
           "couldnt-parse", "no-ctracer", "include-ignored", "dynamic-conflict", "no-sysmon"]
 
 
-def is_test_file(rel: str) -> bool:
-    """True for pytest-style test files and anything under a tests/ (or test/) directory."""
-    parts = rel.replace("\\", "/").split("/")
-    name = parts[-1]
-    if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) \
-            or name.endswith("_test.py"):
-        return True
-    return any(p in _TEST_DIRS for p in parts[:-1])
+def _load_facts():
+    """Remedy's `agent/project/facts.py`, by path: the agent package is not importable here."""
+    name = "remedy_project_facts"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[2] / "project" / "facts.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
 
 
-def _is_vendor(rel: str) -> bool:
-    return any(p in _VENDOR_DIRS for p in rel.split("/")[:-1])
+facts = _load_facts()
 
 
 class _Paths:
@@ -90,8 +91,7 @@ class _Paths:
         return real[len(self.prefix):].replace(os.sep, "/")
 
     def wanted(self, rel: str | None) -> bool:
-        return rel is not None and rel.endswith(".py") and not _is_vendor(rel) \
-            and not is_test_file(rel) and rel not in self.test_files
+        return rel is not None and facts.is_source_file(rel) and rel not in self.test_files
 
     def wanted_file(self, filename: str) -> bool:
         return self.wanted(self.relative(filename))
@@ -107,9 +107,9 @@ class _CoverageLines:
         root = paths.root
         # Coverage's globs: "*" never crosses a slash, so these match file names only. Vendor
         # directories are anchored at the root (an ancestor of the root may well be called venv).
-        omit = ["*/test_*.py", "*/*_test.py", "*/conftest.py"]
+        omit = [f"*/{glob}" for glob in (*facts.PYTEST_PYTHON_FILES, facts.CONFTEST)]
         if not any(c in root for c in "[]*?"):
-            omit += [f"{root}/**/{d}/*" for d in sorted(_VENDOR_DIRS)]
+            omit += [f"{root}/**/{d}/*" for d in sorted(facts.NOT_SOURCE_DIRS)]
         self.cov = coverage.Coverage(data_file=None, config_file=False, branch=False,
                                      source=[root], omit=omit)
         self.cov.set_option("run:disable_warnings", list(_QUIET))
@@ -248,7 +248,7 @@ class _Recorder:
             self.outcomes[nodeid] = "passed"
         if not self.running or self.error:
             return
-        traced = self.spent < self.budget or any(_selects(f, nodeid) for f in self.focus)
+        traced = self.spent < self.budget or any(facts.selects(f, nodeid) for f in self.focus)
         if not traced:
             self.untraced.add(nodeid)
         try:
@@ -351,11 +351,6 @@ def _focus() -> list[str]:
     except ValueError:
         return []
     return [str(f) for f in focus] if isinstance(focus, list) else []
-
-
-def _selects(target: str, nodeid: str) -> bool:
-    target = target.rstrip("/")
-    return nodeid == target or nodeid.startswith((target + "::", target + "[", target + "/"))
 
 
 _recorder: _Recorder | None = None

@@ -1,13 +1,12 @@
 """The shipped ranker: `checkpoint/model.pt` (weights of the full model and of its two ablations, in
 float16), `checkpoint/calibration.json` (isotonic maps), `checkpoint/meta.json` (data hash, seed,
 metrics), and `checkpoint/scorer.json` with `checkpoint/trunk.npz` (the torch-free scorer,
-agent.rank.scorer). Read with importlib.resources, so it works from a wheel too."""
+agent.rank.scorer), in the folder `agent.rank.scorer.SHIPPED_CHECKPOINT` names."""
 from __future__ import annotations
 
 import io
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,11 @@ import torch
 
 from ..calibrate import Isotonic
 from ..features import FEATURE_NAMES
+from ..scorer import SHIPPED_CHECKPOINT, read_calibration
 from .model import EnergyModel, ModelConfig
 
-__all__ = ["Ranker", "save", "load", "write_scorer", "CHECKPOINT_DIR", "VARIANTS"]
+__all__ = ["Ranker", "save", "load", "write_scorer", "VARIANTS"]
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoint"    # agent/rank/checkpoint
 VARIANTS = ("full", "trunk_only", "features_only")
 
 
@@ -76,7 +75,7 @@ def _read(folder, name: str) -> bytes:
 
 def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
     """Load a checkpoint folder (default: the shipped one); raises FileNotFoundError when absent."""
-    folder = folder if folder is not None else resources.files("agent.rank").joinpath("checkpoint")
+    folder = folder if folder is not None else SHIPPED_CHECKPOINT
     blob = torch.load(io.BytesIO(_read(folder, "model.pt")), weights_only=True)
     if blob["feature_names"] != list(FEATURE_NAMES):
         raise ValueError("the checkpoint was trained with other features; run `remedy ebm train`")
@@ -89,6 +88,5 @@ def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
         model.load_state_dict({k: v.float() for k, v in blob[name].items()})
         model.eval()
         models[name] = model
-    calib = json.loads(_read(folder, "calibration.json"))
     meta = json.loads(_read(folder, "meta.json"))
-    return Ranker(models, {k: Isotonic.from_dict(v) for k, v in calib.items() if isinstance(v, dict)}, meta)
+    return Ranker(models, read_calibration(folder), meta)

@@ -15,6 +15,8 @@ from typing import Callable
 
 from ...parallel import EXECUTORS, LocalExecutor, make_executor
 
+from ..scorer import SHIPPED_CHECKPOINT
+
 __all__ = ["add_parsers", "main"]
 
 DEFAULT_DATA = Path("build/ebm/data.npz")
@@ -58,7 +60,7 @@ def add_parsers(subparsers) -> None:
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--steps", type=int, default=400)
-    train.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoint")
+    train.add_argument("--out", type=Path, default=SHIPPED_CHECKPOINT)
     train.add_argument("--feat-hidden", type=int, default=64,
                        help="width of the MLP over the features beside the linear term (0: linear only)")
     train.add_argument("--residual", action="store_true",

@@ -29,6 +29,7 @@ from ...ast.offsets import Offsets
 from ...parallel import LocalExecutor
 from ...ast.parser import is_valid_python, parse
 from ...ast.scope import index_module
+from ...diff import apply_edits
 from ...types import Frame, Outcome, SuspiciousLine, TestResult
 from ..features import FEATURE_NAMES, extract, template_kinds
 from .model import ENCODED_LEN, encode_windows, shrink
@@ -115,7 +116,7 @@ class _Group:
 
 def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
     from .. import RankContext
-    from ...generate.generator import apply_candidate, generate_candidates, prior_order
+    from ...generate.generator import generate_candidates, prior_order
 
     rel, path, seed, per_file, max_candidates = job
     rng = random.Random(f"{seed}:{rel}")
@@ -159,7 +160,7 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
         if len(cands) < 2:
             continue
         mutated_len = len(_WS.sub(b"", mutated))
-        labels = np.array([_restores(c, mutated, mutated_len, stripped, apply_candidate)
+        labels = np.array([_restores(c, mutated, mutated_len, stripped)
                            for c in cands],
                           dtype=np.uint8)
         # The n-gram model sees the mutated file, as a session would.
@@ -175,13 +176,13 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
     return groups
 
 
-def _restores(cand, mutated: bytes, mutated_len: int, stripped: bytes, apply_candidate) -> bool:
+def _restores(cand, mutated: bytes, mutated_len: int, stripped: bytes) -> bool:
     """Does the candidate give back the original file (whitespace aside)? Lengths first: cheap."""
     size = mutated_len + sum(len(_WS.sub(b"", e.text.encode("utf-8", "surrogateescape")))
                              - len(_WS.sub(b"", mutated[e.start:e.end])) for e in cand.edits)
     if size != len(stripped):
         return False
-    return _WS.sub(b"", apply_candidate({cand.path: mutated}, cand)[cand.path]) == stripped
+    return _WS.sub(b"", apply_edits({cand.path: mutated}, cand.edits)[cand.path]) == stripped
 
 
 def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[int] = 0, per_file: int = 5,

@@ -16,17 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NotAProject, UserSyntaxError
-from .sandbox.workspace import project_files, read_regular
+from ..errors import NotAProject, UserSyntaxError
+from .facts import SRC_DIR, is_test_file
+from .files import project_files, read_regular
 
-__all__ = ["Project", "open_project", "is_test_file", "detect_python", "source_path_env"]
+__all__ = ["Project", "open_project", "detect_python", "source_path_env"]
 
 log = logging.getLogger("agent.project")
-
-def is_test_file(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) \
-        or name.endswith("_test.py")
 
 
 @dataclass(frozen=True)
@@ -37,14 +33,14 @@ class Project:
 
     @property
     def test_files(self) -> list[str]:
-        return [p for p in self.sources if is_test_file(p) and not p.endswith("conftest.py")]
+        return [p for p in self.sources if is_test_file(p)]
 
     def read(self, rel: str) -> bytes:
         return read_regular(self.root / rel)
 
     def files_importing(self, module_rel: str) -> list[str]:
         """Test files whose text names the module of `module_rel` (a cheap import-graph edge)."""
-        dotted = module_rel[:-3].replace("/", ".").removeprefix("src.")
+        dotted = module_rel[:-3].replace("/", ".").removeprefix(SRC_DIR + ".")
         stem = dotted.rsplit(".", 1)[-1]
         pattern = re.compile(rf"\b({re.escape(dotted)}|{re.escape(stem)})\b")
         hits = []
@@ -124,4 +120,4 @@ def detect_python(root: Path) -> str:
 
 def source_path_env(root: Path) -> dict[str, str]:
     """Make a copy's own sources win over an installed (e.g. editable) copy of the project."""
-    return {"PYTHONPATH": "src"} if (Path(root) / "src").is_dir() else {}
+    return {"PYTHONPATH": SRC_DIR} if (Path(root) / SRC_DIR).is_dir() else {}
