@@ -19,6 +19,7 @@ import operator
 import re
 from collections.abc import Mapping
 
+from .pyast import parse_python
 from .types import Frame, TestResult
 
 __all__ = ["moved_closer", "comparison_distance"]
@@ -47,7 +48,7 @@ def _result_distance(result: TestResult) -> float | None:
     pair: tuple[str, ...] = getattr(result, "compared", ())
     if len(pair) == 2:
         try:
-            left, right = (ast.parse(side, mode="eval").body for side in pair)
+            left, right = (parse_python(side, mode="eval").body for side in pair)
         except (SyntaxError, ValueError, RecursionError):
             return 1.0 - difflib.SequenceMatcher(None, pair[0], pair[1]).ratio()
         return _sides_distance(left, right)
@@ -71,7 +72,7 @@ def comparison_distance(message: str) -> float | None:
     else:
         eq = ast.NotEq
     try:
-        tree = ast.parse(first, mode="eval").body
+        tree = parse_python(first, mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return None
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], eq)):

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AGENT_MUST_NOT = ("server", "pygls", "lsprotocol")
 
 # the modules everyone may import: records, errors, events and small pure helpers
-BASE = ("types", "errors", "cancel", "events", "secrets", "source_encoding", "diff", "progress", "plan")
+BASE = ("types", "errors", "cancel", "events", "secrets", "source_encoding", "diff", "progress", "plan", "pyast")
 # a leaf imports only base modules and leaves of a lower level
 LEAF_LEVEL = {"project": 0, "parallel": 0, "ast": 1, "llm": 1, "sandbox": 1, "testing": 2}
 STAGES = ("reproduce", "localize", "generate", "rank", "validate", "propose")   # in pipeline order

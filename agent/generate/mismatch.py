@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
+from ..pyast import parse_python
 
 __all__ = ["Mismatch", "mismatches", "Scalar"]
 
@@ -160,7 +161,7 @@ def _from_message(message: str) -> list[Mismatch]:
 
 def _compare_operands(expr: str, op: type) -> tuple[str, str] | None:
     try:
-        tree = ast.parse(expr.strip(), mode="eval").body
+        tree = parse_python(expr.strip(), mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], op)):

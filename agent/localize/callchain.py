@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..pyast import parse_python
 from ..project import SRC_DIR, is_source_file, node_file, node_names, read_regular
 from .spectrum import Loc
 
@@ -86,7 +87,7 @@ class _Chain:
     def module(self, rel: str) -> _Module | None:
         if rel not in self._modules:
             try:
-                tree = ast.parse(read_regular(self.root / rel, root=self.root))
+                tree = parse_python(read_regular(self.root / rel, root=self.root))
             except (OSError, SyntaxError, ValueError, RecursionError):
                 tree = None
             self._modules[rel] = _Module(rel, tree) if tree is not None else None

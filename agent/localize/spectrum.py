@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..pyast import parse_python
 from ..project import is_source_file, read_regular
 
 __all__ = ["Loc", "Spectrum", "StatementIndex", "read_coverage", "load_coverage", "build_spectrum"]
@@ -63,7 +64,7 @@ class StatementIndex:
 
 @lru_cache(maxsize=256)
 def _statement_map(source: bytes) -> dict[int, int]:
-    tree = ast.parse(source)
+    tree = parse_python(source)
     mapping: dict[int, int] = {}
     # ast.walk is breadth-first: inner statements come after the ones holding them and overwrite.
     for node in ast.walk(tree):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from typing import cast
+from ..pyast import parse_python
 
 __all__ = ["anti_patterns", "ANTI_PATTERNS"]
 
@@ -37,7 +38,7 @@ def anti_patterns(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> tu
         if old is None or old == new:
             continue
         try:
-            old_tree, new_tree = ast.parse(old), ast.parse(new)
+            old_tree, new_tree = parse_python(old), parse_python(new)
         except (SyntaxError, ValueError, RecursionError):
             continue
         old_fns, new_fns = _functions(old_tree), _functions(new_tree)

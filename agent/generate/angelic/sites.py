@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard, cast
 
+from ...pyast import parse_python
 from ...ast.offsets import Offsets
 from ...ast.purity import PURE_BUILTINS, PURE_METHODS
 from ...types import SuspiciousLine
@@ -121,7 +122,7 @@ class _Module:
     @classmethod
     def load(cls, path: str, src: bytes) -> _Module | None:
         try:
-            return cls(path, src, ast.parse(src))
+            return cls(path, src, parse_python(src))
         except (SyntaxError, ValueError, RecursionError):
             return None
 

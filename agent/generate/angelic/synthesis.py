@@ -25,6 +25,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from ...pyast import parse_python
 
 __all__ = ["Value", "Observation", "Atom", "Synthesized", "atoms", "synthesize"]
 
@@ -151,7 +152,7 @@ def synthesize(condition: str, observations: Sequence[Observation], candidates: 
     if not observations or not any(o.wanted != o.actual for o in observations):
         return []
     try:
-        tree = ast.parse(f"({condition.strip()}\n)", mode="eval").body
+        tree = parse_python(f"({condition.strip()}\n)", mode="eval").body
     except SyntaxError:
         return []
     wrap_and = f"({condition})" if isinstance(tree, _LOOSE_AND) and not _is_and(tree) else condition

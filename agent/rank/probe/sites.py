@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from ...pyast import parse_python
 from ...ast.offsets import Offsets
 from ...ast.purity import PURE_BUILTINS, PURE_METHODS, PURE_MODULE_FUNCTIONS
 from ...types import Candidate
@@ -109,7 +110,7 @@ class _File:
     @classmethod
     def load(cls, path: str, src: bytes) -> _File | None:
         try:
-            return cls(path, src, ast.parse(src))
+            return cls(path, src, parse_python(src))
         except (SyntaxError, ValueError, RecursionError):
             return None
 
@@ -205,7 +206,7 @@ class _Snippet:
     """A function's source, parsed on its own, with its statements' text at hand."""
 
     def __init__(self, source: str) -> None:
-        self.fn = cast(_Function, ast.parse(source).body[0])   # the source of one function
+        self.fn = cast(_Function, parse_python(source).body[0])   # the source of one function
         self.lines = source.splitlines(keepends=True)
 
     def text(self, stmt: ast.stmt) -> str:
@@ -304,7 +305,7 @@ def _evaluable(before: str, after: str, node: ast.expr, callee: bool) -> bool | 
     if isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
         return False
     try:
-        trees = [ast.parse("(" + t + "\n)", mode="eval") for t in (before, after)]
+        trees = [parse_python("(" + t + "\n)", mode="eval") for t in (before, after)]
     except (SyntaxError, ValueError, RecursionError):
         return None
     if not all(_pure(t) for t in trees):
@@ -314,7 +315,7 @@ def _evaluable(before: str, after: str, node: ast.expr, callee: bool) -> bool | 
 
 def _pure_text(text: str) -> bool:
     try:
-        return _pure(ast.parse("(" + text + "\n)", mode="eval"))
+        return _pure(parse_python("(" + text + "\n)", mode="eval"))
     except (SyntaxError, ValueError, RecursionError):
         return False
 
