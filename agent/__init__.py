@@ -21,13 +21,14 @@ from .secrets import (adopt_vault, install_log_redaction, redact, redact_data, t
                       vault_items)
 from .sandbox.confine import UNSAFE_NOTE
 from .session import run_repair
-from .project import is_test_file
+from .project import is_test_file, node_file, node_function, node_names, selects
 from .reproduce.discover import TestFunction, find_tests
 from .types import FixStatus, Hunk, Proposal
 from .watch import Recheck, RepairJob, Watcher, WatchUpdate
 
 __all__ = ["run_repair", "CancelToken", "Config", "LlmConfig", "WatchConfig", "BadInput",
-           "Cancelled", "RemedyError", "find_tests", "is_test_file", "TestFunction",
+           "Cancelled", "RemedyError", "find_tests", "is_test_file", "node_file", "node_names", "node_function",
+           "selects", "TestFunction",
            "record_decision", "Watcher", "WatchUpdate", "RepairJob", "Recheck",
            # the events a session yields (agent/events.py) and the records they carry (agent/types.py)
            "Event", "PlanUpdated", "TestsRan", "Localized", "CandidatesRanked", "Validation",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent import BadInput, Config, Hunk, Recheck, record_decision
+from agent import BadInput, Config, Hunk, Recheck, node_file, record_decision
 
 from . import convert, diagnostics, review
 from .proposals import PendingProposal
@@ -73,7 +73,7 @@ class Aftercare:
                 self._look(accepted)         # the editor may have sent the edit before its answer
         del self._accepted[:-KEEP]
         if not self._ls.config.watch.enabled:
-            test_files = sorted({t.split("::")[0] for t in pending.test_ids})
+            test_files = sorted({node_file(t) for t in pending.test_ids})
             self._spawn(asyncio.to_thread(self._recheck(pending.root).prepare, test_files))
 
     def edited(self, uri: str) -> None:
@@ -128,8 +128,8 @@ class Aftercare:
             return
         failing = {r.test_id: r.message or r.outcome.value for r in report.failing}
         for error in report.collection_errors:
-            path = next((t.split("::")[0] for t in tests if error.startswith(t.split("::")[0])), "")
-            failing[path or tests[0].split("::")[0]] = error
+            path = next((node_file(t) for t in tests if error.startswith(node_file(t))), "")
+            failing[path or node_file(tests[0])] = error
         store = self._ls.test_diagnostics
         diagnostics.publish(self._ls, root, store.on_watch_run(root, failing, tests, []))
         verdict = f"{len(failing)} still failing" if failing else "all pass"

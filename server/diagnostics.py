@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from agent import BadInput, Localized, TestsRan, find_tests
+from agent import BadInput, Localized, TestsRan, find_tests, node_file, node_names, selects
 
 from . import convert, plain_clients
 
@@ -28,8 +28,7 @@ MAX_MESSAGE = 2000
 
 def split_test_id(test_id: str) -> tuple[str, str]:
     """"tests/test_x.py::TestK::test_m" -> ("tests/test_x.py", "TestK::test_m")."""
-    path, _, rest = test_id.partition("::")
-    return path, rest.split("[", 1)[0]     # parametrized ids point at their function
+    return node_file(test_id), "::".join(node_names(test_id))     # parametrized ids point at their function
 
 
 @dataclass
@@ -100,8 +99,7 @@ class TestDiagnostics:
 
 def _covered(test_id: str, ran: list[str]) -> bool:
     """Whether a run of the ids or files in `ran` ran `test_id`."""
-    path = split_test_id(test_id)[0]
-    return any(r in (test_id, path) or test_id.startswith((r + "::", r + "[")) for r in ran)
+    return any(selects(r, test_id) for r in ran)
 
 
 def publish(ls: "RemedyServer", root: Path, paths: set[str]) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from lsprotocol import types
 
-from agent import Hunk
+from agent import Hunk, node_function
 
 from . import convert
 from .command_types import ACCEPT_HUNK, REJECT_HUNK, HunkArgs
@@ -116,6 +116,6 @@ async def announce(ls: "RemedyServer", pending: PendingProposal, tests: list[str
                 return
         except Exception as exc:      # a client that fails showDocument still gets the message
             log.warning("window/showDocument failed: %s", exc)
-    names = ", ".join(t.split("::")[-1] for t in tests) or "the failing tests"
+    names = ", ".join(node_function(t) or t for t in tests) or "the failing tests"
     ls.show(f"a fix for {names} waits for review at {first.path}:{pending.expected_start(first) + 1}: "
             f"{pending.proposal.summary} (code action {APPLY_FIX!r} there, or the lens \"Accept\")")
