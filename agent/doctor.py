@@ -8,7 +8,7 @@ the fix for each one that fails:
     tree-sitter      tree-sitter and the Python grammar parse a line
     ranker           the shipped EBM checkpoint's numpy scorer and calibration load (no torch)
     LLM endpoint     a one-token request, when an endpoint is configured
-    optional extras  transformers, xgrammar, peft, ray (not required)
+    optional extras  transformers, xgrammar, peft, ray, matplotlib (not required)
     node/npm         for building the VS Code extension (not required)
 
 `run_checks` is the engine side: the language server runs its required checks once at start-up
@@ -46,7 +46,8 @@ OPTIONAL_EXTRAS = {
     "transformers": ("local Hugging Face checkpoints", "pip install 'remedy[local]'"),
     "xgrammar": ("constrained tool-call decoding for local checkpoints", "pip install 'remedy[local]'"),
     "peft": ("LoRA fine-tuning of a local checkpoint", "pip install peft"),
-    "ray": ("`remedy bench --executor ray`", "pip install ray"),
+    "ray": ("`remedy bench --executor ray`, `remedy ebm data --executor ray`", "pip install 'remedy[scale]'"),
+    "matplotlib": ("`remedy bench --report DIR`", "pip install 'remedy[scale]'"),
 }
 # Remedy's pytest plugins, as the project's interpreter must find them (by module name).
 _PLUGINS = ("remedy_report", "remedy_worker", "remedy_hotpatch", "remedy_probe", "remedy_coverage")

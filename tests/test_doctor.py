@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 
 REQUIRED = {"sandbox", "python", "pytest", "pytest plugins", "tree-sitter", "ranker", "LLM endpoint"}
-OPTIONAL = {"transformers", "xgrammar", "peft", "ray", "node/npm"}
+OPTIONAL = {"transformers", "xgrammar", "peft", "ray", "matplotlib", "node/npm"}
 FAKE_BWRAP = "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"
 
 
