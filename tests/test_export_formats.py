@@ -157,3 +157,11 @@ def test_together_refuses_extra_columns_and_repeated_roles() -> None:
     repeated = {"messages": [{"role": "user", "content": "u"}, {"role": "user", "content": "v"},
                              {"role": "assistant", "content": "a"}]}
     assert problems(repeated, "together", "sft") and not problems(repeated, "openai", "sft")
+
+
+def test_export_bad_input_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    for args, words in [(("--root", str(tmp_path / "none"), "--out", str(tmp_path / "o.jsonl")), "no such project root"),
+                        (("--root", str(tmp_path), "--out", str(tmp_path / "file" / "o.jsonl")), "cannot write")]:
+        proc = run_remedy("export", "sft", *args)
+        assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and words in proc.stderr

@@ -175,6 +175,8 @@ def test_an_endpoint_that_is_down_is_one_line(data) -> None:
     (("--provider", "openai", "--model", "m"), "--file JSONL, or --kind"),
     (("--provider", "openai", "--model", "m", "--file", "/nonexistent.jsonl"), "no training file"),
     (("--provider", "openai", "--model", "m", "--kind", "sft", "--root", "/nonexistent"), "no such project root"),
+    (("--provider", "openai", "--model", "m", "--kind", "rlhf"), "--kind must be sft or dpo"),
+    (("--provider", "openai", "--model", "m", "--kind", "sft", "--epochs", "two"), "--epochs must be a whole number"),
 ])
 def test_bad_input_is_one_line_and_one_object(args, words: str) -> None:
     code, out, err = finetune_json(*args, "--yes")

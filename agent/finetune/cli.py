@@ -34,10 +34,10 @@ def add_parsers(sub) -> None:
     ft.add_argument("--local", metavar="CHECKPOINT", help="train a LoRA adapter on this local checkpoint folder")
     ft.add_argument("--out", metavar="ADAPTER", help="adapter folder to write (--local)")
     ft.add_argument("--file", metavar="JSONL", help="training file (from `remedy export`)")
-    ft.add_argument("--kind", choices=("sft", "dpo"), help="export this kind from --root's traces and train on it")
+    ft.add_argument("--kind", help="sft or dpo: export this kind from --root's traces and train on it")
     ft.add_argument("--root", default=".", help="project whose traces --kind exports (default: .)")
-    ft.add_argument("--epochs", type=int, default=None, help="passes over the data (hosted: 3, local: 1)")
-    ft.add_argument("--lora-r", type=int, default=8, help="LoRA rank (--local)")
+    ft.add_argument("--epochs", default=None, help="passes over the data (hosted: 3, local: 1)")
+    ft.add_argument("--lora-r", default="8", help="LoRA rank (--local)")
     ft.add_argument("--suffix", default=None, help="suffix of the fine-tuned model's name (hosted)")
     ft.add_argument("--base-url", default="", help="API base URL or preset (default: the provider's)")
     ft.add_argument("--api-key-env", default=None, help="environment variable holding the key "
@@ -49,6 +49,7 @@ def add_parsers(sub) -> None:
 
 def main(args: argparse.Namespace) -> int:
     try:
+        _check_values(args)
         result = _local(args) if args.local else _hosted(args)
         code = EXIT_DECLINED if result["status"] == "declined" else EXIT_OK
     except BadInput as exc:
@@ -65,6 +66,23 @@ def main(args: argparse.Namespace) -> int:
     elif result["status"] in ("submitted", "trained"):
         print(result["message"])
     return code
+
+
+def _check_values(args: argparse.Namespace) -> None:
+    """The values argparse is not asked to check, so that --json reports them in its object too."""
+    if args.kind not in (None, "sft", "dpo"):
+        raise BadInput(f"--kind must be sft or dpo, not {args.kind!r}")
+    for flag in ("epochs", "lora_r"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise BadInput(f"--{flag.replace('_', '-')} must be a whole number of at least 1, not {value!r}")
+        setattr(args, flag, number)
 
 
 def _training_rows(args: argparse.Namespace, provider: str, kind_needed: str | None = None) -> tuple[Path, str, list]:
@@ -105,8 +123,6 @@ def _hosted(args: argparse.Namespace) -> dict[str, Any]:
     if not args.model:
         raise BadInput(f"give --model: the {args.provider} base model to fine-tune")
     epochs = 3 if args.epochs is None else args.epochs
-    if epochs < 1:
-        raise BadInput("--epochs must be at least 1")
     path, kind, rows = _training_rows(args, args.provider)
     tokens = training_tokens(rows) * epochs
     price = training_price_of(args.model)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import BackendError, BadInput
 from ..llm.catalog import resolve_base_url
+from ..secrets import redact
 
 __all__ = ["Request", "provider_settings", "upload_request", "job_request", "send", "FILE_ID_PLACEHOLDER"]
 
@@ -132,4 +133,4 @@ def _refusal(provider: str, request: Request, exc: urllib.error.HTTPError) -> st
     what = {401: "rejected the API key", 403: "refused access", 404: "has no such endpoint",
             429: "is rate limiting or out of quota"}.get(exc.code, "refused the request")
     step = "upload" if request.summary.get("multipart") else "job"
-    return f"{provider} {what} ({exc.code}, {step}): {' '.join(str(message).split())[:300]}"
+    return redact(f"{provider} {what} ({exc.code}, {step}): {' '.join(str(message).split())[:300]}")
