@@ -165,3 +165,22 @@ def test_export_bad_input_is_one_line(tmp_path: Path) -> None:
                         (("--root", str(tmp_path), "--out", str(tmp_path / "file" / "o.jsonl")), "cannot write")]:
         proc = run_remedy("export", "sft", *args)
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and words in proc.stderr
+
+
+def test_the_checks_beside_the_schemas() -> None:
+    tool = {"type": "function", "function": {"name": "read_file", "parameters": {"type": "object"}}}
+
+    def call(name: str, arguments: str) -> dict:
+        return {"messages": [{"role": "user", "content": "u"}, {"role": "assistant", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": name, "arguments": arguments}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "r"}], "tools": [tool]}
+
+    for provider in PROVIDERS:
+        assert problems(call("read_file", '{"path": "a.py"}'), provider, "sft") == []
+        assert "not a JSON object" in problems(call("read_file", "[1]"), provider, "sft")[0]
+        assert "which tools does not list" in problems(call("write_file", "{}"), provider, "sft")[0]
+        ends_with_assistant = {"input": {"messages": [{"role": "user", "content": "u"},
+                                                      {"role": "assistant", "content": "a"}]},
+                               "preferred_output": [{"role": "assistant", "content": "a"}],
+                               "non_preferred_output": [{"role": "assistant", "content": "b"}]}
+        assert "last input message" in problems(ends_with_assistant, provider, "dpo")[0]

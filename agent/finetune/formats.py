@@ -54,13 +54,18 @@ def problems(row: dict[str, Any], provider: str, kind: str) -> list[str]:
     errors, plus the adjacency rules a schema cannot state."""
     found = [f"{'/'.join(map(str, e.absolute_path)) or 'line'}: {e.message[:200]}"
              for e in validator(provider, kind).iter_errors(row)]
-    messages = row.get("messages") if kind == "sft" else (row.get("input") or {}).get("messages")
-    if not found and isinstance(messages, list):
-        found += _turn_problems(messages, provider)
-    return found
+    if found:
+        return found
+    if kind == "sft":
+        return _turn_problems(row["messages"], provider, row.get("tools"))
+    messages = row["input"]["messages"]
+    if messages[-1]["role"] == "assistant":
+        return ["input/messages: the last input message must not be the assistant's (the outputs are)"]
+    return _turn_problems(messages, provider, row["input"].get("tools"))
 
 
-def _turn_problems(messages: list[dict[str, Any]], provider: str) -> list[str]:
+def _turn_problems(messages: list[dict[str, Any]], provider: str, tools: list[dict[str, Any]] | None) -> list[str]:
+    offered = None if tools is None else {t["function"]["name"] for t in tools}
     pending: list[str] = []
     for i, m in enumerate(messages):
         if m["role"] == "tool":
@@ -71,9 +76,13 @@ def _turn_problems(messages: list[dict[str, Any]], provider: str) -> list[str]:
             return [f"messages/{i}: tool calls {pending} unanswered before a {m['role']} message"]
         for call in m.get("tool_calls") or []:
             try:
-                json.loads(call["function"]["arguments"] or "{}")
+                args = json.loads(call["function"]["arguments"] or "{}")
             except json.JSONDecodeError:
-                return [f"messages/{i}: tool call arguments are not JSON"]
+                args = None
+            if not isinstance(args, dict):
+                return [f"messages/{i}: tool call arguments are not a JSON object"]
+            if offered is not None and call["function"]["name"] not in offered:
+                return [f"messages/{i}: tool call of {call['function']['name']!r}, which tools does not list"]
             pending.append(call["id"])
         if provider == "together" and i and m["role"] != "tool" and messages[i - 1]["role"] == m["role"]:
             return [f"messages/{i}: two {m['role']} messages in a row (Together wants turns to alternate)"]
