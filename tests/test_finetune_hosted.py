@@ -38,9 +38,11 @@ def data(tmp_path_factory) -> dict[str, Path]:
         fixed = remedy("fix", "--root", str(root), "--engine", "llm", "--base-url", llm.base_url,
                        "--model", "gpt-4o-mini", "--json")
     assert json.loads(fixed.stdout)["status"] == "fixed", fixed.stderr
-    sft = root.parent / "sft.jsonl"
-    assert remedy("export", "sft", "--root", str(root), "--out", str(sft)).returncode == 0
-    return {"root": root, "sft": sft}
+    exported = root.parent / "exported.jsonl"
+    assert remedy("export", "sft", "--root", str(root), "--out", str(exported)).returncode == 0
+    sft = root.parent / "sft.jsonl"             # OpenAI takes files of ten examples or more
+    sft.write_text(exported.read_text() * 10)
+    return {"root": root, "sft": sft, "exported": exported}
 
 
 def remedy(*args: str, key: str | None = KEY, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
@@ -160,6 +162,12 @@ def test_a_refused_job_is_one_line_with_the_providers_message(data) -> None:
     assert out["message"] == ("openai refused the request (400, job): Model gpt-nonexistent is not available "
                               "for fine-tuning or does not exist.")
     assert len(server.uploads) == 1 and server.jobs == []
+
+
+def test_openai_wants_ten_examples(data) -> None:
+    code, out, _ = finetune_json("--provider", "openai", "--model", MODEL, "--file", str(data["exported"]),
+                                 "--dry-run")
+    assert code == 2 and out["message"] == f"openai takes at least 10 training examples; {data['exported']} has 1"
 
 
 def test_an_endpoint_that_is_down_is_one_line(data) -> None:

@@ -56,8 +56,8 @@ def main(args: argparse.Namespace) -> int:
         result, code = {"status": "error", "message": str(exc)}, EXIT_BAD_INPUT
     except RemedyError as exc:
         result, code = {"status": "error", "message": str(exc)}, EXIT_ERROR
-    if result["status"] in ("error", "declined"):
-        print(f"remedy: {'error: ' if code != EXIT_DECLINED else ''}{result['message']}", file=sys.stderr)
+    if result["status"] in ("error", "declined", "dry_run"):
+        print(f"remedy: {'error: ' if code == EXIT_BAD_INPUT or code == EXIT_ERROR else ''}{result['message']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
     elif result["status"] == "dry_run":
@@ -124,6 +124,9 @@ def _hosted(args: argparse.Namespace) -> dict[str, Any]:
         raise BadInput(f"give --model: the {args.provider} base model to fine-tune")
     epochs = 3 if args.epochs is None else args.epochs
     path, kind, rows = _training_rows(args, args.provider)
+    if len(rows) < settings["min_lines"]:
+        raise BadInput(f"{args.provider} takes at least {settings['min_lines']} training examples; "
+                       f"{path} has {len(rows)}")
     tokens = training_tokens(rows) * epochs
     price = training_price_of(args.model)
     estimate = {"training_tokens": tokens, "epochs": epochs, "lines": len(rows),
