@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,15 @@ def test_remedy_fix_runs_the_adapter(trained, tmp_path: Path) -> None:
 
 
 def test_bad_input_is_one_line(trained, tmp_path: Path) -> None:
+    plain = tmp_path / "no-template"                    # a checkpoint whose tokenizer has no chat template
+    shutil.copytree(trained["checkpoint"], plain)
+    (plain / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((plain / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (plain / "tokenizer_config.json").write_text(json.dumps(config))
     cases = [
+        (("--local", str(plain), "--file", str(trained["sft"]), "--out", str(tmp_path / "a")),
+         "cannot render a conversation"),
         (("--local", str(tmp_path / "none"), "--file", str(trained["sft"]), "--out", str(tmp_path / "a")),
          "no Hugging Face checkpoint"),
         (("--local", str(trained["checkpoint"]), "--file", str(trained["sft"])), "--out ADAPTER"),

@@ -53,7 +53,12 @@ def train_adapter(checkpoint: Path, rows: list[dict[str, Any]], out: Path, *, ep
     os.environ.setdefault("HF_HUB_OFFLINE", "1")        # a local folder never needs the network
     torch.manual_seed(seed)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()                   # stderr is Remedy's: one line per error
     tokenizer = AutoTokenizer.from_pretrained(str(base))
+    examples = [e for e in (_encode(tokenizer, row, max_tokens) for row in rows) if e is not None]
+    if not examples:
+        raise BadInput("no sft line has an assistant turn to train on")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
     lora = peft.LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0, target_modules="all-linear",
@@ -61,9 +66,6 @@ def train_adapter(checkpoint: Path, rows: list[dict[str, Any]], out: Path, *, ep
     with warnings.catch_warnings():     # peft 0.21 still reads a property transformers 5 deprecates
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
         model = peft.get_peft_model(model, lora).to(device)
-    examples = [e for e in (_encode(tokenizer, row, max_tokens) for row in rows) if e is not None]
-    if not examples:
-        raise BadInput("no sft line has an assistant turn to train on")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
     model.train()
     losses = []
@@ -96,7 +98,11 @@ def _encode(tokenizer: Any, row: dict[str, Any], max_tokens: int) -> tuple[list[
     from ..llm.local_hf import plain_messages
 
     messages = plain_messages(row["messages"])
-    text = tokenizer.apply_chat_template(messages, tokenize=False)
+    try:
+        text = tokenizer.apply_chat_template(messages, tokenize=False)
+    except ValueError as exc:        # no chat template: nothing says how a conversation reads
+        raise BadInput(f"the checkpoint's tokenizer cannot render a conversation: {' '.join(str(exc).split())[:200]}"
+                       ) from None
     spans, cursor = [], 0
     for m in messages:
         at = text.find(m["content"], cursor) if m["content"] else -1

@@ -54,7 +54,9 @@ class LocalHFModel:
         import torch
         import xgrammar as xgr
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()         # no loading bars in Remedy's progress on stderr
         self._torch, self._xgr = torch, xgr
         self.name = folder.name
         self.max_new_tokens = max_new_tokens
