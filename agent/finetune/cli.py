@@ -56,8 +56,12 @@ def main(args: argparse.Namespace) -> int:
         result, code = {"status": "error", "message": str(exc)}, EXIT_BAD_INPUT
     except RemedyError as exc:
         result, code = {"status": "error", "message": str(exc)}, EXIT_ERROR
+    except OSError as exc:          # a disk that fills up while the adapter or the export is written
+        where = f"{exc.filename}: " if exc.filename else ""
+        result, code = {"status": "error", "message": f"{where}{exc.strerror or exc}"}, EXIT_ERROR
     if result["status"] in ("error", "declined", "dry_run"):
-        print(f"remedy: {'error: ' if code == EXIT_BAD_INPUT or code == EXIT_ERROR else ''}{result['message']}", file=sys.stderr)
+        label = "error: " if result["status"] == "error" else ""
+        print(f"remedy: {label}{result['message']}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
     elif result["status"] == "dry_run":
