@@ -47,9 +47,11 @@ demo: $(STAMP)
 	-$(VENV)/bin/remedy fix --root .demo
 	@rm -rf .demo
 
-# ruff, with the rules pyproject.toml selects (and why some are off).
+# ruff, with the rules pyproject.toml selects (and why some are off), then mypy on agent/ and
+# server/ in its default mode ([tool.mypy]).
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check agent server tests bench
+	$(VENV)/bin/mypy
 
 test: lint $(NODE_STAMP) e2e-deps
 	$(PY) -m pytest -q -p no:cacheprovider

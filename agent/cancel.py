@@ -14,7 +14,7 @@ __all__ = ["CancelToken"]
 class CancelToken:
     def __init__(self) -> None:
         self._event = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks: list[Callable[[], object]] = []   # what a callback returns is ignored
         self._lock = threading.Lock()
 
     @property
@@ -35,7 +35,7 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled("cancelled")
 
-    def on_cancel(self, cb: Callable[[], None]) -> Callable[[], None]:
+    def on_cancel(self, cb: Callable[[], object]) -> Callable[[], None]:
         """Register cb; returns a function that unregisters it. Runs at once if already cancelled."""
         with self._lock:
             if not self._event.is_set():
@@ -52,7 +52,7 @@ class CancelToken:
                 pass
         return self.on_cancel(kill)
 
-    def _discard(self, cb: Callable[[], None]) -> None:
+    def _discard(self, cb: Callable[[], object]) -> None:
         with self._lock:
             if cb in self._callbacks:
                 self._callbacks.remove(cb)

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from .cancel import CancelToken
 from .config import ENGINES, RANKERS, TOOL_PROTOCOLS, Config, LlmConfig
@@ -34,7 +34,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:   # one line, no usage dump
+    def error(self, message: str) -> NoReturn:   # one line, no usage dump
         raise _UsageError(message)
 
 
@@ -135,8 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .eval.bench import main as bench_main
             return bench_main(args)
         if args.command == "ebm":
+            from .memory.feedback import read_feedback
             from .rank.training.cli import main as ebm_main
-            return ebm_main(args)
+            return ebm_main(args, read_feedback=read_feedback)
         if args.command in ("export", "cost"):
             from .traces.cli import main as traces_main
             return traces_main(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .types import FixResult, Proposal, RunReport, SuspiciousLine
 
@@ -68,6 +68,14 @@ class Localized(Event):
 class CandidatesRanked(Event):
     count: int
     top: list[dict[str, Any]]            # [{"id", "template", "path", "line", "description", "energy"}]
+
+    @classmethod
+    def of(cls, ranked: Sequence[Any]) -> "CandidatesRanked":
+        """From agent.rank's `Ranked` list, best first: its length and its first ten."""
+        top = [{"id": r.candidate.id, "template": r.candidate.template, "path": r.candidate.path,
+                "line": r.candidate.line, "description": r.candidate.description, "energy": r.energy}
+               for r in ranked[:10]]
+        return cls(len(ranked), top)
 
 
 @dataclass

@@ -44,7 +44,7 @@ def moved_closer(before: TestResult, after: TestResult) -> bool:
 
 
 def _result_distance(result: TestResult) -> float | None:
-    pair = getattr(result, "compared", ())
+    pair: tuple[str, ...] = getattr(result, "compared", ())
     if len(pair) == 2:
         try:
             left, right = (ast.parse(side, mode="eval").body for side in pair)
@@ -65,6 +65,7 @@ def comparison_distance(message: str) -> float | None:
     """How far apart the two sides of the failed equality in `message` are (0 = equal); None when
     the message is not a failed equality."""
     first = _PREFIX.sub("", message.strip().split("\n", 1)[0]).strip()
+    eq: type[ast.cmpop]
     if first.startswith("assert "):
         first, eq = first[len("assert "):], ast.Eq
     else:

@@ -6,6 +6,7 @@ value a test put into its failure message or an error reaches the terminal; text
 from __future__ import annotations
 
 import sys
+from typing import IO, cast
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,7 +22,7 @@ __all__ = ["ProgressPrinter"]
 
 class ProgressPrinter:
     def __init__(self) -> None:
-        self.err = Console(file=_RedactingStderr(), highlight=False, soft_wrap=True)
+        self.err = Console(file=cast(IO[str], _RedactingStderr()), highlight=False, soft_wrap=True)
         self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True)
         self._running = ""
         self._tried = 0

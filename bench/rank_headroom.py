@@ -37,7 +37,7 @@ def record(corpus: str, out: Path, only: list[str] | None) -> None:
     import agent.rank.probe as probe
     import agent.validate as validate
     from agent.config import Config
-    from agent.eval.bench import run_case
+    from agent.eval.case_run import run_case
     from agent.eval.corpus import load_corpus
     from agent.events import Validation
     from agent.rank.probe.evidence import evidence_classes

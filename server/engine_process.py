@@ -170,10 +170,11 @@ class _Child:
         return b"".join(chunks)
 
     def approve(self, question: str) -> bool:
-        n, slot = next(self._ids), [threading.Event(), False]
+        n, event = next(self._ids), threading.Event()
+        slot: list[Any] = [event, False]
         self._waiting[n] = slot
         self.send(("approve", n, question))
-        slot[0].wait()
+        event.wait()
         return bool(slot[1])
 
     def listen(self) -> None:

@@ -44,7 +44,7 @@ def engine_session(root: Path, test_ids: Sequence[str], config: Config, cancel: 
                    approve: Approver) -> AsyncIterator[Event]:
     """The real engine. The approval port is handed over once `run_repair` takes one."""
     if "approve" in inspect.signature(run_repair).parameters:
-        return run_repair(root, list(test_ids), config, cancel, approve=approve)  # type: ignore[call-arg]
+        return run_repair(root, list(test_ids), config, cancel, approve=approve)
     return run_repair(root, list(test_ids), config, cancel)
 
 

@@ -37,7 +37,7 @@ class RemedyServer(LanguageServer):
         self.settings_applied = 0        # how many times settings arrived (settings.py)
         self.prompts = Prompts(self)
         self.proposals = ProposalStore()
-        self.test_lens_cache: dict[str, tuple[tuple[Path, int], list[types.CodeLens]]] = {}
+        self.test_lens_cache: dict[str, tuple[tuple[Path, int | None], list[types.CodeLens]]] = {}
         self.test_diagnostics = TestDiagnostics()
         self.reporter = JobReporter(self)
         self.jobs = Jobs(session, self.reporter, self.prompts.approve_from_thread)

@@ -52,7 +52,7 @@ def test_ray_and_local_executors_give_the_same_runs():
 
 def test_a_local_ray_cluster_listens_on_loopback_only():
     ray = pytest.importorskip("ray")
-    from agent.eval.executors import RayExecutor
+    from agent.parallel import RayExecutor
 
     executor = RayExecutor(num_cpus=1)
     try:
@@ -214,36 +214,49 @@ def test_rollouts_and_the_report_render_in_chromium(tmp_path):
     seen = _images_in_chromium(report / "report.html", tmp_path)
     assert sorted(seen) == sorted(FIGURES) and all(w > 300 and h > 200 for w, h in seen.values()), seen
     shot = tmp_path / "report.png"
-    _chromium("--screenshot=" + str(shot), "--window-size=1300,1800", (report / "report.html").as_uri())
+    _chromium(tmp_path, "--screenshot=" + str(shot), "--window-size=1300,1800", (report / "report.html").as_uri())
     assert shot.stat().st_size > 20_000
     if os.environ.get("REMEDY_SCREENSHOTS"):       # refreshes docs/bench-report.png
         shutil.copy(shot, Path(os.environ["REMEDY_SCREENSHOTS"]) / "bench-report.png")
 
 
 def _images_in_chromium(page: Path, tmp: Path) -> dict[str, tuple[int, int]]:
-    """Load the report in an iframe of a probe page; the probe writes what each <img> decoded to."""
-    probe = tmp / "probe.html"
-    probe.write_text(f"""<!doctype html><html><body><pre id="out">pending</pre>
-<iframe id="f" src="{page.as_uri()}" width="1300" height="1800"></iframe>
+    """Open a copy of the report, beside its images, with a probe script appended that writes each
+    <img>'s decoded size once the page has loaded."""
+    probe = page.with_name("probe.html")
+    probe.write_text(page.read_text().replace("</body>", """<pre id="probe">pending</pre>
 <script>
-document.getElementById('f').addEventListener('load', () => {{
-  const doc = document.getElementById('f').contentDocument;
-  const imgs = Array.from(doc.images);
-  Promise.all(imgs.map(i => i.decode().catch(() => null))).then(() => {{
-    document.getElementById('out').textContent = JSON.stringify(Object.fromEntries(
-      imgs.map(i => [i.getAttribute('src'), [i.naturalWidth, i.naturalHeight]])));
-  }});
-}});
-</script></body></html>""")
-    dom = _chromium("--allow-file-access-from-files", "--virtual-time-budget=15000", "--dump-dom", probe.as_uri())
-    text = dom.split('<pre id="out">', 1)[1].split("</pre>", 1)[0]
+window.addEventListener('load', () => {     // after every image has loaded or failed
+  document.getElementById('probe').textContent = JSON.stringify(Object.fromEntries(
+    Array.from(document.images).map(i => [i.getAttribute('src'), [i.naturalWidth, i.naturalHeight]])));
+});
+</script></body>"""))
+    try:
+        dom = _chromium(tmp, "--virtual-time-budget=15000", "--dump-dom", probe.as_uri())
+    finally:
+        probe.unlink()
+    text = dom.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
     assert text != "pending", "the report did not load in chromium"
     return {k: tuple(v) for k, v in json.loads(text.replace("&quot;", '"')).items()}
 
 
-def _chromium(*args: str) -> str:
+def _chromium(tmp: Path, *args: str) -> str:
     proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--user-data-dir=" + str(Path(os.environ.get("TMPDIR", "/tmp")) / "remedy-chromium"),
+                           "--no-first-run", "--no-default-browser-check", f"--user-data-dir={tmp / 'chromium'}",
                            *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
+
+
+def test_ebm_data_on_ray_is_the_local_corpus(tmp_path):
+    """`remedy ebm data`'s files as Ray tasks: the same bug instances, so the same data hash."""
+    pytest.importorskip("ray")
+    hashes = {}
+    for executor in ("local", "ray"):
+        out = tmp_path / executor / "data.npz"
+        proc = run_remedy("ebm", "data", "--max-files", "2", "--per-file", "2", "--seeds", "0",
+                          "--out", str(out), "--executor", executor, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        hashes[executor] = json.loads(proc.stdout)["hash"]
+        assert out.exists()
+    assert hashes["ray"] == hashes["local"]

@@ -53,9 +53,9 @@ def test_run_options_point_at_the_plugin(tmp_path):
 
 
 def test_plugin_is_standalone():
-    allowed = {"remedy_coverage": {"__future__", "json", "os", "sys", "time", "warnings", "pathlib",
+    allowed = {"remedy_coverage": {"__future__", "json", "os", "sys", "time", "warnings", "pathlib", "typing",
                                    "pytest", "coverage", "remedy_tracer"},
-               "remedy_tracer": {"__future__", "sys", "threading"}}
+               "remedy_tracer": {"__future__", "sys", "threading", "typing"}}
     for name, modules in allowed.items():
         source = (PLUGIN_DIR / f"{name}.py").read_text()
         imported = set()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.rank.probe import Evidence, ProbeSite, order_by_evidence, probe_request, probe_sites
+from agent.rank.probe.evidence import STATS_FIELDS
 from agent.rank import Ranked
 from agent.testing.pool import ValidationPool
 from agent.testing.runner import PytestRunner
@@ -359,6 +360,7 @@ def test_a_patterns_differences_are_not_the_results():
     pattern, other = (Evidence.from_stats(stats, sites[k]) for k in "rl")
     assert (pattern.away, pattern.disturbs_passing, pattern.failing_diffs) == (0, False, 2)
     assert (other.away, other.disturbs_passing) == (1, True)
+    assert set(STATS_FIELDS) == {f.name for f in dataclasses.fields(Evidence)} - {"site"}
 
 
 def test_candidates_built_from_the_failed_comparison_go_first_in_class_0(monkeypatch):

@@ -97,7 +97,7 @@ def test_set_log_probs_normalise():
     assert np.exp(lp).sum() == pytest.approx(1.0) and lp[0] > lp[1] > lp[2]
 
 
-def test_checkpoint_round_trip(tmp_path):
+def test_checkpoint_round_trip(tmp_path, monkeypatch):
     data = _toy()
     models = {}
     for name, trunk, linear in (("full", True, True), ("trunk_only", True, False), ("features_only", False, True)):
@@ -124,6 +124,15 @@ def test_checkpoint_round_trip(tmp_path):
             np.testing.assert_allclose(ea, eb, atol=1e-5)
     assert loaded.calibration["ebm"](np.array([-1.0]))[0] == 0.5
     assert feats_mod_names == list(names)
+    # what `remedy ebm train` saves, a session ranks with: both rankers' variants have a numpy scorer
+    from agent.rank.scorer import load_fast
+    monkeypatch.setenv("REMEDY_EBM_CHECKPOINT", str(tmp_path))
+    load_fast.cache_clear()
+    try:
+        assert set(load_fast()) == {"full", "features_only"}
+    finally:
+        monkeypatch.delenv("REMEDY_EBM_CHECKPOINT")
+        load_fast.cache_clear()
 
 
 def test_evaluate_reports_baselines():

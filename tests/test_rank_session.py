@@ -1,5 +1,6 @@
-"""The ranker inside sessions: candidates are validated in energy order, a missing checkpoint falls
-back to the template prior with a log line, and editor decisions become labelled examples."""
+"""The ranker inside sessions: candidates are validated in energy order, scored in numpy (a session
+never imports torch nor agent.rank.training), a checkpoint without a numpy scorer falls back to the
+template prior with a log line, and editor decisions become labelled examples."""
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ from agent.config import Config
 from agent.events import CandidatesRanked, Done, Validation
 from agent.memory.feedback import read_feedback, record_feedback
 from agent.rank import RankContext, rank_candidates
-from agent.rank.training.checkpoint import CHECKPOINT_DIR, load_shipped
+from agent.rank.training.checkpoint import CHECKPOINT_DIR, load
 from agent.generate.generator import generate_candidates, prior_order
 from agent.types import SuspiciousLine
 
@@ -53,24 +54,39 @@ def _site():
     return files, lines, generate_candidates(files, lines, max_candidates=40)
 
 
-def test_missing_checkpoint_falls_back_to_prior(tmp_path, monkeypatch, caplog):
-    files, lines, cands = _site()
+def _rank_with_checkpoint(folder: Path, ranker: str, monkeypatch, caplog):
+    """rank_candidates on the sample site with $REMEDY_EBM_CHECKPOINT=folder: (candidates, ranked)."""
     from agent.rank.scorer import load_calibration, load_fast
 
-    def forget():
-        for cached in (load_shipped, load_fast, load_calibration):
-            cached.cache_clear()
-
-    monkeypatch.setenv("REMEDY_EBM_CHECKPOINT", str(tmp_path))
-    forget()
+    files, lines, cands = _site()
+    monkeypatch.setenv("REMEDY_EBM_CHECKPOINT", str(folder))
+    load_fast.cache_clear(), load_calibration.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="agent.rank"):
-            ranked = rank_candidates(cands, "ebm", RankContext(files, lines, []))
+            ranked = rank_candidates(cands, ranker, RankContext(files, lines, []))
     finally:
         monkeypatch.delenv("REMEDY_EBM_CHECKPOINT")
-        forget()
+        load_fast.cache_clear(), load_calibration.cache_clear()
+    return cands, ranked
+
+
+def test_missing_checkpoint_falls_back_to_prior(tmp_path, monkeypatch, caplog):
+    cands, ranked = _rank_with_checkpoint(tmp_path, "ebm", monkeypatch, caplog)
     assert [r.candidate.id for r in ranked] == [c.id for c in prior_order(cands)]
-    assert any("falls back" in r.message or "template prior" in r.message for r in caplog.records)
+    assert any("template prior" in r.message for r in caplog.records)
+
+
+@needs_checkpoint
+def test_a_checkpoint_without_numpy_scorer_falls_back_to_prior(tmp_path, monkeypatch, caplog):
+    """Sessions score with numpy only: torch weights alone (a checkpoint older than scorer.json) give
+    the template prior with the warning, not a torch import."""
+    for name in ("model.pt", "calibration.json", "meta.json"):
+        (tmp_path / name).write_bytes((CHECKPOINT_DIR / name).read_bytes())
+    for ranker in ("ebm", "features"):
+        caplog.clear()
+        cands, ranked = _rank_with_checkpoint(tmp_path, ranker, monkeypatch, caplog)
+        assert [r.candidate.id for r in ranked] == [c.id for c in prior_order(cands)]
+        assert any("template prior" in r.message for r in caplog.records)
 
 
 @needs_checkpoint
@@ -91,22 +107,20 @@ def test_feedback_round_trip(tmp_path):
 @needs_checkpoint
 def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
     """Both rankers score with numpy (scorer.json, and trunk.npz for a live trunk), never importing
-    torch, and their energies are the torch model's; with the numpy scorer taken away, the torch
-    path gives the same energies."""
+    torch, and their energies are the torch model's."""
     import subprocess
     import sys
 
     import numpy as np
     import torch
 
-    import agent.rank.scorer as fast_mod
     from agent.rank.encoding import ENCODED_LEN, encode_windows, shrink
     from agent.rank.scorer import load_fast
     from agent.rank.features import extract
 
     files, lines, cands = _site()
     ctx = RankContext(files, lines, [])
-    shipped = load_shipped()
+    shipped = load(CHECKPOINT_DIR, variants=("full", "features_only"))
     ex = extract(cands, ctx)
     for ranker, variant in (("ebm", "full"), ("features", "features_only")):
         model = shipped.models[variant]
@@ -117,13 +131,6 @@ def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
                         torch.from_numpy(ex.features)).double().numpy()
         got = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
         np.testing.assert_allclose([got[c.id] for c in cands], ref, rtol=1e-5, atol=1e-5)
-        original = fast_mod.load_fast
-        fast_mod.load_fast = lambda: {}
-        try:
-            slow = {r.candidate.id: r.energy for r in rank_candidates(cands, ranker, ctx)}
-        finally:
-            fast_mod.load_fast = original
-        np.testing.assert_allclose([slow[c.id] for c in cands], ref, rtol=1e-9)
     assert load_fast()["features_only"].trunk is None    # the features-only model has no trunk at all
 
     probe = ("import sys; from agent.rank import RankContext, preload, rank_candidates\n"
@@ -136,3 +143,32 @@ def test_each_shipped_variant_ranks_in_numpy_exactly_as_its_torch_model():
     for ranker in ("ebm", "features"):
         out = subprocess.run([sys.executable, "-c", probe, ranker], capture_output=True, text=True, timeout=120)
         assert out.stdout.split() == ["True", "True", "False"], out.stderr
+
+
+SESSION_IN_A_FRESH_PROCESS = """
+import asyncio, sys
+from agent import Config, run_repair
+
+async def main():
+    return [event async for event in run_repair(sys.argv[1], [], Config(workers=1, time_budget=120))]
+
+events = asyncio.run(main())
+energies = [t["energy"] for e in events if type(e).__name__ == "CandidatesRanked" for t in e.top]
+print(events[-1].result.status.value, bool(energies) and None not in energies)
+print("torch" in sys.modules, sorted(m for m in sys.modules if m.startswith("agent.rank.training")))
+"""
+
+
+@needs_checkpoint
+def test_a_repair_session_never_imports_torch(invoice: Path):
+    """A whole session with the default ranker (the EBM) fixes the demo and ends with neither torch
+    nor anything of agent.rank.training imported: the runtime ranker is numpy only."""
+    import subprocess
+    import sys
+
+    assert Config().ranker == "ebm"
+    out = subprocess.run([sys.executable, "-c", SESSION_IN_A_FRESH_PROCESS, str(invoice)],
+                         capture_output=True, text=True, timeout=300)
+    status, modules = out.stdout.splitlines()[-2:]
+    assert status == "fixed True", out.stdout + out.stderr
+    assert modules == "False []", out.stderr

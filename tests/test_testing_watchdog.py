@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.sandbox.workspace import Sandbox
-from agent.session import _reproduction_timeouts, _validation_timeouts
+from agent.reproduce import reproduction_timeouts, validation_timeouts
 from agent.testing.report import PLUGIN_DIR
 from agent.testing.runner import PytestRunner
 from agent.testing.warm import WarmWorker
@@ -145,18 +145,18 @@ def test_validation_limits_follow_the_passing_tests():
                                 Result("t/test_a.py::hangs", Outcome.TIMEOUT, duration=3.0)],
                        duration=5.0)
     failing = [report.results[3]]
-    fresh, warm, test = _validation_timeouts(report, 30.0, failing)
+    fresh, warm, test = validation_timeouts(report, 30.0, failing)
     assert test == pytest.approx(2.0)                 # five times the slowest passing run in test_a.py
     assert warm == pytest.approx(10 * 1.31 + 2)       # the hang's 3 s are not a measure of anything
     assert fresh == pytest.approx(2 * 2.0 + warm)     # plus twice the start-up (5 s less the hang)
-    assert _validation_timeouts(report, 30.0, [Result("t/test_c.py::x", Outcome.TIMEOUT)])[2] == \
+    assert validation_timeouts(report, 30.0, [Result("t/test_c.py::x", Outcome.TIMEOUT)])[2] == \
         pytest.approx(4.5)                            # no passing test in its file: the slowest anywhere
     slow_failure = Result("t/test_a.py::fails", Outcome.FAILED, duration=3.0)
-    assert _validation_timeouts(report, 30.0, [slow_failure])[2] == pytest.approx(15.0)   # it ran that long
+    assert validation_timeouts(report, 30.0, [slow_failure])[2] == pytest.approx(15.0)   # it ran that long
     quick = RunReport(results=[Result("a.py::t", Outcome.PASSED, duration=0.01)], duration=1.0)
-    assert _validation_timeouts(quick, 30.0, [])[2] == 1.0      # at least a second
-    assert _reproduction_timeouts(30.0, 30.0) == (15.0, 6.0)    # half the budget left to validate
-    assert _reproduction_timeouts(600.0, 30.0) == (30.0, 30.0)
+    assert validation_timeouts(quick, 30.0, [])[2] == 1.0      # at least a second
+    assert reproduction_timeouts(30.0, 30.0) == (15.0, 6.0)    # half the budget left to validate
+    assert reproduction_timeouts(600.0, 30.0) == (30.0, 30.0)
 
 
 def test_the_limit_grows_with_the_slow_passing_tests_of_the_run(tmp_path: Path):

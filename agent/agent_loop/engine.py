@@ -1,11 +1,12 @@
-"""The LLM engine: agent loops as a candidate generator for the repair session.
+"""The LLM engine: agent loops as a source of candidates (samples.py puts them behind the generate
+stage's interface).
 
 Each sample is one complete agent-loop run in its own sandbox copy; a run that leaves a patch
 passing the failing targets (a clean finish, or the fallback) becomes a `Candidate` with
-source="llm" whose edits replace whole file contents, so the session ranks and validates it with
-the same Validator as built-in candidates. `rounds()` yields the sample counts for candidate mode:
-K grows 1 -> 2 -> 4 -> 8 while validation keeps failing. Traces of each run are kept for the
-session's JSONL trace.
+source="llm" whose edits replace whole file contents, ranked and validated like the built-in
+candidates. `SessionLlm.round(k, ...)` runs K samples; K grows 1 -> 2 -> 4 -> 8 (`K_SCHEDULE`,
+`SessionLlm.schedule`) while validation keeps failing. Each run's trace is kept for the session's
+JSONL trace.
 """
 from __future__ import annotations
 

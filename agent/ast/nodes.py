@@ -8,8 +8,8 @@ from tree_sitter import Node, Tree
 
 from .offsets import Offsets
 
-__all__ = ["text", "enclosing", "walk", "statements_on_line", "STATEMENT_TYPES", "COMPOUND_TYPES",
-           "SIMPLE_TYPES"]
+__all__ = ["text", "field_node", "parent_of", "enclosing", "walk", "statements_on_line", "STATEMENT_TYPES",
+           "COMPOUND_TYPES", "SIMPLE_TYPES"]
 
 COMPOUND_TYPES = frozenset({
     "if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
@@ -28,6 +28,23 @@ STATEMENT_TYPES = COMPOUND_TYPES | CLAUSE_TYPES | SIMPLE_TYPES
 
 def text(node: Node) -> str:
     return node.text.decode("utf-8", errors="surrogateescape") if node.text is not None else ""
+
+
+def field_node(node: Node, name: str) -> Node:
+    """The child in field `name` of a node whose grammar rule always fills it (a call's `function`,
+    a binary operator's `left`); ValueError where it is absent."""
+    child = node.child_by_field_name(name)
+    if child is None:
+        raise ValueError(f"{node.type} at {node.start_point} has no {name!r}")
+    return child
+
+
+def parent_of(node: Node) -> Node:
+    """The parent of a node that is not the root (a captured name, an operand)."""
+    up = node.parent
+    if up is None:
+        raise ValueError(f"{node.type} at {node.start_point} is the root")
+    return up
 
 
 def enclosing(node: Node, types: frozenset[str] | set[str]) -> Node | None:

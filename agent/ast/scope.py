@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
-from .nodes import enclosing, text
+from .nodes import enclosing, field_node, parent_of, text
 from .query import captures
 
 __all__ = ["Name", "ModuleIndex", "Scope", "index_module", "scope_at"]
@@ -68,7 +68,7 @@ def index_module(tree: Tree) -> ModuleIndex:
     defs = captures("definitions", root)
     for kind in ("function", "class", "import"):
         for node in defs.get(kind, []):
-            owner = enclosing(node.parent if kind != "import" else node, _DEF)
+            owner = enclosing(parent_of(node) if kind != "import" else node, _DEF)
             if owner is None:
                 _add(index.module_names, Name(text(node), kind, _line(node)))
     for node in defs.get("param", []):
@@ -105,7 +105,7 @@ def index_module(tree: Tree) -> ModuleIndex:
 def _attribute_names(attrs: dict[str, list[Node]]) -> list[Node]:
     """Attribute identifiers aligned with the `object` captures (one per attribute node)."""
     names = {n.start_byte: n for n in attrs.get("attribute", []) + attrs.get("method", [])}
-    return [names[obj.parent.child_by_field_name("attribute").start_byte]
+    return [names[field_node(parent_of(obj), "attribute").start_byte]
             for obj in attrs.get("object", [])]
 
 

@@ -1,6 +1,6 @@
 """`remedy bench CORPUS`: every case of a corpus on a fresh copy, through the same session the CLI
 uses, under each configuration of the grid (agent.eval.grid) and for each rollout, locally or on Ray
-(agent.eval.executors); prints a table and the figures (agent.eval.stats), or one JSON object, and
+(agent.parallel); prints a table and the figures (agent.eval.stats), or one JSON object, and
 with `--report DIR` writes report.html with plots (agent.eval.report)."""
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from ..errors import BadInput
 from ..llm import LlmConfig
 from .case_run import CaseRun
 from .corpus import load_corpus
-from .executors import EXECUTORS, jobs_for, make_executor
+from ..parallel import EXECUTORS, make_executor
+from .executors import jobs_for, run_jobs
 from .grid import ON_OFF, variants
 from .report import REPORT_MISSING, write_report
 from .stats import rollout_figures, summary, versus
@@ -80,7 +81,7 @@ def main(args: argparse.Namespace) -> int:
     executor = make_executor(args.executor, args.workers, args.address)
     started = time.monotonic()
     try:
-        runs = executor.map(jobs, lambda run: err.print(_row(run, args.rollouts)))
+        runs = run_jobs(executor, jobs, lambda run: err.print(_row(run, args.rollouts)))
     finally:
         executor.close()
     wall = round(time.monotonic() - started, 1)

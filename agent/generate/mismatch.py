@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 __all__ = ["Mismatch", "mismatches", "Scalar"]
 
@@ -88,7 +89,7 @@ def _has_ellipsis(value: object, depth: int = 0) -> bool:
     return False
 
 
-def _scalar(value: object) -> bool:
+def _scalar(value: object) -> TypeGuard[str | bytes | int | float]:
     return isinstance(value, (str, bytes, int, float)) and not isinstance(value, bool)
 
 
@@ -164,8 +165,9 @@ def _compare_operands(expr: str, op: type) -> tuple[str, str] | None:
         return None
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], op)):
         return None
-    return ast.get_source_segment(expr.strip(), tree.left), \
-        ast.get_source_segment(expr.strip(), tree.comparators[0])
+    left = ast.get_source_segment(expr.strip(), tree.left)
+    right = ast.get_source_segment(expr.strip(), tree.comparators[0])
+    return (left, right) if left is not None and right is not None else None
 
 
 def _elided(repr_text: str | None) -> bool:

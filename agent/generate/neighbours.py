@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Tree
 
-from ..ast.nodes import text
+from ..ast.nodes import field_node, text
 from ..ast.parser import parse
 from ..ast.scope import ModuleIndex, index_module
 
@@ -108,7 +108,7 @@ class Neighbours:
         for stmt in tree.root_node.named_children:
             if stmt.type == "import_statement":
                 for name in stmt.children_by_field_name("name"):
-                    dotted = name.child_by_field_name("name") if name.type == "aliased_import" else name
+                    dotted = field_node(name, "name") if name.type == "aliased_import" else name
                     alias = name.child_by_field_name("alias") if name.type == "aliased_import" else None
                     target = self._resolve(path, text(dotted), 0)
                     if target is not None:
@@ -118,14 +118,14 @@ class Neighbours:
                 if source is None:
                     continue
                 level = len(text(source)) - len(text(source).lstrip("."))
-                dotted = text(source).lstrip(".")
-                base = self._resolve(path, dotted, level)
+                module = text(source).lstrip(".")
+                base = self._resolve(path, module, level)
                 if base is not None:
                     bound.setdefault(f"<from {text(source)}>", base)
                 for name in stmt.children_by_field_name("name"):
-                    plain = name.child_by_field_name("name") if name.type == "aliased_import" else name
+                    plain = field_node(name, "name") if name.type == "aliased_import" else name
                     alias = name.child_by_field_name("alias") if name.type == "aliased_import" else None
-                    sub = self._resolve(path, f"{dotted}.{text(plain)}".strip("."), level)
+                    sub = self._resolve(path, f"{module}.{text(plain)}".strip("."), level)
                     if sub is not None:
                         bound[text(alias) if alias is not None else text(plain)] = sub
         self._bound[path] = bound

@@ -53,7 +53,8 @@ def pattern_edits(pattern: str, hints: str = "", verbose: bool = False) -> list[
                 _boundaries(pattern, scan),
                 [(i, pattern[:i] + "\\" + pattern[i:], "`.` → `\\.`") for i in scan.dots]]
     relevance = _relevance(pattern, scan, hints)
-    keyed, turns = [], Counter()
+    keyed: list[tuple[int, int, int, str, str]] = []
+    turns: Counter[tuple[int, int]] = Counter()
     for family, edits in enumerate(families):
         for at, new, why in edits:
             score = relevance(at)
@@ -172,87 +173,103 @@ def _short(s: str, limit: int = 24) -> str:
 
 def _scan(p: str, verbose: bool) -> _Scan | None:
     """One pass over the pattern; None when it is not one this scanner reads."""
-    scan = _Scan()
-    stack: list[int] = []
-    branch_start = True
-    i, n = 0, len(p)
-    while i < n:
+    return _Scanner(p, verbose).run()
+
+
+class _Scanner:
+    """`_scan`'s pass: where it is, the groups open there, and whether a top-level alternative starts
+    at the next token. Each step reads one token and returns False for one it does not read."""
+
+    def __init__(self, p: str, verbose: bool):
+        self.p, self.verbose = p, verbose
+        self.scan = _Scan()
+        self.stack: list[int] = []
+        self.branch_start = True
+        self.i = 0
+
+    def run(self) -> _Scan | None:
+        p, n = self.p, len(self.p)
+        steps = {"\\": self._escape, "[": self._class, "(": self._open, ")": self._close, "|": self._bar}
+        while self.i < n:
+            c = p[self.i]
+            if self.verbose and c in " \t\r\n":
+                self.i += 1
+                continue
+            if self.verbose and c == "#":
+                while self.i < n and p[self.i] != "\n":
+                    self.i += 1
+                continue
+            if self.branch_start and not self.stack:
+                self.scan.branches.append(self.i)
+                self.branch_start = False
+            if not steps.get(c, self._atom)():
+                return None
+        return None if self.stack else self.scan
+
+    def _escape(self) -> bool:
+        p, i = self.p, self.i
+        if i + 1 < len(p) and not p[i + 1].isalnum():
+            self.scan.literals.append((i, p[i + 1]))
+        self.i = i + 2
+        return True
+
+    def _class(self) -> bool:
+        cls = _read_class(self.p, self.i)
+        if cls is None:
+            return False
+        self.scan.classes.append(cls)
+        self.i = cls.end + 1
+        return True
+
+    def _open(self) -> bool:
+        p, i = self.p, self.i
+        if p.startswith(("(?#", "(?P="), i):         # a comment, or a back-reference (an atom)
+            close = p.find(")", i)
+            self.i = close + 1
+            return close != -1
+        flags = _INLINE_FLAGS.match(p, i)
+        if flags:
+            self.i = flags.end()
+            if not self.stack:
+                self.branch_start = True
+                self.scan.branches.pop()
+            return True
+        self.stack.append(i)
+        self.i = _group_body(p, i)
+        return self.i >= 0
+
+    def _close(self) -> bool:
+        if not self.stack:
+            return False
+        open_ = self.stack.pop()
+        if not self.p.startswith(_LOOKAROUND, open_) and not self.p.startswith("(?P=", open_):
+            self.scan.groups.append((open_, self.i))
+        self.i += 1
+        return True
+
+    def _bar(self) -> bool:
+        if not self.stack:
+            self.branch_start = True
+        self.i += 1
+        return True
+
+    def _atom(self) -> bool:
+        """A quantifier, a dot, an anchor or a literal character."""
+        p, i = self.p, self.i
         c = p[i]
-        if verbose and c in " \t\r\n":
-            i += 1
-            continue
-        if verbose and c == "#":
-            while i < n and p[i] != "\n":
-                i += 1
-            continue
-        if branch_start and not stack:
-            scan.branches.append(i)
-            branch_start = False
-        if c == "\\":
-            if i + 1 < n and not p[i + 1].isalnum():
-                scan.literals.append((i, p[i + 1]))
-            i += 2
-            continue
-        if c == "[":
-            cls = _read_class(p, i)
-            if cls is None:
-                return None
-            scan.classes.append(cls)
-            i = cls.end + 1
-            continue
-        if c == "(":
-            if p.startswith("(?#", i):
-                close = p.find(")", i)
-                if close == -1:
-                    return None
-                i = close + 1
-                continue
-            flags = _INLINE_FLAGS.match(p, i)
-            if flags:
-                i = flags.end()
-                if not stack:
-                    branch_start = True
-                    scan.branches.pop()
-                continue
-            if p.startswith("(?P=", i):               # a back-reference: an atom
-                close = p.find(")", i)
-                if close == -1:
-                    return None
-                i = close + 1
-                continue
-            stack.append(i)
-            i = _group_body(p, i)
-            if i < 0:
-                return None
-            continue
-        if c == ")":
-            if not stack:
-                return None
-            open_ = stack.pop()
-            if not p.startswith(_LOOKAROUND, open_) and not p.startswith("(?P=", open_):
-                scan.groups.append((open_, i))
-            i += 1
-            continue
         if c in "*+?" or (c == "{" and re.match(r"\{\d*,?\d*\}", p[i:])):
             end = i + 1 if c != "{" else p.index("}", i) + 1
-            if end < n and p[end] in "?+":
+            if end < len(p) and p[end] in "?+":
                 end += 1
-            scan.quantifiers.append((i, end))
-            i = end
-            continue
-        if c == "|":
-            if not stack:
-                branch_start = True
-            i += 1
-            continue
+            self.scan.quantifiers.append((i, end))
+            self.i = end
+            return True
         if c == ".":
-            scan.dots.append(i)
+            self.scan.dots.append(i)
         elif c not in "^$":
-            scan.literals.append((i, c))
-        i += 1
-    if stack:
-        return None
-    return scan
+            self.scan.literals.append((i, c))
+        self.i = i + 1
+        return True
 
 
 def _group_body(p: str, i: int) -> int:
@@ -275,7 +292,7 @@ def _read_class(p: str, start: int) -> _Class | None:
         i += 1
     cls = _Class(start, i, -1, negated)
     first = True
-    covers = []
+    covers: list[str] = []
     while i < len(p):
         c = p[i]
         if c == "]" and not first:

@@ -112,6 +112,13 @@ class Site:
     _nodes: list[Node] | None = field(default=None, repr=False)
 
     @property
+    def function(self) -> Node:
+        """The function the statement is in, for the templates that only run inside one."""
+        if self.scope.function is None:
+            raise ValueError(f"{self.path}:{self.line} is not inside a function")
+        return self.scope.function
+
+    @property
     def focus(self) -> list[Node]:
         """Expression roots templates may rewrite: the whole simple statement, or a compound
         statement's header (its condition, loop target and iterable...), never its body."""
@@ -133,7 +140,7 @@ class Site:
     def conditions(self) -> list[Node]:
         """Boolean conditions at this site: if/elif/while tests, ternary and comprehension tests,
         assertions."""
-        found: list[Node] = []
+        found: list[Node | None] = []
         if self.stmt.type in ("if_statement", "elif_clause", "while_statement"):
             found.append(self.stmt.child_by_field_name("condition"))
         if self.stmt.type == "assert_statement" and self.stmt.named_children:

@@ -62,8 +62,9 @@ class LocalHFModel:
         self.max_new_tokens = max_new_tokens
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         tokenizer_home = self.adapter if self.adapter and (self.adapter / "tokenizer_config.json").is_file() else base
-        self.tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_home))
-        model = AutoModelForCausalLM.from_pretrained(str(base))
+        # Any: transformers types these results by every overload at once (a str, a list, a batch...)
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(str(tokenizer_home))
+        model: Any = AutoModelForCausalLM.from_pretrained(str(base))
         if self.adapter is not None:
             model = _with_adapter(model, self.adapter)
             print(f"remedy: local model {base} with LoRA adapter {self.adapter}", file=sys.stderr)

@@ -60,6 +60,18 @@ def untraced(coverage_json: Path | Mapping | None, test_ids: Sequence[str]) -> l
     return [t for t in test_ids if isinstance(tests.get(t), Mapping) and tests[t].get("traced") is False]
 
 
+class _PluginCoverage:
+    """Per-test coverage as agent.reproduce records it for `localize`: this package's plugin and the
+    JSON it writes (the reproduce stage's `Coverage`)."""
+    run_options = staticmethod(coverage_run_options)
+    read = staticmethod(read_coverage)
+    tests = staticmethod(load_coverage)
+    untraced = staticmethod(untraced)
+
+
+COVERAGE = _PluginCoverage()
+
+
 def localize(root: Path, failing: Sequence[TestResult],
              coverage_json: Path | Mapping | None, *, limit: int = 40,
              boost: float = DEFAULT_BOOST) -> list[SuspiciousLine]:

@@ -21,6 +21,7 @@ from .spectrum import Loc, is_project_path
 __all__ = ["call_chain"]
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 _MAX_LINES = 400
 
 
@@ -203,7 +204,7 @@ def _binds(module: _Module, name: str) -> bool:
     return name in module.defs or name in module.assigns or name in module.imports
 
 
-def _find_test(tree: ast.Module, parts: list[str]) -> tuple[ast.AST, ast.ClassDef | None] | None:
+def _find_test(tree: ast.Module, parts: list[str]) -> tuple[_Function, ast.ClassDef | None] | None:
     scope: list[ast.stmt] = tree.body
     owner: ast.ClassDef | None = None
     for i, name in enumerate(parts):
@@ -219,7 +220,7 @@ def _find_test(tree: ast.Module, parts: list[str]) -> tuple[ast.AST, ast.ClassDe
     return None
 
 
-def _methods(cls: ast.ClassDef | None) -> list[ast.AST]:
+def _methods(cls: ast.ClassDef | None) -> list[_Function]:
     return [n for n in cls.body if isinstance(n, _FUNCTIONS)] if cls is not None else []
 
 
@@ -230,7 +231,8 @@ def _references(node: ast.AST) -> list[tuple[str, list[str]]]:
     inner: set[int] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Attribute) and id(sub) not in inner:
-            attrs, base = [], sub
+            attrs: list[str] = []
+            base: ast.expr = sub
             while isinstance(base, ast.Attribute):
                 attrs.append(base.attr)
                 inner.add(id(base))
@@ -244,7 +246,7 @@ def _references(node: ast.AST) -> list[tuple[str, list[str]]]:
     return [(name, list(attrs)) for name, attrs in dict.fromkeys((n, tuple(a)) for n, a, _, _ in out)]
 
 
-def _statement_lines(rel: str, function: ast.AST) -> list[Loc]:
+def _statement_lines(rel: str, function: _Function) -> list[Loc]:
     lines = sorted({n.lineno for stmt in function.body for n in ast.walk(stmt)
                     if isinstance(n, ast.stmt)})
     return [(rel, line) for line in lines]

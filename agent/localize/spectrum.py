@@ -99,7 +99,7 @@ def _statement_map(source: bytes) -> dict[int, int]:
         start = node.lineno
         end = node.end_lineno or start
         bodies = [getattr(node, name, None) for name in ("body", "orelse", "finalbody", "handlers")]
-        if isinstance(node, getattr(ast, "Match", ())):
+        if isinstance(node, ast.Match):
             bodies.append([c.pattern for c in node.cases])
         first_child = [b[0] for b in bodies if isinstance(b, list) and b and hasattr(b[0], "lineno")]
         if first_child:

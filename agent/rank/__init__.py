@@ -1,11 +1,11 @@
 """Order candidates before validation. `rank_candidates` is the one entry point the session uses;
-rankers: "ebm" (the shipped energy model; falls back to "prior" when the checkpoint is missing),
-"features" (its features-only linear model), "prior" (suspiciousness x template prior) and "none"
-(generation order). `validation_plan` turns the ranked list's calibrated probabilities into the
-adaptive-compute decision: how many candidates to validate at once and when to stop."""
+rankers: "ebm" (the shipped energy model, scored in numpy; falls back to "prior" when the
+checkpoint or its numpy scorer is missing), "features" (its features-only linear model), "prior"
+(suspiciousness x template prior) and "none" (generation order). `validation_plan` turns the ranked
+list's calibrated probabilities into the adaptive-compute decision: how many candidates to validate
+at once and when to stop."""
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import random
@@ -83,6 +83,8 @@ def _variant(ranker: str) -> str:
 
 
 def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked] | None:
+    """The model's ranking, scored in numpy (never torch); None when the checkpoint has no numpy
+    scorer for the ranker's variant (`remedy ebm train` writes one)."""
     import numpy as np
 
     from .calibrate import set_log_probs
@@ -90,37 +92,17 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
     from .scorer import load_calibration, load_fast
     from .features import extract
 
-    variant = _variant(ranker)
-    fast = load_fast().get(variant)
-    if fast is not None:          # scored in numpy, trunk included: no torch import
-        vocab, max_len, calibration = fast.vocab, fast.max_len, load_calibration()
-        score = lambda ids, aux, feats: fast.energy(feats, ids, aux).astype(np.float64)
-    else:
-        from .training.checkpoint import load_shipped
-
-        shipped = load_shipped()
-        if shipped is None or variant not in shipped.models:
-            return None
-        model = shipped.models[variant]
-        vocab, max_len, calibration = model.config.vocab, model.config.max_len, shipped.calibration
-        score = functools.partial(_torch_energy, model)
+    fast = load_fast().get(_variant(ranker))
+    if fast is None:
+        return None
     ex = extract(cands, ctx)
-    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, vocab), max_len)
-    energy = score(ids, aux, ex.features)
-    calib = calibration.get("ebm" if ranker == "ebm" else "features")
+    ids, aux = shrink(*encode_windows(ex.windows, ENCODED_LEN, fast.vocab), fast.max_len)
+    energy = fast.energy(ex.features, ids, aux).astype(np.float64)
+    calib = load_calibration().get("ebm" if ranker == "ebm" else "features")
     probs = calib(set_log_probs(energy)) if calib is not None else np.full(len(cands), np.nan)
     _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy))))
     order = sorted(range(len(cands)), key=lambda i: (energy[i], i))
     return [Ranked(cands[i], float(energy[i]), float(probs[i])) for i in order]
-
-
-def _torch_energy(model, ids, aux, feats):
-    import numpy as np
-    import torch
-
-    with torch.inference_mode():
-        return model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(aux),
-                     torch.from_numpy(feats)).double().numpy()
 
 
 def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
@@ -165,13 +147,10 @@ def _rank(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ran
 
 def preload(ranker: str) -> None:
     """Load the scorer ahead of time (a session does it while the failure is reproduced), so ranking
-    later costs only the scoring: the numpy scorer (scorer.json, trunk.npz) when the checkpoint has
-    one for the ranker's variant, else torch's."""
+    later costs only the scoring: the checkpoint's numpy scorer (scorer.json, trunk.npz) and
+    calibration."""
     if ranker in ("ebm", "features"):
         from .scorer import load_calibration, load_fast
         from .features import FEATURE_NAMES  # noqa: F401  (imports the feature extractors)
         if _variant(ranker) in load_fast():
             load_calibration()
-        else:
-            from .training.checkpoint import load_shipped
-            load_shipped()

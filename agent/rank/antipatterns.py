@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 __all__ = ["anti_patterns", "ANTI_PATTERNS"]
 
 ANTI_PATTERNS = ("unused parameter", "unused loop variable", "degenerate loop bound", "deleted check")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 _CHECKS = (ast.If, ast.Raise, ast.Assert)
 _ROOTS = frozenset({"sqrt", "isqrt"})
 
@@ -46,9 +48,9 @@ def anti_patterns(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> tu
     return tuple(a for a in ANTI_PATTERNS if a in found)
 
 
-def _functions(tree: ast.Module) -> dict[str, ast.AST]:
+def _functions(tree: ast.Module) -> dict[str, _Function]:
     """Every function by its dotted path (`Class.method.inner`; lambdas by their order)."""
-    out: dict[str, ast.AST] = {}
+    out: dict[str, _Function] = {}
 
     def visit(node: ast.AST, prefix: str) -> None:
         lambdas = 0
@@ -69,7 +71,7 @@ def _functions(tree: ast.Module) -> dict[str, ast.AST]:
     return out
 
 
-def _function_anti_patterns(old: ast.AST, new: ast.AST) -> Iterator[str]:
+def _function_anti_patterns(old: _Function, new: _Function) -> Iterator[str]:
     if _params(old) == _params(new) and _params(old) & _reads(old) - _reads(new):
         yield "unused parameter"
     old_loops, new_loops = _loops(old), _loops(new)
@@ -89,19 +91,19 @@ def _function_anti_patterns(old: ast.AST, new: ast.AST) -> Iterator[str]:
         yield "deleted check"
 
 
-def _params(fn: ast.AST) -> set[str]:
+def _params(fn: _Function) -> set[str]:
     args = fn.args
     names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
     names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
     return set(names)
 
 
-def _body_nodes(fn: ast.AST) -> list[ast.AST]:
+def _body_nodes(fn: _Function) -> list[ast.AST]:
     body = fn.body if isinstance(fn.body, list) else [fn.body]
     return [n for stmt in body for n in ast.walk(stmt)]
 
 
-def _reads(fn: ast.AST) -> set[str]:
+def _reads(fn: _Function) -> set[str]:
     return {n.id for n in _body_nodes(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
@@ -113,7 +115,7 @@ def _stores(target: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
-def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
+def _own_nodes(fn: _Function) -> Iterator[ast.AST]:
     """The function's nodes, not those of functions nested in it (judged on their own)."""
     body = fn.body if isinstance(fn.body, list) else [fn.body]
     stack = list(reversed(body))
@@ -123,15 +125,15 @@ def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed([c for c in ast.iter_child_nodes(node) if not isinstance(c, _FUNCTIONS)]))
 
 
-def _loops(fn: ast.AST) -> list[ast.stmt]:
+def _loops(fn: _Function) -> list[ast.stmt]:
     return [n for n in _own_nodes(fn) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))]
 
 
-def _count(fn: ast.AST, kind: type) -> int:
+def _count(fn: _Function, kind: type) -> int:
     return sum(isinstance(n, kind) for n in _own_nodes(fn))
 
 
-def _tests(fn: ast.AST) -> list[ast.expr]:
+def _tests(fn: _Function) -> list[ast.expr]:
     return [n.test for n in _own_nodes(fn) if isinstance(n, (ast.If, ast.While, ast.Assert, ast.IfExp))]
 
 
@@ -182,22 +184,26 @@ def _truth(node: ast.expr, pair: tuple[str, str], order: int) -> bool:
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.UnaryOp):
         return not _truth(node.operand, pair, order)
-    left = ast.dump(node.left)
-    return _ORDERED[type(node.ops[0])](order if left == pair[0] else -order)
+    compare = cast(ast.Compare, node)       # _compared_pair let only comparisons through
+    left = ast.dump(compare.left)
+    return _ORDERED[type(compare.ops[0])](order if left == pair[0] else -order)
 
 
 def _degenerate(old: ast.stmt, new: ast.stmt) -> bool:
-    if isinstance(old, ast.While):
+    if isinstance(old, ast.While) and isinstance(new, ast.While):
         return (_trivial(new.test) and not _trivial(old.test)) or (_rooted(old.test) and not _rooted(new.test))
+    if not isinstance(old, (ast.For, ast.AsyncFor)) or not isinstance(new, (ast.For, ast.AsyncFor)):
+        return False        # (the caller pairs loops of one type)
     if _rooted(old.iter) and not _rooted(new.iter):
         return True
     old_args, new_args = _range_args(old.iter), _range_args(new.iter)
     if old_args is None or new_args is None or all(isinstance(a, ast.Constant) for a in old_args):
         return False
     values = [a.value if isinstance(a, ast.Constant) else None for a in new_args]
-    if any(not isinstance(v, int) or isinstance(v, bool) for v in values):
+    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(ints) != len(values):
         return False
-    start, stop = (0, values[0]) if len(values) == 1 else (values[0], values[1])
+    start, stop = (0, ints[0]) if len(ints) == 1 else (ints[0], ints[1])
     return stop - start <= 1
 
 

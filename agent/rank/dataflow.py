@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..ast.nodes import parent_of
 from ..ast.parser import parse
 from ..ast.query import captures
 from ..ast.scope import index_module
@@ -53,7 +54,7 @@ def _analysis(src: bytes) -> tuple[tuple[FunctionNames, ...], frozenset[str]]:
     rows = line_tokens(src)
     out = []
     for name in captures("definitions", tree.root_node).get("function", []):
-        node = name.parent
+        node = parent_of(name)
         first, last = node.start_point.row, node.end_point.row
         bound = frozenset(n.text for n in index.bindings.get(node.start_byte, ()) if n.text not in _SELF)
         tokens = [t for r in rows[first:last + 1] for t in r]
@@ -137,8 +138,9 @@ def _log_max(counts: Counter, names: list) -> float:
 def _nearest(fn: FunctionNames | None, names: list, first: int, last: int) -> float:
     """log1p of the distance from rows first..last to the closest row outside them using a name."""
     best = _FAR
+    by_name = fn.rows if fn is not None else {}
     for n in names if fn is not None else ():
-        rows = fn.rows.get(n, [])
+        rows = by_name.get(n, [])
         i = bisect.bisect_left(rows, first)
         if i > 0:
             best = min(best, first - rows[i - 1])

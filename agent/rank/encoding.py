@@ -43,7 +43,7 @@ def encode_windows(windows: Sequence[EditWindow], max_len: int = 64,
         n_after = min(len(w.after), room // 3)
         before = list(w.before)[max(0, len(w.before) - (room - n_after)):] if room - n_after > 0 else []
         after = list(w.after)[:n_after]
-        seq: list[tuple[int, int, bool, str | None]] = [(CLS, 0, False, None)]
+        seq: list[tuple[int, int, bool, Token | None]] = [(CLS, 0, False, None)]
         seq += [(0, 0, False, t) for t in before] + [(SEP, 0, False, None)]
         seq += [(0, 1, c, t) for t, c in zip(old, old_c)] + [(SEP, 1, False, None)]
         seq += [(0, 2, c, t) for t, c in zip(new, new_c)] + [(SEP, 2, False, None)]
@@ -75,7 +75,8 @@ def shrink(ids: np.ndarray, aux: np.ndarray, max_len: int) -> tuple[np.ndarray, 
     masks = [real & (seg == k) for k in range(4)]
     ranks = [np.cumsum(m, axis=1) - 1 for m in masks]
     counts = [m.sum(1) for m in masks]
-    starts, lens = [None, None, None], [None, None, None]
+    starts: dict[int, np.ndarray] = {}     # of the old (1) and new (2) statements
+    lens: dict[int, np.ndarray] = {}
     for k in (1, 2):
         changed = masks[k] & (((aux >> 2) & 1) == 1)
         has = changed.any(1)

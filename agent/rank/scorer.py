@@ -3,8 +3,8 @@ E_f(x) = w·z + b, plus, when the variant has one, the small feature MLP v·gelu
 (tanh-GELU, as the torch model computes it); when its trunk is live (its output layer is not all
 zeros), E_trunk(x) is added by agent.rank.trunk_numpy. `checkpoint/scorer.json` holds the feature
 terms and `checkpoint/trunk.npz` the live trunks' weights, both written beside `model.pt` by
-`checkpoint.save`; a session then ranks with numpy and never pays torch's import. A variant absent
-from the file (trunk-only: no feature terms) is scored by the torch path.
+`checkpoint.save` (`remedy ebm train`); a session ranks with numpy only and never imports torch.
+The trunk-only ablation has no feature terms and is not in the file: sessions never rank with it.
 """
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def load_fast() -> dict[str, FeatureScorer]:
                 trunks = {key: z[key] for key in z.files}
         return {name: scorer_from_dict(v, trunks, name) for name, v in variants.items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.debug("no numpy scorer (%s); the torch path scores", exc)
+        log.debug("no numpy scorer (%s); the model rankers fall back to the template prior", exc)
         return {}
 
 
@@ -130,7 +130,8 @@ def scorer_from_dict(v: dict, trunks: dict[str, np.ndarray] | None = None, name:
         if not weights:
             raise KeyError(f"{TRUNK_FILE} has no weights for {name}")
         trunk = NumpyTrunk(weights, int(v["trunk"]["heads"]), int(v["trunk"]["layers"]))
-    return FeatureScorer(arr("mean"), arr("std"), arr("weight"), np.float32(v["bias"]), int(v["max_len"]),
+    need = lambda key: np.asarray(v[key], np.float32)     # KeyError where the entry lacks one
+    return FeatureScorer(need("mean"), need("std"), need("weight"), np.float32(v["bias"]), int(v["max_len"]),
                          int(v["vocab"]), arr("hidden_w"), arr("hidden_b"), arr("out_w"),
                          np.float32(v.get("out_b", 0.0)), trunk)
 

@@ -56,7 +56,7 @@ def _collect(block: Node, classes: tuple[str, ...], offsets: Offsets, out: list[
         name_node = definition.child_by_field_name("name")
         if name_node is None:
             continue
-        name = name_node.text.decode("utf-8", errors="surrogateescape")
+        name = (name_node.text or b"").decode("utf-8", errors="surrogateescape")
         if definition.type == "function_definition" and name.startswith("test"):
             out.append(_record(name, classes, name_node, outer, offsets))
         elif definition.type == "class_definition" and name.startswith("Test"):

@@ -41,7 +41,7 @@ def claim(folder: Path) -> int:
 
 def remove_stale_sandboxes(temp_root: Path | None = None) -> list[Path]:
     """Remove the scratch copies whose owner is gone; returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     base = Path(temp_root or tempfile.gettempdir())
     try:
         candidates = [p for p in base.iterdir() if p.name.startswith(SANDBOX_PREFIX)]

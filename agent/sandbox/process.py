@@ -122,8 +122,9 @@ def popen_limited(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], *,
         argv, env = list(network_prefix()) + list(cmd), dict(env)
     else:
         argv, env = confined(cmd, cwd, env, writable=writable, confinement=confinement)
-    return _spawner().submit(subprocess.Popen, argv, cwd=str(cwd), env=env, start_new_session=True,
-                             preexec_fn=_preexec(limits), **popen_kw).result()
+    preexec = _preexec(limits)
+    return _spawner().submit(lambda: subprocess.Popen(argv, cwd=str(cwd), env=env, start_new_session=True,
+                                                      preexec_fn=preexec, **popen_kw)).result()
 
 
 @functools.lru_cache(maxsize=1)
@@ -209,7 +210,8 @@ def run_limited(cmd: Sequence[str], cwd: Path, *, timeout: float, env: Mapping[s
         for reader in readers:
             reader.join(timeout=5.0)   # an unconfined leftover may hold the pipe open
         for stream in (proc.stdout, proc.stderr):
-            stream.close()
+            if stream is not None:
+                stream.close()
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled")
     return ProcessResult(proc.returncode, captures[0].text(), captures[1].text(), timed_out,

@@ -160,7 +160,7 @@ class _Entries:
             kind = self._kind(rel)
             if kind == "file":
                 self.kinds[rel] = "file"
-            elif kind is not None:
+            elif isinstance(kind, tuple):
                 self.kinds[rel] = "link"
                 self.links[rel] = kind
                 if kind[0] == "dir":

@@ -84,7 +84,7 @@ def build_report(records: list[dict], *, exit_code: int, timed_out: bool, durati
     started: list[str] = []
     finished: set[str] = set()
     collected: list[str] | None = None
-    hangs: dict[str, dict] = {}
+    hangs: dict[str | None, dict] = {}
     for rec in records:
         kind = rec.get("kind")
         if kind == "start":

@@ -211,7 +211,7 @@ class PytestRunner:
                                cancel=cancel, limits=self.limits, confinement=self.confinement,
                                writable=(Path(tmp),), env=self.env_for(REMEDY_REPORT=str(report_path)))
             records = read_records(report_path)
-        collected = next((r["nodeids"] for r in records if r.get("kind") == "collected"), [])
+        collected: list[str] = next((r["nodeids"] for r in records if r.get("kind") == "collected"), [])
         broken = {r["nodeid"] for r in records if r.get("kind") == "collect_error"}
         if done.timed_out:
             return collected

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Sequence
 
 from ..sandbox.process import BoundedCapture, Limits, kill_group, popen_limited
 from ..types import RunReport
@@ -41,10 +41,10 @@ class WarmWorker:
         self.fallback_reason = ""
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
-        self._requests = None
+        self._requests: IO[str] | None = None
         self._answers = -1
         self._buffer = b""
-        self._log = None
+        self._log: BoundedCapture | None = None
 
     @property
     def alive(self) -> bool:
@@ -125,6 +125,7 @@ class WarmWorker:
             request = {"files": sources, "tests": list(test_ids), "timeout": timeout, **extra}
             if self.runner.test_timeout and "probe" not in request:     # traced runs are slower
                 request.setdefault("test_timeout", self.runner.test_timeout)
+            assert self._requests is not None       # alive: start() opened it
             try:
                 self._requests.write(json.dumps(request) + "\n")
                 self._requests.flush()
@@ -188,7 +189,7 @@ class WarmWorker:
             except subprocess.TimeoutExpired:
                 pass
         for closer in (lambda: self._requests and self._requests.close(),
-                       lambda: self._answers >= 0 and os.close(self._answers)):
+                       lambda: os.close(self._answers) if self._answers >= 0 else None):
             try:
                 closer()
             except OSError:

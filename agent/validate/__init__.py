@@ -3,7 +3,9 @@ targets first (fast reject), then the tests that passed before (no regressions).
 budget runs out or shortly after the first plausible patch, keeping the smallest plausible one that
 shows no anti-pattern (agent.rank.antipatterns); while every plausible patch shows one, it keeps
 looking a while longer. A candidate that fails is kept as progress when it made a failing target
-pass or moved one's failure closer to passing (agent.progress), for multi-edit repair."""
+pass or moved one's failure closer to passing (agent.progress), for multi-edit repair.
+`Validator` runs one round; a session's rounds are sequenced in rounds.py, its warm workers
+started in workers.py."""
 from __future__ import annotations
 
 import asyncio

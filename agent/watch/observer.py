@@ -19,10 +19,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from ..sandbox.workspace import SKIP_DIRS, read_regular
 
@@ -113,7 +114,7 @@ class ChangeFeed:
         self._first = self._last = 0.0
         self._cond = threading.Condition()
         self._stopped = True
-        self._observer: Observer | None = None
+        self._observer: BaseObserver | None = None
         self._watched: dict[str, object] = {}
         self._thread: threading.Thread | None = None
 
@@ -228,7 +229,7 @@ class ChangeFeed:
         """The batch minus files whose content is what was last reported."""
         changes = []
         for rel in batch:
-            before = self._seen.get(rel, _UNSEEN)
+            before: Any = self._seen.get(rel, _UNSEEN)      # a signature, None or _UNSEEN
             path = self.root / rel
             if before not in (_UNSEEN, None) and before[2].startswith("mtime:") and _same_stat(path, before):
                 continue            # too big to hash: mtime and size are all we compare

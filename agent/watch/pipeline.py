@@ -16,8 +16,6 @@ except the cache under `.remedy/`.
 """
 from __future__ import annotations
 
-import json
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +26,8 @@ from ..cancel import CancelToken
 from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
+from ..localize import COVERAGE
+from ..reproduce import traced_run
 from ..sandbox.workspace import Sandbox, read_regular
 from ..types import Outcome, RunReport, TestResult
 from .impact import Impact, ImpactIndex
@@ -250,25 +250,15 @@ class Watcher:
 
     def _run_tests(self, sandbox: Sandbox, chosen: Impact, token: CancelToken
                    ) -> tuple[RunReport, dict]:
-        from ..localize import coverage_run_options
-
         runner = self._runner()
-        with tempfile.TemporaryDirectory(prefix="remedy-watch-") as tmp:
-            out = Path(tmp) / "coverage.json"
-            plugins, paths, cov_env = coverage_run_options(out, root=sandbox.path)
-            tests = [] if chosen.everything else chosen.tests
-            report = runner.run(sandbox.path, tests, extra_plugins=plugins, plugin_paths=paths,
-                                env=cov_env, cancel=token, writable=(Path(tmp),))
-            if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
-                # a cached node id no longer exists: run the whole files instead
-                files = sorted({t.split("::")[0] for t in tests})
-                report = runner.run(sandbox.path, files, extra_plugins=plugins, plugin_paths=paths,
-                                    env=cov_env, cancel=token, writable=(Path(tmp),))
-            try:
-                coverage = json.loads(out.read_text(encoding="utf-8")).get("tests", {})
-            except (OSError, ValueError):
-                coverage = {}
-        return report, coverage
+        tests = [] if chosen.everything else chosen.tests
+        report, data = traced_run(runner, sandbox.path, tests, token, COVERAGE, root=sandbox.path, partial=False)
+        if report.exit_code == 4 and not report.results and any("::" in t for t in tests):
+            # a cached node id no longer exists: run the whole files instead
+            files = sorted({t.split("::")[0] for t in tests})
+            report, data = traced_run(runner, sandbox.path, files, token, COVERAGE, root=sandbox.path,
+                                      partial=False)
+        return report, data.get("tests", {})
 
     def _update(self, report: RunReport, chosen: Impact, changes: list[Change],
                 impact: ImpactIndex) -> WatchUpdate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ...ast.nodes import parent_of
 from ...ast.parser import parse
 from ...ast.query import captures
 from ...sandbox.workspace import SKIP_DIRS, read_regular
@@ -34,8 +35,8 @@ class FindSymbol:
                     continue
                 found = captures("definitions", parse(src).root_node)
                 for node in found.get("function", []) + found.get("class", []):
-                    if node.text.decode("utf-8", "replace") == args["name"]:
-                        header = src[node.parent.start_byte:].split(b"\n", 1)[0].decode("utf-8", "replace")
+                    if (node.text or b"").decode("utf-8", "replace") == args["name"]:
+                        header = src[parent_of(node).start_byte:].split(b"\n", 1)[0].decode("utf-8", "replace")
                         rel = os.path.relpath(path, root).replace(os.sep, "/")
                         hits.append(f"{rel}:{node.start_point.row + 1}: {header.strip()}")
         return ToolOutput(True, bound("\n".join(hits[:MAX_HITS]) or f"no definition of {args['name']}"))

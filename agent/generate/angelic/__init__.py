@@ -12,7 +12,7 @@ tests pass, and a condition that produces exactly those.
    passing tests' evaluations as they were (their outcomes must be kept), and synthesizes
    conditions that agree with all of them (synthesis.py); a chain's last `elif` that must hold
    wherever it is reached becomes `else:`. They become candidates of the kind
-   `condition.synthesized`, validated before the templates' (agent.session).
+   `condition.synthesized`, validated before the templates' (agent.rank.ordering).
 Nothing is synthesized when no condition is suspicious or no forcing makes a failing test pass.
 """
 from __future__ import annotations
@@ -100,7 +100,7 @@ def angelic_candidates(request: AngelicRequest, answer: Mapping | None,
         kept = _observations(site, tests, passing, None)
         options = []
         for test in failing:
-            mine = [_observations(site, run["tests"], [test], run) for run in answer.get("plans") or ()
+            mine = [_observations(site, run["tests"], [test], run) for run in (answer or {}).get("plans") or ()
                     if run.get("site") == site.id and run.get("tests", {}).get(test, {}).get("passed")]
             if mine:
                 options.append(mine)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard, cast
 
 from ...ast.offsets import Offsets
 from ...ast.purity import PURE_BUILTINS, PURE_METHODS
@@ -33,6 +34,7 @@ MAX_NUMBERS = 10
 MAX_STRINGS = 8
 STRING_LIMIT = 40
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 _SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.ClassDef)
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.Starred)
@@ -65,7 +67,7 @@ def condition_sites(files: Mapping[str, bytes], lines: Sequence[SuspiciousLine],
                     max_sites: int = MAX_SITES, max_lines: int = 10) -> list[ConditionSite]:
     """Up to `max_sites` conditions, the most suspicious first, that never overlap."""
     parsed: dict[str, _Module | None] = {}
-    found: dict[tuple[str, int], tuple[float, int, _Module, ast.expr, str, ast.AST]] = {}
+    found: dict[tuple[str, int], tuple[float, int, _Module, ast.expr, str, _Function]] = {}
     ordered = sorted((sl for sl in lines if sl.path in files), key=lambda sl: -sl.score)[:max_lines]
     for order, sl in enumerate(ordered):
         if sl.path not in parsed:
@@ -123,16 +125,16 @@ class _Module:
         except (SyntaxError, ValueError, RecursionError):
             return None
 
-    def start(self, node: ast.AST) -> int:
+    def start(self, node: ast.expr | ast.stmt) -> int:
         return self.offsets.point_to_byte(node.lineno, node.col_offset)
 
-    def end(self, node: ast.AST) -> int:
-        return self.offsets.point_to_byte(node.end_lineno, node.end_col_offset)
+    def end(self, node: ast.expr | ast.stmt) -> int:   # ast.parse sets every end position
+        return self.offsets.point_to_byte(cast(int, node.end_lineno), cast(int, node.end_col_offset))
 
-    def text(self, node: ast.AST) -> str:
+    def text(self, node: ast.expr | ast.stmt) -> str:
         return self.src[self.start(node):self.end(node)].decode("utf-8", "replace")
 
-    def function_of(self, node: ast.AST) -> ast.AST | None:
+    def function_of(self, node: ast.AST) -> _Function | None:
         """The function whose body holds `node` directly (no lambda, comprehension or class between)."""
         child, parent = node, self.parent.get(id(node))
         while parent is not None:
@@ -143,7 +145,7 @@ class _Module:
             child, parent = parent, self.parent.get(id(parent))
         return None
 
-    def conditions_at(self, line: int) -> list[tuple[ast.expr, str, ast.AST, float]]:
+    def conditions_at(self, line: int) -> list[tuple[ast.expr, str, _Function, float]]:
         """(condition, kind, function, weight): the first on `line`, else (weighing a little less)
         the one governing it."""
         if self._conditions is None:
@@ -158,13 +160,13 @@ class _Module:
             if cond.lineno <= line <= cond.end_lineno:
                 here.append((cond, kind, fn, 1.0))
             elif isinstance(node, (ast.If, ast.While)) and node.body[0].lineno <= line \
-                    <= node.body[-1].end_lineno:
+                    <= cast(int, node.body[-1].end_lineno):
                 if governing is None or node.lineno > governing[0].lineno:
                     governing = (cond, kind, fn, 0.9)
         here.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
         return here[:1] or ([governing] if governing is not None else [])
 
-    def site(self, sid: int, cond: ast.expr, kind: str, fn: ast.AST, score: float) -> ConditionSite:
+    def site(self, sid: int, cond: ast.expr, kind: str, fn: _Function, score: float) -> ConditionSite:
         own = _condition_terms(cond, self.text)
         terms = list(dict.fromkeys(own))
         constants = [c for c in self.constants if c not in terms][:MAX_MODULE_CONSTANTS]
@@ -196,7 +198,8 @@ class _Module:
         clause, parent = self.parent.get(id(cond)), None
         if isinstance(clause, ast.If):
             parent = self.parent.get(id(clause))
-        if not (isinstance(parent, ast.If) and parent.orelse == [clause] and not clause.orelse):
+        if not (isinstance(clause, ast.If) and isinstance(parent, ast.If) and parent.orelse == [clause]
+                and not clause.orelse):
             return None
         start, end = self.start(clause), self.end(cond)
         if not self.src.startswith(b"elif", start):
@@ -205,7 +208,7 @@ class _Module:
         colon = len(rest) - len(rest.lstrip(b" \t)"))
         return (start, end + colon + 1) if rest[colon:colon + 1] == b":" else None
 
-    def _function_terms(self, fn: ast.AST, line: int) -> list[str]:
+    def _function_terms(self, fn: _Function, line: int) -> list[str]:
         """Parameters, names read and `a.b` chains read in the function, nearest to `line` first."""
         args = fn.args
         params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
@@ -336,7 +339,7 @@ def _condition_terms(cond: ast.expr, text) -> list[str]:
     return [t for t in dict.fromkeys(out) if t not in _SELF]
 
 
-def _constants(fn: ast.AST, cond: ast.expr) -> tuple[tuple[int | float, ...], tuple[str, ...]]:
+def _constants(fn: _Function, cond: ast.expr) -> tuple[tuple[int | float, ...], tuple[str, ...]]:
     """The function's numbers (0 and 1 always) and short strings, the condition's own first."""
     doc = fn.body[0].value if fn.body and isinstance(fn.body[0], ast.Expr) else None
     numbers: list[int | float] = []
@@ -364,5 +367,5 @@ def _literal(node: ast.expr) -> bool:
         and not isinstance(node.value, bool)
 
 
-def _number(value) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

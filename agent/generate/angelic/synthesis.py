@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -63,6 +64,7 @@ class Observation:
 
 
 Judge = Callable[[Observation], "bool | None"]
+Combine = Callable[["bool | None", Judge, Observation, bool], "bool | None"]   # _and, _or
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,13 @@ def atoms(observations: Sequence[Observation], terms: Sequence[str], numbers: Se
                 add(f"len({s}) {op} {c}", 2.2 + 0.05 * rank, [s], _compare(s, op, const=c, length=True))
     double = '"' in condition and "'" not in condition      # the quotes the code already uses
     for i, t in enumerate(stringy):
-        for rank, c in enumerate(strings):
-            q = _quoted(c, double)
-            add(f"{t} == {q}", 1.8 + 0.05 * rank, [t], _string(t, "==", c))
-            add(f"{t} != {q}", 1.8 + 0.05 * rank, [t], _string(t, "!=", c))
-            if c:
-                add(f"{t}.startswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "startswith", c))
-                add(f"{t}.endswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "endswith", c))
+        for rank, word in enumerate(strings):
+            q = _quoted(word, double)
+            add(f"{t} == {q}", 1.8 + 0.05 * rank, [t], _string(t, "==", word))
+            add(f"{t} != {q}", 1.8 + 0.05 * rank, [t], _string(t, "!=", word))
+            if word:
+                add(f"{t}.startswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "startswith", word))
+                add(f"{t}.endswith({q})", 2.4 + 0.05 * rank, [t], _string(t, "endswith", word))
         for u in stringy[i + 1:]:
             add(f"{t} == {u}", 2.0, [t, u], _string_pair(t, u, True))
             add(f"{t} != {u}", 2.0, [t, u], _string_pair(t, u, False))
@@ -164,7 +166,7 @@ def synthesize(condition: str, observations: Sequence[Observation], candidates: 
             wrapped = wrap_and if joiner == "and" else wrap_or
             # A guard goes in front; so does any atom that must keep `C` from raising.
             for first in ((True,) if a.guard else (False, True)):
-                if _agrees(observations, lambda o, a=a, c=combine, f=first: c(o.actual, a.judge, o, f)):
+                if _agrees(observations, functools.partial(_joined, combine, a.judge, first)):
                     text = f"{a.text} {joiner} {wrapped}" if first else f"{wrapped} {joiner} {a.text}"
                     out.append(Synthesized(text, "conjunct" if joiner == "and" else "disjunct",
                                            cost + a.cost))
@@ -197,11 +199,20 @@ def _pairs(observations: Sequence[Observation], candidates: Sequence[Atom]) -> l
                 if a.text == f"not {b.text}" or b.text == f"not {a.text}":
                     continue                                   # `x or not x`
                 first, second = (b, a) if b.guard and not a.guard else (a, b)
-                if _agrees(observations, lambda o, f=first, s=second, c=combine:
-                           c(f.judge(o), s.judge, o, False)):
+                if _agrees(observations, functools.partial(_paired, combine, first.judge, second.judge)):
                     out.append(Synthesized(f"{first.text} {joiner} {second.text}", "pair",
                                            4.0 + first.cost + second.cost))
     return out
+
+
+def _joined(combine: Combine, right: Judge, right_first: bool, o: Observation) -> bool | None:
+    """The condition, as observed, joined to `right` by `combine`."""
+    return combine(o.actual, right, o, right_first)
+
+
+def _paired(combine: Combine, left: Judge, right: Judge, o: Observation) -> bool | None:
+    """Two atoms joined by `combine`, `left` first."""
+    return combine(left(o), right, o, False)
 
 
 def _and(left, right: Judge, o: Observation, right_first: bool) -> bool | None:

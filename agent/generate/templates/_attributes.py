@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from ...ast.nodes import text, walk
+from ...ast.nodes import parent_of, text, walk
 from ...ast.query import captures
 from ..site import Site
 from ._names import SELF_NAMES, is_callee
@@ -59,7 +59,7 @@ def class_fields(site: Site) -> dict[str, list[str]]:
 def _fields_of(root: Node, index) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for node in captures("definitions", root).get("class", []):
-        cls = node.parent
+        cls = parent_of(node)
         own = list(index.fields.get(cls.start_byte, {}))
         body = cls.child_by_field_name("body")
         for stmt in body.named_children if body is not None else ():
@@ -92,7 +92,7 @@ def _class_of(site: Site, func: Node, name: str) -> str | None:
         for target in captures("assignments", func).get("assign", []):
             right = target.parent.child_by_field_name("right") if target.parent is not None else None
             fn = right.child_by_field_name("function") if right is not None and right.type == "call" else None
-            if fn is not None and target.parent.type == "assignment":
+            if fn is not None and parent_of(target).type == "assignment":
                 built.setdefault(text(target), text(fn))
         site.shared[key] = built
     found = site.shared[key].get(name)
@@ -107,7 +107,7 @@ def sibling_attributes(site: Site, owner: str, attr: str, limit: int = 3) -> lis
     fields of the classes, here or in a sibling module, that define a field `attr`."""
     neighbours = site.neighbours
     module_path = neighbours.imported_modules(site.path, site.tree).get(owner) if neighbours else None
-    if module_path is not None:
+    if module_path is not None and neighbours is not None:
         module = neighbours.module(module_path)
         if module is None:
             return []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from ...ast.nodes import enclosing, text, walk
+from ...ast.nodes import enclosing, field_node, text, walk
 from ...ast.query import captures
 from ..site import Site
 from ._kinds import compatible, kinds_in
@@ -47,7 +47,7 @@ def useful(node: Node) -> bool:
     if inner.type == "assignment":
         left = inner.child_by_field_name("left")
         return left is not None and left.type == "attribute" and text(left).split(".")[0] in SELF_NAMES
-    return inner.type == "call" and inner.child_by_field_name("function").type == "attribute"
+    return inner.type == "call" and field_node(inner, "function").type == "attribute"
 
 
 def inside(node: Node, outer: Node) -> bool:

@@ -9,7 +9,7 @@ from collections import Counter
 
 from tree_sitter import Node
 
-from ...ast.nodes import text, walk
+from ...ast.nodes import field_node, text, walk
 from ..site import Site
 from ._names import is_variable
 
@@ -93,7 +93,7 @@ def expression_kind(node: Node, kinds: dict[str, str]) -> str:
         op = node.child_by_field_name("operator")
         left = node.child_by_field_name("left")
         if op is not None and text(op) in _ARITH and left is not None:
-            return expression_kind(left, kinds) or expression_kind(node.child_by_field_name("right"), kinds)
+            return expression_kind(left, kinds) or expression_kind(field_node(node, "right"), kinds)
     if kind == "call":
         fn = node.child_by_field_name("function")
         name = text(fn).rsplit(".", 1)[-1] if fn is not None else ""
@@ -107,8 +107,8 @@ def expression_kind(node: Node, kinds: dict[str, str]) -> str:
     if kind == "subscript":
         sub = node.child_by_field_name("subscript")
         return "seq" if sub is not None and sub.type == "slice" else ""
-    name = _key(node)
-    return kinds.get(name, "") if name else ""
+    key = _key(node)
+    return kinds.get(key, "") if key else ""
 
 
 def compatible(a: str, b: str) -> bool:

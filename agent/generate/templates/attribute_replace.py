@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...ast.nodes import text
+from tree_sitter import Node
+
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of, replace
 from ._names import SELF_NAMES, is_callee
 
@@ -21,7 +23,7 @@ def generate(site: Site) -> Iterable[Fix]:
             continue
         name, owner = text(attr), text(obj)
         if owner in SELF_NAMES and site.scope.cls is not None:
-            pool = _methods(site) if is_callee(node) else [f.text for f in site.scope.fields]
+            pool = _methods(site, site.scope.cls) if is_callee(node) else [f.text for f in site.scope.fields]
         elif is_callee(node):
             continue
         else:
@@ -30,19 +32,18 @@ def generate(site: Site) -> Iterable[Fix]:
             yield replace(attr, other, f"`{owner}.{name}` → `{owner}.{other}`")
 
 
-def _methods(site: Site) -> list[str]:
+def _methods(site: Site, cls: Node) -> list[str]:
     """The class's methods, nearest definition to the enclosing method first (itself included: a
     recursive-descent parser calling the wrong level calls a neighbouring level, or itself)."""
-    func, cls = site.scope.function, site.scope.cls
+    func = site.scope.function
     key = ("method_order", cls.start_byte)
     if key not in site.shared:
         body = cls.child_by_field_name("body")
         defs = []
-        for child in body.named_children if body is not None else ():
-            if child.type == "decorated_definition":
-                child = child.child_by_field_name("definition")
+        for item in body.named_children if body is not None else ():
+            child = item.child_by_field_name("definition") if item.type == "decorated_definition" else item
             if child is not None and child.type == "function_definition":
-                defs.append((child.start_byte, text(child.child_by_field_name("name"))))
+                defs.append((child.start_byte, text(field_node(child, "name"))))
         site.shared[key] = defs
     defs = site.shared[key]
     here = next((i for i, (start, _) in enumerate(defs) if func is not None and start == func.start_byte), None)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from importlib import resources
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of, replace
 
 KIND = "call.builtin_swap"
@@ -33,7 +33,7 @@ def generate(site: Site) -> Iterable[Fix]:
         if func is None:
             continue
         if func.type == "attribute":
-            func = func.child_by_field_name("attribute")
+            func = field_node(func, "attribute")
         elif func.type != "identifier" or text(func) in local:
             continue
         for other in swaps.get(text(func), ()):

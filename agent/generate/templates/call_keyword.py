@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of
 
 KIND = "call.keyword"
@@ -36,7 +36,7 @@ def generate(site: Site) -> Iterable[Fix]:
             end = arg.end_byte if i > 0 or len(items) == 1 else items[1].start_byte
             yield Fix(((start, end, ""),), f"drop `{text(arg)}` from `{text(func)}(...)`")
         name = text(func).rsplit(".", 1)[-1]
-        present = {text(a.child_by_field_name("name")) for a in items if a.type == "keyword_argument"}
+        present = {text(field_node(a, "name")) for a in items if a.type == "keyword_argument"}
         for keyword in _KNOWN.get(name, ()):
             if keyword.split("=")[0] in present or any(a.type.endswith("splat") for a in items):
                 continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of, replace
 from ._names import mentioned_names
 
@@ -32,12 +32,12 @@ def generate(site: Site) -> Iterable[Fix]:
 
 def _needs_parens(cond: Node) -> bool:
     if cond.type == "boolean_operator":
-        return text(cond.child_by_field_name("operator")) == "or"
+        return text(field_node(cond, "operator")) == "or"
     return cond.type in _LOOSE and cond.type != "not_operator"
 
 
 def _drop_or_operand(cond: Node) -> Iterable[Fix]:
-    if cond.type == "boolean_operator" and text(cond.child_by_field_name("operator")) == "or":
+    if cond.type == "boolean_operator" and text(field_node(cond, "operator")) == "or":
         for keep in (cond.child_by_field_name("left"), cond.child_by_field_name("right")):
             if keep is not None:
                 yield replace(cond, text(keep))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of, replace
 from ._names import mentioned_names
 
@@ -38,11 +38,11 @@ def _elif_to_else(site: Site) -> Iterable[Fix]:
     colon = next((c for c in stmt.children if c.type == ":"), None)
     if colon is not None:
         yield Fix(((stmt.start_byte, colon.end_byte, "else:"),),
-                  f"`elif {text(stmt.child_by_field_name('condition'))}:` → `else:`")
+                  f"`elif {text(field_node(stmt, 'condition'))}:` → `else:`")
 
 
 def _drop_and_operand(cond: Node) -> Iterable[Fix]:
-    if cond.type == "boolean_operator" and text(cond.child_by_field_name("operator")) == "and":
+    if cond.type == "boolean_operator" and text(field_node(cond, "operator")) == "and":
         for keep in (cond.child_by_field_name("left"), cond.child_by_field_name("right")):
             if keep is not None:
                 yield replace(cond, text(keep))

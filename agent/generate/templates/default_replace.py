@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of, replace
 from .literal_replace import alternatives
 
@@ -28,4 +28,4 @@ def generate(site: Site) -> Iterable[Fix]:
             options = [str(n + 1), str(n - 1)] + options
         for new in dict.fromkeys(options):
             if new != text(value):
-                yield replace(value, new, f"default `{text(param)}` → `{text(param.child_by_field_name('name'))}={new}`")
+                yield replace(value, new, f"default `{text(param)}` → `{text(field_node(param, 'name'))}={new}`")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text, walk
+from ...ast.nodes import field_node, text, walk
 from ..site import Fix, Site, prior_of, replace
 
 KIND = "expression.clamp"
@@ -39,18 +39,18 @@ def _targets(site: Site) -> Iterable[Node]:
     for node in site.nodes("assignment"):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is not None and left.type == "identifier" and right is not None \
-                and right.type == "binary_operator" and text(right.child_by_field_name("operator")) in "+-":
+                and right.type == "binary_operator" and text(field_node(right, "operator")) in "+-":
             yield right
     for node in site.nodes("subscript"):
         index = node.child_by_field_name("subscript")
         if index is not None and index.type == "binary_operator" \
-                and text(index.child_by_field_name("operator")) in "+-":
+                and text(field_node(index, "operator")) in "+-":
             yield index
 
 
 def _sequences(site: Site) -> list[str]:
     """Plain names the function subscripts or measures with `len()`, nearest to the site first."""
-    func = site.scope.function
+    func = site.function
     key = ("clamp_sequences", func.start_byte)
     if key not in site.shared:
         found: dict[str, int] = {}

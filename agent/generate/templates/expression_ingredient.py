@@ -97,7 +97,7 @@ def generate(site: Site) -> Iterable[Fix]:
 def _twins(site: Site, node: Node) -> list[Node]:
     """The same expression on the neighbouring lines of the function (a copied mistake, as in
     `f"{src.name} (original)"` beside `f"{src.name} (formatted)"`)."""
-    func, own, row = site.scope.function, text(node), node.start_point.row
+    func, own, row = site.function, text(node), node.start_point.row
     key = ("expressions_by_text", func.start_byte, func.end_byte)
     if key not in site.shared:
         table: dict[tuple[str, str], list[Node]] = {}
@@ -280,7 +280,7 @@ def _parameters_for_literals(site: Site) -> Iterator[tuple[Node, str]]:
     defaults = roles_of(site.scope.function, site.shared, site.path).defaults
     if not defaults:
         return
-    values = {}
+    values: dict[tuple, str] = {}
     for name, default in defaults.items():
         value = _literal_value(default)
         if value is not None:
@@ -317,8 +317,8 @@ def _special(site: Site, target: Node) -> Iterator[tuple[Node, str]]:
         if call:
             yield target, f"{name}({call})"
         enclosing = _ancestor_texts(site, target)
-        for attr in attributes_of(site, name, _PER_TARGET):
-            new = f"{name}.{attr}"
+        for field in attributes_of(site, name, _PER_TARGET):
+            new = f"{name}.{field}"
             if new not in enclosing:
                 yield target, new
 
@@ -389,7 +389,7 @@ def _combinations(site: Site, target: Node, kinds: dict[str, str],
 
 def _unused_parameters(site: Site) -> list[str]:
     """Parameters the function never reads: what a wrong expression most often left out."""
-    func = site.scope.function
+    func = site.function
     key = ("unused_parameters", func.start_byte, func.end_byte)
     if key not in site.shared:
         body = func.child_by_field_name("body")

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 from tree_sitter import Node
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, parent_of, text
 from ..align import Alignment
 from ..mismatch import Mismatch
 from ..site import Fix, Site, prior_of, shorten
@@ -98,17 +98,18 @@ def _parameter_fixes(site: Site, found: tuple[Mismatch, ...]) -> Iterator[Fix]:
     params = site.scope.function.child_by_field_name("parameters")
     literals = [(n, string_literal(n, site.src)) for n in site.nodes("string")]
     for param in params.named_children if params is not None else ():
-        name, default = param.child_by_field_name("name"), param.child_by_field_name("value")
+        default = param.child_by_field_name("value")
         if param.type not in ("default_parameter", "typed_default_parameter") or default is None \
                 or default.type != "string":
             continue
         lit = string_literal(default, site.src)
         value = lit.value if lit is not None else None
         same = [n for n, lit in literals if lit is not None and value and lit.value == value]
-        if not same or not any(_alignment(site, m).targets(value) for m in texts):
+        if not same or not value or not any(_alignment(site, m).targets(value) for m in texts):
             continue
-        yield Fix(tuple((n.start_byte, n.end_byte, text(name)) for n in same),
-                  f"`{shorten(text(same[0]))}` → `{text(name)}` (the parameter it hardcodes)")
+        name = text(field_node(param, "name"))
+        yield Fix(tuple((n.start_byte, n.end_byte, name) for n in same),
+                  f"`{shorten(text(same[0]))}` → `{name}` (the parameter it hardcodes)")
 
 
 def _fix(node: Node, span: tuple[int, int, str], why: str) -> Fix:
@@ -216,7 +217,7 @@ def _substring_test(node: Node) -> bool:
         return parent.named_children[:1] == [node] and bool(ops) and ops[0] in ("in", "not in")
     if parent.type == "tuple":          # s.startswith(('a', 'b'))
         parent = parent.parent
-        node = node.parent
+        node = parent_of(node)
     if parent is None or parent.type != "argument_list" or parent.named_children[:1] != [node]:
         return False
     call = parent.parent

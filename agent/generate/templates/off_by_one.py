@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, parent_of, text
 from ..site import Fix, Site, left_operand, prior_of, replace
 
 KIND = "off_by_one"
@@ -25,7 +25,7 @@ def generate(site: Site) -> Iterable[Fix]:
         op, right = node.child_by_field_name("operator"), node.child_by_field_name("right")
         if op is not None and text(op) in "+-" and right is not None and right.type == "integer" \
                 and _int(right) == 1:
-            yield replace(node, text(node.child_by_field_name("left")))
+            yield replace(node, text(field_node(node, "left")))
     for bound in _boundaries(site):
         if bound.type in _LITERALS or bound.type == "unary_operator" or _is_pm_one(bound):
             continue
@@ -58,7 +58,7 @@ def _literal(node: Node) -> Iterable[Fix]:
         return
     parent = node.parent
     negated = parent is not None and parent.type == "unary_operator" and text(parent).startswith("-")
-    target = parent if negated else node
+    target = parent_of(node) if negated else node
     value = -value if negated else value
     in_pm = (parent is not None and parent.type == "binary_operator"
              and parent.child_by_field_name("right") == node and value == 1)
@@ -78,7 +78,7 @@ def _boundaries(site: Site) -> Iterable[Node]:
     for node in site.nodes("call"):
         func = node.child_by_field_name("function")
         if func is not None and text(func) == "range":
-            yield from node.child_by_field_name("arguments").named_children
+            yield from field_node(node, "arguments").named_children
     own = _function_name(site)
     for node in site.nodes("call"):   # a recursive call that forgets to shrink its argument
         func, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
@@ -114,14 +114,13 @@ def _function_name(site: Site) -> str:
 
 def _numeric_leaves(node: Node) -> Iterable[Node]:
     """The plain names among a value: itself, or the branches of a conditional expression."""
-    if node.type == "keyword_argument":
-        node = node.child_by_field_name("value")
-    if node is None:
+    value = node.child_by_field_name("value") if node.type == "keyword_argument" else node
+    if value is None:
         return
-    if node.type in ("identifier", "attribute"):
-        yield node
-    elif node.type == "conditional_expression":
-        for branch in (node.named_children[0], node.named_children[-1]):
+    if value.type in ("identifier", "attribute"):
+        yield value
+    elif value.type == "conditional_expression":
+        for branch in (value.named_children[0], value.named_children[-1]):
             yield from _numeric_leaves(branch)
 
 
@@ -155,22 +154,24 @@ def _shift_indices(site: Site) -> Iterable[Fix]:
         obj, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
         if obj is not None and index is not None and index.type not in ("slice", "string", "tuple"):
             by_object.setdefault(text(obj), []).append(index)
-    for obj, indices in by_object.items():
+    for name, indices in by_object.items():
         if len(indices) < 2 or len(indices) > 4 or len({text(i) for i in indices}) < 2:
             continue
         for delta in (1, -1):
             spans = tuple((i.start_byte, i.end_byte, _shifted(i, delta)) for i in indices)
-            yield Fix(spans, f"shift every index into `{obj}` by {delta:+d}")
+            yield Fix(spans, f"shift every index into `{name}` by {delta:+d}")
 
 
 def _shifted(node: Node, delta: int) -> str:
-    if node.type == "integer" and _int(node) is not None:
-        return str(_int(node) + delta)
+    value = _int(node) if node.type == "integer" else None
+    if value is not None:
+        return str(value + delta)
     right = node.child_by_field_name("right") if node.type == "binary_operator" else None
-    op = node.child_by_field_name("operator") if right is not None else None
-    if right is not None and right.type == "integer" and text(op) in "+-" and _int(right) is not None:
-        k = (_int(right) if text(op) == "+" else -_int(right)) + delta
-        left = text(node.child_by_field_name("left"))
+    op = text(field_node(node, "operator")) if right is not None else ""
+    step = _int(right) if right is not None and right.type == "integer" else None
+    if step is not None and op in "+-":
+        k = (step if op == "+" else -step) + delta
+        left = text(field_node(node, "left"))
         return left if k == 0 else f"{left} {'+' if k > 0 else '-'} {abs(k)}"
-    op = "+" if delta > 0 else "-"
-    return f"{left_operand(node, op)} {op} 1"
+    sign = "+" if delta > 0 else "-"
+    return f"{left_operand(node, sign)} {sign} 1"

@@ -20,7 +20,9 @@ _ALTERNATIVES = {
 def generate(site: Site) -> Iterable[Fix]:
     for node in site.nodes("augmented_assignment"):
         op = node.child_by_field_name("operator")
-        for new in _ALTERNATIVES.get(text(op), ()) if op is not None else ():
+        if op is None:
+            continue
+        for new in _ALTERNATIVES.get(text(op), ()):
             yield replace(op, new)
     for node in site.nodes("assignment"):
         left = node.child_by_field_name("left")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text
+from ...ast.nodes import field_node, parent_of, text
 from ..align import changed_chars
 from ..regex_edits import pattern_edits
 from ..site import Fix, Site, prior_of
@@ -74,7 +74,7 @@ def _constant_patterns(root: Node) -> list[tuple[str, Node]]:
     for stmt in root.named_children:
         inner = stmt.child_by_field_name("definition") if stmt.type == "decorated_definition" else stmt
         if inner is not None and inner.type == "class_definition" and inner.child_by_field_name("body"):
-            bodies.append(inner.child_by_field_name("body"))
+            bodies.append(field_node(inner, "body"))
     for body in bodies:
         for stmt in body.named_children:
             expr = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
@@ -98,8 +98,8 @@ def _is_pattern(node: Node) -> bool:
             and text(parent.child_by_field_name("operator") or parent).strip() == "%")):
         target, parent = parent, parent.parent
     if parent is not None and parent.type == "attribute" and text(parent.child_by_field_name("attribute") or parent) == "format":
-        call = parent.parent
-        target, parent = call, call.parent if call is not None else None
+        call = parent_of(parent)
+        target, parent = call, call.parent
     if parent is None:
         return False
     if parent.type == "argument_list" and parent.named_children[:1] == [target]:
@@ -108,9 +108,9 @@ def _is_pattern(node: Node) -> bool:
         name = parent.child_by_field_name("name")
         return name is not None and text(name) in ("pattern", "regex")
     if parent.type == "assignment" and parent.child_by_field_name("right") == target:
-        left = parent.child_by_field_name("left")
-        name = text(left.child_by_field_name("attribute") or left) if left.type == "attribute" else text(left)
-        if _PATTERN_NAME.search(name):
+        left = field_node(parent, "left")
+        bound = text(field_node(left, "attribute")) if left.type == "attribute" else text(left)
+        if _PATTERN_NAME.search(bound):
             return True
     return text(node)[:2].lower() in ("r'", 'r"') and bool(_PATTERN_SYNTAX.search(text(node)))
 

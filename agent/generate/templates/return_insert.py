@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ...ast.nodes import field_node, text
 from ..site import Fix, Site, prior_of
 from ._names import SELF_NAMES
 
@@ -18,7 +19,7 @@ def generate(site: Site) -> Iterable[Fix]:
     func = site.scope.function
     body = func.child_by_field_name("body") if func is not None else None
     statements = [c for c in body.named_children if c.type != "comment"] if body is not None else []
-    if not statements or statements[-1].type in _TERMINAL:
+    if func is None or not statements or statements[-1].type in _TERMINAL:
         return
     last = statements[-1]
     if last.end_point.row == func.start_point.row:
@@ -35,4 +36,4 @@ def generate(site: Site) -> Iterable[Fix]:
               if n.kind == "param" and n.text not in SELF_NAMES and n.text not in {m.text for m in names}]
     for name in names[:_MAX_NAMES]:
         yield Fix(((end, end, f"{indent}return {name.text}{site.newline}"),),
-                  f"add `return {name.text}` at the end of `{func.child_by_field_name('name').text.decode()}`")
+                  f"add `return {name.text}` at the end of `{text(field_node(func, 'name'))}`")

@@ -31,8 +31,7 @@ def generate(site: Site) -> Iterable[Fix]:
     # A module global may be read but not rebound in a function: it would become a local there.
     known = {n.text for n in site.scope.variables if n.kind != "global"}
     readable = known | {n.text for n in site.scope.variables} | {n.text for n in site.scope.callables}
-    known = (known, readable | BUILTINS)
-    for donor in _donors(site, known):
+    for donor in _donors(site, (known, readable | BUILTINS)):
         snippet = site.reindent(donor, site.indent)
         label = shorten(text(donor))
         yield Fix(((start, start, snippet),), f"insert `{label}` before line {site.line}")
@@ -41,7 +40,7 @@ def generate(site: Site) -> Iterable[Fix]:
 
 
 def _donors(site: Site, known: tuple[set[str], set[str]]) -> list[Node]:
-    func = site.scope.function
+    func = site.function
     key = ("useful_in", func.start_byte)
     if key not in site.shared:
         site.shared[key] = [n for n in walk(func) if useful(n)]
@@ -56,12 +55,12 @@ def _donors(site: Site, known: tuple[set[str], set[str]]) -> list[Node]:
     picked: list[Node] = []
     seen: set[str] = {stmt_text}
     for node in sorted(own, key=lambda n: abs(n.start_byte - site.stmt.start_byte)) + module:
-        key = text(node)
-        if key in seen or node.end_point.row - node.start_point.row >= _MAX_DONOR_LINES:
+        said = text(node)
+        if said in seen or node.end_point.row - node.start_point.row >= _MAX_DONOR_LINES:
             continue
         if inside(site.stmt, node) or inside(node, site.stmt) or not _names_known(node, known):
             continue
-        seen.add(key)
+        seen.add(said)
         picked.append(node)
         if len(picked) == _MAX_DONORS:
             break
@@ -75,7 +74,6 @@ def _names_known(node: Node, known: tuple[set[str], set[str]]) -> bool:
         target = inner.child_by_field_name("left")
         if target is not None and target.type == "identifier" and text(target) not in bindable:
             return False
-    known = readable
     self_ok = bool(SELF_NAMES & bindable)
-    return all(text(n) in known or (self_ok and text(n) in SELF_NAMES)
+    return all(text(n) in readable or (self_ok and text(n) in SELF_NAMES)
                for n in walk(node) if n.type == "identifier" and (is_variable(n) or text(n) in SELF_NAMES))

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from tree_sitter import Node
 
-from ...ast.nodes import COMPOUND_TYPES, SIMPLE_TYPES, enclosing, text, walk
+from ...ast.nodes import COMPOUND_TYPES, SIMPLE_TYPES, enclosing, field_node, text, walk
 from ...ast.query import captures
 from ..neighbours import Module
 from ..site import Fix, Site, prior_of, shorten
@@ -116,7 +116,7 @@ def _donor_pool(site: Site) -> Iterator[tuple[Node, Module | None]]:
     """The same function's statements (nearest first), then its class's other methods', then the
     file's other functions', then sibling modules' (agent.generate.neighbours); those that mention
     the most of what this function does first. A donor from another file comes with its module."""
-    func, stmt = site.scope.function, site.stmt
+    func, stmt = site.function, site.stmt
     own, others = _file_donors(site)
     yield from ((n, None) for n in sorted(own, key=lambda n: abs(n.start_byte - stmt.start_byte)))
     yield from ((n, None) for n in others)
@@ -139,7 +139,7 @@ def _file_donors(site: Site) -> tuple[list[Node], list[Node]]:
     """The function's own statements, and the rest of the file's: its class's first, then those
     whose function binds the most of the names this one binds, then whose statement mentions the
     most of what this one does (memoised per function)."""
-    func, cls = site.scope.function, site.scope.cls
+    func, cls = site.function, site.scope.cls
     key = ("file_donors", func.start_byte, func.end_byte)
     if key not in site.shared:
         every = _statements(site.shared, site.tree.root_node)
@@ -169,7 +169,7 @@ def _bound_names(index, func: Node) -> frozenset[str]:
 def _related(site: Site, donor_func: Node, module: Module | None) -> bool:
     """The donor's function binds enough of the names the site's function binds."""
     theirs = _bound_names(module.index if module else site.index, donor_func)
-    return len(theirs & _bound_names(site.index, site.scope.function)) >= _SIBLING_OVERLAP
+    return len(theirs & _bound_names(site.index, site.function)) >= _SIBLING_OVERLAP
 
 
 def _memo_words(shared: dict, node: Node) -> frozenset[str]:
@@ -180,7 +180,7 @@ def _memo_words(shared: dict, node: Node) -> frozenset[str]:
 
 
 def _donors(site: Site) -> Iterator[tuple[str, str]]:
-    func, stmt = site.scope.function, site.stmt
+    func, stmt = site.function, site.stmt
     visible = [n.text for n in site.scope.variables if n.text not in SELF_NAMES]
     known = set(visible) | {n.text for n in site.scope.callables} | BUILTINS
     fields = {f.text for f in site.scope.fields}
@@ -245,7 +245,7 @@ def _self_ok(site: Site, node: Node, fields: set[str]) -> bool:
             parent = n.parent
             if parent is not None and parent.type == "attribute" \
                     and parent.child_by_field_name("object") == n:
-                attr = text(parent.child_by_field_name("attribute"))
+                attr = text(field_node(parent, "attribute"))
                 called = parent.parent is not None and parent.parent.type == "call"
                 if attr not in fields and not (called and attr in site.scope.methods):
                     return False
@@ -253,7 +253,7 @@ def _self_ok(site: Site, node: Node, fields: set[str]) -> bool:
 
 
 def _uses(site: Site) -> dict[str, int]:
-    func = site.scope.function
+    func = site.function
     key = ("name_uses", func.start_byte, func.end_byte)
     if key not in site.shared:
         counts: dict[str, int] = {}
@@ -327,7 +327,7 @@ def _has_exit(node: Node) -> bool:
 
 # -- a missing `x = y` ----------------------------------------------------------------------------
 def _assignments(site: Site) -> Iterator[tuple[str, str]]:
-    func = site.scope.function
+    func = site.function
     kinds = name_kinds(site)
     state = _state(site, func)
     visible = [n.text for n in site.scope.variables if n.kind in ("local", "param")

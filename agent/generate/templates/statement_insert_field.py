@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import COMPOUND_TYPES, SIMPLE_TYPES, text, walk
+from ...ast.nodes import COMPOUND_TYPES, SIMPLE_TYPES, field_node, text, walk
 from ..site import Fix, Site, prior_of
 from ._names import SELF_NAMES, is_variable
 
@@ -63,7 +63,7 @@ def _self_field(node: Node | None) -> str | None:
     obj = node.child_by_field_name("object")
     if obj is None or obj.type != "identifier" or text(obj) not in SELF_NAMES:
         return None
-    return text(node.child_by_field_name("attribute"))
+    return text(field_node(node, "attribute"))
 
 
 def _pointer_fields(site: Site, cls: Node) -> list[str]:

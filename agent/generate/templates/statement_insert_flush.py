@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...ast.nodes import text, walk
+from ...ast.nodes import field_node, text, walk
 from ..site import Fix, Site, prior_of
 
 KIND = "statement.insert_flush"
@@ -41,7 +41,7 @@ def _loops(site: Site) -> list[Node]:
         prev = prev.prev_named_sibling
     if prev is not None and prev.type in _LOOPS:
         found.append(prev)
-    node = site.stmt
+    node: Node | None = site.stmt
     while node is not None and node.type != "function_definition":
         if node.type in _LOOPS and node not in found:
             found.append(node)
@@ -61,10 +61,10 @@ def _flushes(loop: Node) -> list[tuple[str, str]]:
                 rebound.add(text(left))
         elif n.type == "call":
             fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
-            if fn is not None and fn.type == "attribute" and text(fn.child_by_field_name("attribute")) == "append" \
+            if fn is not None and fn.type == "attribute" and text(field_node(fn, "attribute")) == "append" \
                     and args is not None and len(args.named_children) == 1 \
                     and args.named_children[0].type == "identifier":
-                pair = (text(fn.child_by_field_name("object")), text(args.named_children[0]))
+                pair = (text(field_node(fn, "object")), text(args.named_children[0]))
                 if pair not in appends:
                     appends.append(pair)
     return [p for p in appends if p[1] in rebound][:2]

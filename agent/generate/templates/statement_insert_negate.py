@@ -33,7 +33,7 @@ def generate(site: Site) -> Iterable[Fix]:
 
 
 def _numeric_returned(site: Site) -> list[str]:
-    func = site.scope.function
+    func = site.function
     key = ("negatable", func.start_byte)
     if key not in site.shared:
         numeric: set[str] = set()

@@ -53,7 +53,7 @@ def _conditions(site: Site) -> list[str]:
             text(n) in readable or (self_ok and text(n) in SELF_NAMES)
             for n in walk(node) if n.type == "identifier" and (is_variable(n) or text(n) in SELF_NAMES))
 
-    func = site.scope.function
+    func = site.function
     own = [c for c in _tests(site, func) if usable(c)]
     own.sort(key=lambda n: abs(n.start_byte - site.stmt.start_byte))
     predicates = [c for c in _predicate_calls(site) if usable(c)]

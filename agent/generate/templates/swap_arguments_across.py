@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from tree_sitter import Node
 
-from ...ast.nodes import SIMPLE_TYPES, enclosing, text, walk
+from ...ast.nodes import SIMPLE_TYPES, enclosing, field_node, text, walk
 from ..site import Fix, Site, prior_of, shorten
 
 KIND = "swap.arguments_across"
@@ -100,14 +100,14 @@ def _arguments(a: Node, b: Node) -> Iterator[tuple[Node, Node]]:
     for x, y in zip(pos_a, pos_b):
         if text(x) != text(y):
             yield x, y
-    kw_b = {text(k.child_by_field_name("name")): k.child_by_field_name("value")
+    kw_b = {text(field_node(k, "name")): k.child_by_field_name("value")
             for k in args_b.named_children if k.type == "keyword_argument"}
     for k in args_a.named_children:
         if k.type != "keyword_argument":
             continue
-        x, y = k.child_by_field_name("value"), kw_b.get(text(k.child_by_field_name("name")))
-        if x is not None and y is not None and text(x) != text(y):
-            yield x, y
+        value, other = k.child_by_field_name("value"), kw_b.get(text(field_node(k, "name")))
+        if value is not None and other is not None and text(value) != text(other):
+            yield value, other
 
 
 def _differing_leaves(a: Node, b: Node) -> list[tuple[Node, Node]] | None:

@@ -44,6 +44,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -141,7 +142,7 @@ class _CoverageLines:
         found: dict[str, dict[str, set[int]]] = {}
         for filename in data.measured_files():
             rel = self.paths.relative(filename)
-            if not self.paths.wanted(rel):
+            if rel is None or not self.paths.wanted(rel):
                 continue
             for lineno, contexts in data.contexts_by_lineno(filename).items():
                 for ctx in contexts:
@@ -228,7 +229,7 @@ class _Recorder:
         self.spent = 0.0
         self.untraced: set[str] = set()
         self.started = 0.0
-        self.partial = None          # the ``.partial`` file, once a test has ended
+        self.partial: IO[str] | None = None     # the ``.partial`` file, once a test has ended
 
     # -- collection ------------------------------------------------------------------------
     def collected(self, items) -> None:
@@ -268,8 +269,9 @@ class _Recorder:
         before its end: the tests it finished still count."""
         if not isinstance(self.source, _TracerLines):    # coverage.py's lines come at the end
             return
-        record = {"nodeid": nodeid, "outcome": self.outcomes.get(nodeid, "unknown"),
-                  "lines": {rel: sorted(lines) for rel, lines in sorted((files or {}).items())}}
+        record: dict[str, object] = {
+            "nodeid": nodeid, "outcome": self.outcomes.get(nodeid, "unknown"),
+            "lines": {rel: sorted(lines) for rel, lines in sorted((files or {}).items())}}
         if nodeid in self.untraced:
             record["traced"] = False
         try:

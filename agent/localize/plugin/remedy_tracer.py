@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 __all__ = ["start_tracer"]
 
@@ -36,6 +37,11 @@ def start_tracer(wanted):
     return None
 
 
+def _monitoring() -> Any:
+    """``sys.monitoring``, on the Pythons that have it (3.12+; the callers check)."""
+    return sys.monitoring  # type: ignore[attr-defined]  # (mypy checks the project's 3.11)
+
+
 def _free_tool_id():
     mon = sys.monitoring
     for tool in (mon.COVERAGE_ID, 3, 4, mon.PROFILER_ID):
@@ -49,7 +55,7 @@ class _Filter:
 
     def __init__(self, wanted) -> None:
         self.wanted = wanted
-        self.cache = {}
+        self.cache: dict[str, bool] = {}
 
     def __call__(self, filename: str) -> bool:
         ok = self.cache.get(filename)
@@ -66,15 +72,16 @@ class _MonitoringTracer:
     kind = "sys.monitoring"
 
     def __init__(self, wanted, tool: int) -> None:
-        mon = sys.monitoring
+        mon = _monitoring()
         self.tool = tool
-        self.lines = set()
+        self.lines: set[tuple[str, int]] = set()
         add = self.lines.add
         accept = _Filter(wanted)
         disable = mon.DISABLE
         line_event = mon.events.LINE
         set_local = mon.set_local_events
-        armed = self.armed = set()
+        armed: set[Any] = set()         # code objects
+        self.armed = armed
 
         def py_start(code, offset):
             if code not in armed and accept(code.co_filename):
@@ -98,7 +105,7 @@ class _MonitoringTracer:
         return found
 
     def pause(self) -> None:
-        mon = sys.monitoring
+        mon = _monitoring()
         mon.set_events(self.tool, 0)
         for code in self.armed:
             try:
@@ -108,11 +115,12 @@ class _MonitoringTracer:
         self.armed.clear()
 
     def resume(self) -> None:
-        sys.monitoring.set_events(self.tool, sys.monitoring.events.PY_START)
-        sys.monitoring.restart_events()
+        mon = _monitoring()
+        mon.set_events(self.tool, mon.events.PY_START)
+        mon.restart_events()
 
     def stop(self) -> None:
-        mon = sys.monitoring
+        mon = _monitoring()
         self.pause()
         mon.register_callback(self.tool, mon.events.PY_START, None)
         mon.register_callback(self.tool, mon.events.LINE, None)
@@ -124,8 +132,9 @@ class _SettraceTracer:
 
     def __init__(self, wanted) -> None:
         accept = _Filter(wanted)
-        locals_ = {}                    # code -> its local trace function, or False
-        self.seen = seen = {}           # code -> the lines it ran since the last switch
+        locals_: dict[Any, Any] = {}    # code -> its local trace function, or False
+        seen: dict[Any, set[int]] = {}  # code -> the lines it ran since the last switch
+        self.seen = seen
 
         def local_for(code):
             lines = seen[code] = set()

@@ -27,16 +27,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .sites import ProbeSite, probe_sites
 
-__all__ = ["Evidence", "probe_request", "order_by_evidence", "evidence_classes", "place_speculative",
-           "MAX_PASSING"]
+__all__ = ["Evidence", "STATS_FIELDS", "probe_request", "order_by_evidence", "evidence_classes",
+           "place_speculative", "MAX_PASSING"]
 
 MAX_PASSING = 24      # passing tests traced beside the failing ones: those sharing the most sites
 EVIDENCE_FRONT = 6    # candidates of the kinds the failed comparison points at that go first
 SPECULATIVE_FRONT = 4 # speculative candidates that may validate among the other kinds' class 0,
                       # and as many of those the probe saw run but could not evaluate, in class 1
+
+
+# The probe worker's per-candidate list (agent/testing/plugin/remedy_probe.py, `result`; it runs in
+# the project's interpreter and sends plain JSON): the names of its fields, in order.
+STATS_FIELDS = ("failing_reached", "failing_observed", "failing_diffs", "passing_reached",
+                "passing_differed", "digest", "failing_raised", "failing_retyped", "toward", "away", "exact",
+                "matches")
+# A pattern site's passing runs' differences and its moves are not the result's: they read as none.
+_NOT_A_PATTERNS_OWN = ("passing_differed", "toward", "away", "exact")
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,12 @@ class Evidence:
 
     @classmethod
     def from_stats(cls, stats: Sequence, site: ProbeSite) -> Evidence:
-        reached, observed, diffs, pr, pd, digest, *counts = stats
-        counts = [int(c) for c in counts]
-        if site.pattern:    # its passing runs' differences and its moves (toward, away, exact) are not the result's
-            pd, counts[2:5] = 0, [0] * len(counts[2:5])
-        return cls(int(reached), int(observed), int(diffs), int(pr), int(pd), str(digest), site, *counts)
+        """From the probe worker's list for one candidate: the fields of `STATS_FIELDS`, in order."""
+        named: dict[str, Any] = {name: str(value) if name == "digest" else int(value)
+                                 for name, value in zip(STATS_FIELDS, stats)}
+        if site.pattern:
+            named.update({name: 0 for name in _NOT_A_PATTERNS_OWN if name in named})
+        return cls(site=site, **named)
 
 
 def probe_request(candidates: Sequence, files: Mapping[str, bytes], failing_ids: Sequence[str],

@@ -22,6 +22,7 @@ import dataclasses
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from ...ast.offsets import Offsets
 from ...ast.purity import PURE_BUILTINS, PURE_METHODS, PURE_MODULE_FUNCTIONS
@@ -35,6 +36,7 @@ PATTERN_KINDS = frozenset({"regex.edit"})
 _NEVER = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.FormattedValue, ast.Starred)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 _BLOCKS = ("body", "orelse", "finalbody")
 
 
@@ -83,7 +85,7 @@ class _File:
         self.top = [(self._start(s), self._end(s), s) for s in tree.body]
         self.parent: dict[int, ast.AST] = {id(s): tree for s in tree.body}
         self.exprs: dict[int, list[tuple[int, int, ast.expr]]] = {}   # by each line they span
-        self.functions: list[tuple[int, int, ast.AST]] = []
+        self.functions: list[tuple[int, int, _Function]] = []
         self._indexed: set[int] = set()
 
     def _index(self, start: int, end: int) -> None:
@@ -111,11 +113,11 @@ class _File:
         except (SyntaxError, ValueError, RecursionError):
             return None
 
-    def _start(self, node: ast.AST) -> int:
+    def _start(self, node: ast.expr | ast.stmt) -> int:
         return self.offsets.point_to_byte(node.lineno, node.col_offset)
 
-    def _end(self, node: ast.AST) -> int:
-        return self.offsets.point_to_byte(node.end_lineno, node.end_col_offset)
+    def _end(self, node: ast.expr | ast.stmt) -> int:   # ast.parse sets every end position
+        return self.offsets.point_to_byte(cast(int, node.end_lineno), cast(int, node.end_col_offset))
 
     def site(self, cid: str, start: int, end: int, text: str) -> ProbeSite | None:
         self._index(start, end)
@@ -203,15 +205,16 @@ class _Snippet:
     """A function's source, parsed on its own, with its statements' text at hand."""
 
     def __init__(self, source: str) -> None:
-        self.fn = ast.parse(source).body[0]
+        self.fn = cast(_Function, ast.parse(source).body[0])   # the source of one function
         self.lines = source.splitlines(keepends=True)
 
     def text(self, stmt: ast.stmt) -> str:
-        if stmt.lineno == stmt.end_lineno:
+        end = cast(int, stmt.end_lineno)        # ast.parse sets every end position
+        if stmt.lineno == end:
             return self.lines[stmt.lineno - 1][stmt.col_offset:stmt.end_col_offset]
         return "".join([self.lines[stmt.lineno - 1][stmt.col_offset:],
-                        *self.lines[stmt.lineno:stmt.end_lineno - 1],
-                        self.lines[stmt.end_lineno - 1][:stmt.end_col_offset]])
+                        *self.lines[stmt.lineno:end - 1],
+                        self.lines[end - 1][:stmt.end_col_offset]])
 
 
 def _block_change(a: list[ast.stmt], b: list[ast.stmt], text_a, text_b) -> tuple[int, str, str] | None:
@@ -236,7 +239,8 @@ def _block_change(a: list[ast.stmt], b: list[ast.stmt], text_a, text_b) -> tuple
         if type(x) is type(y) and _same_header(x, y):
             for field in _BLOCKS:
                 xs, ys = getattr(x, field, None), getattr(y, field, None)
-                if isinstance(xs, list) and [text_a(s) for s in xs] != [text_b(s) for s in ys]:
+                if isinstance(xs, list) and isinstance(ys, list) \
+                        and [text_a(s) for s in xs] != [text_b(s) for s in ys]:
                     return _block_change(xs, ys, text_a, text_b) if xs and ys else (x.lineno, "", "")
         return x.lineno, "", ""
     if not old and len(new) == 1:
@@ -251,11 +255,12 @@ def _block_change(a: list[ast.stmt], b: list[ast.stmt], text_a, text_b) -> tuple
 def _same_value_statement(x: ast.stmt, y: ast.stmt) -> tuple[str, str] | None:
     """`t = a` -> `t = b` (and `t += a`, `return a`): the two values."""
     kinds = (ast.Assign, ast.AugAssign, ast.Return)
-    if type(x) is not type(y) or not isinstance(x, kinds) or x.value is None or y.value is None:
+    if type(x) is not type(y) or not isinstance(x, kinds) or not isinstance(y, kinds) \
+            or x.value is None or y.value is None:
         return None
     if _dump_without(x, ("value",)) != _dump_without(y, ("value",)):
         return None
-    if isinstance(x, ast.AugAssign):
+    if isinstance(x, ast.AugAssign) and isinstance(y, ast.AugAssign):
         return (ast.unparse(ast.BinOp(x.target, x.op, x.value)), ast.unparse(ast.BinOp(y.target, y.op, y.value)))
     return ast.unparse(x.value), ast.unparse(y.value)
 
@@ -267,7 +272,8 @@ def _same_header(x: ast.stmt, y: ast.stmt) -> bool:
 
 def _dump_without(stmt: ast.stmt, fields: Sequence[str]) -> str:
     """The statement's dump with `fields` left out."""
-    return ast.dump(type(stmt)(**{f: getattr(stmt, f, None) for f in stmt._fields if f not in fields}))
+    kept: dict[str, Any] = {f: getattr(stmt, f, None) for f in stmt._fields if f not in fields}
+    return ast.dump(type(stmt)(**kept))
 
 
 def _effect(stmt: ast.stmt, inserted: bool) -> tuple[str, str]:

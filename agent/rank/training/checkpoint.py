@@ -4,14 +4,12 @@ metrics), and `checkpoint/scorer.json` with `checkpoint/trunk.npz` (the torch-fr
 agent.rank.scorer). Read with importlib.resources, so it works from a wheel too."""
 from __future__ import annotations
 
-import functools
 import io
 import json
-import logging
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -19,9 +17,8 @@ from ..calibrate import Isotonic
 from ..features import FEATURE_NAMES
 from .model import EnergyModel, ModelConfig
 
-__all__ = ["Ranker", "save", "load", "load_shipped", "write_scorer", "CHECKPOINT_DIR", "VARIANTS"]
+__all__ = ["Ranker", "save", "load", "write_scorer", "CHECKPOINT_DIR", "VARIANTS"]
 
-log = logging.getLogger("agent.rank")
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoint"    # agent/rank/checkpoint
 VARIANTS = ("full", "trunk_only", "features_only")
 
@@ -64,7 +61,7 @@ def write_scorer(folder: Path) -> None:
 
     from ..scorer import SCORER_FILE, TRUNK_FILE, scorer_data, trunk_arrays
     saved = load(folder)
-    trunks = trunk_arrays(saved.models)
+    trunks: dict[str, Any] = trunk_arrays(saved.models)    # (savez's own keyword is not among them)
     if trunks:
         with (folder / TRUNK_FILE).open("wb") as fh:
             np.savez_compressed(fh, **trunks)
@@ -95,17 +92,3 @@ def load(folder=None, variants: tuple[str, ...] = VARIANTS) -> Ranker:
     calib = json.loads(_read(folder, "calibration.json"))
     meta = json.loads(_read(folder, "meta.json"))
     return Ranker(models, {k: Isotonic.from_dict(v) for k, v in calib.items() if isinstance(v, dict)}, meta)
-
-
-@functools.cache
-def load_shipped() -> Ranker | None:
-    """The shipped checkpoint (or the folder named by $REMEDY_EBM_CHECKPOINT), or None (logged once)
-    when it is missing or unreadable. Scoring runs on one thread: the batches are small and extra
-    threads only contend."""
-    torch.set_num_threads(1)
-    override = os.environ.get("REMEDY_EBM_CHECKPOINT")
-    try:
-        return load(Path(override) if override else None, variants=("full", "features_only"))
-    except (FileNotFoundError, OSError, ValueError, KeyError, RuntimeError) as exc:
-        log.warning("EBM checkpoint unavailable (%s); ranking falls back to the template prior", exc)
-        return None

@@ -11,6 +11,9 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Callable
+
+from ...parallel import EXECUTORS, LocalExecutor, make_executor
 
 __all__ = ["add_parsers", "main"]
 
@@ -43,7 +46,11 @@ def add_parsers(subparsers) -> None:
                            "each seed puts other bugs into the same files)")
     data.add_argument("--per-file", type=int, default=5)
     data.add_argument("--max-files", type=int, default=320)
-    data.add_argument("--workers", type=int, default=2)
+    data.add_argument("--workers", type=int, default=2,
+                      help="processes (local), or the local Ray cluster's CPUs (--executor ray)")
+    data.add_argument("--executor", default="local", choices=EXECUTORS,
+                      help="run the files in local processes or as Ray tasks")
+    data.add_argument("--address", default="", help="join the Ray cluster at ADDR (with --executor ray)")
     merge = sub.add_parser("merge", help="concatenate corpora (e.g. other seeds: more bugs per file)")
     merge.add_argument("inputs", nargs="+", type=Path)
     merge.add_argument("--out", type=Path, default=DEFAULT_DATA)
@@ -65,11 +72,16 @@ def add_parsers(subparsers) -> None:
     ev.add_argument("--json", action="store_true")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, *, read_feedback: Callable[[Path], list]) -> int:
+    """Run `remedy ebm <command>`. `read_feedback(root)` gives the editor decisions recorded under a
+    project root, for `train --with-feedback`: the caller passes agent.memory.feedback's reader in,
+    since the ranker sits below the memory that records them."""
     import torch
     torch.set_flush_denormal(True)
     torch.set_num_threads(1)   # on a shared 2-core machine one thread is several times faster
-    return {"data": _data, "merge": _merge, "train": _train, "eval": _eval}[args.ebm_command](args)
+    if args.ebm_command == "train":
+        return _train(args, read_feedback)
+    return {"data": _data, "merge": _merge, "eval": _eval}[args.ebm_command](args)
 
 
 def _err(msg: str) -> None:
@@ -78,8 +90,14 @@ def _err(msg: str) -> None:
 
 def _data(args) -> int:
     from .data import generate
-    summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seeds, per_file=args.per_file,
-                       max_files=args.max_files, workers=args.workers, log=_err)
+    executor = make_executor(args.executor, args.workers, args.address)
+    if args.executor == "local":
+        executor = LocalExecutor(args.workers)
+    try:
+        summary = generate(args.out, [Path(f) for f in args.folders], seed=args.seeds, per_file=args.per_file,
+                           max_files=args.max_files, workers=args.workers, log=_err, executor=executor)
+    finally:
+        executor.close()
     print(json.dumps({k: v for k, v in summary.items() if k != "feature_names"}, indent=2))
     return 0
 
@@ -91,21 +109,20 @@ def _merge(args) -> int:
     return 0
 
 
-def _train(args) -> int:
+def _train(args, read_feedback: Callable[[Path], list]) -> int:
     from .checkpoint import save
     from .data import load
     from dataclasses import replace
 
     from .evaluate import calibrate, evaluate, metrics, rank_of_fix, score_groups
     from ..features import FEATURE_NAMES
-    from .model import ModelConfig
+    from .model import EnergyModel, ModelConfig
     from .train import TrainConfig, train_model
 
     started = time.monotonic()
     data = load(args.data, ModelConfig.max_len)
     feedback = []
     if args.with_feedback is not None:
-        from ...memory.feedback import read_feedback
         for root in args.with_feedback or ["."]:
             feedback += read_feedback(Path(root))
         _err(f"feedback: {len(feedback)} decisions")
@@ -114,7 +131,8 @@ def _train(args) -> int:
                            freeze_linear=True) if args.residual else tc
     base = ModelConfig(n_features=len(FEATURE_NAMES), feat_hidden=args.feat_hidden,
                        dropout=0.2 if args.feat_hidden else ModelConfig.dropout)
-    models, history = {}, {}
+    models: dict[str, EnergyModel] = {}
+    history: dict[str, dict] = {}
     val_groups = data.groups("val", with_positive=True)
 
     def val_mrr(model) -> float:
@@ -130,7 +148,7 @@ def _train(args) -> int:
                                            ("trunk_only", True, False, tc, None)):
         cfg = replace(base, use_trunk=trunk, use_linear=linear)
         models[name], history[name] = train_model(data, cfg, tcv, feedback, _err, name,
-                                                  init_from=models.get(init), select=val_mrr)
+                                                  init_from=models.get(init) if init else None, select=val_mrr)
     calibration = {"ebm": calibrate(models["full"], data), "features": calibrate(models["features_only"], data)}
     val = evaluate(models, data, "val")
     test = evaluate(models, data, "test")

@@ -19,13 +19,14 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from ...ast.nodes import field_node, text
 from ...ast.offsets import Offsets
+from ...parallel import LocalExecutor
 from ...ast.parser import is_valid_python, parse
 from ...ast.scope import index_module
 from ...types import Frame, Outcome, SuspiciousLine, TestResult
@@ -148,7 +149,7 @@ def _file_instances(job: tuple[str, str, int, int, int]) -> list[_Group]:
         func = stmt.parent
         while func is not None and func.type != "function_definition":
             func = func.parent
-        fname = func.child_by_field_name("name").text.decode() if func is not None else "f"
+        fname = text(field_node(func, "name")) if func is not None else "f"
         lines = _lines(rel, true_line, stmt_lines, rng)
         message = _message(m.kind, fname, m.new, rng)
         frames = (Frame(rel, true_line, fname),) if message and not message.startswith(
@@ -185,10 +186,11 @@ def _restores(cand, mutated: bytes, mutated_len: int, stripped: bytes, apply_can
 
 def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[int] = 0, per_file: int = 5,
              max_files: int = 320, max_candidates: int = 120, workers: int = 2,
-             min_lines: int = 40, max_lines: int = 500, log=print) -> dict:
+             min_lines: int = 40, max_lines: int = 500, log=print, executor=None) -> dict:
     """Write `out` (.npz) and `out.json` (summary with hash); returns the summary. Several seeds
     inject other bugs into the same files (the first seed picks the files); the result is the same
-    as `merge` of one run per seed, in that order."""
+    as `merge` of one run per seed, in that order. `executor` (agent.parallel) runs the files, in
+    order: by default `workers` forked processes; a RayExecutor spreads them over a cluster."""
     started = time.monotonic()
     seeds = [seed] if isinstance(seed, int) else list(seed)
     sources = [stdlib_sources(), *map(Path, folders)]
@@ -197,17 +199,11 @@ def generate(out: Path, folders: Sequence[Path] = (), *, seed: int | Sequence[in
     files = sorted(files[:max_files])
     jobs = [(rel, str(path), s, per_file, max_candidates) for s in seeds for rel, path in files]
     groups: list[_Group] = []
-    if workers > 1:
-        with get_context("fork").Pool(workers) as pool:
-            for i, found in enumerate(pool.imap(_file_instances, jobs, chunksize=2)):
-                groups.extend(found)
-                if i % 25 == 0:
-                    log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
-    else:
-        for i, job in enumerate(jobs):
-            groups.extend(_file_instances(job))
-            if i % 25 == 0:
-                log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
+    runner = executor if executor is not None else LocalExecutor(workers)
+    for i, found in enumerate(runner.imap(_file_instances, jobs, chunksize=2)):
+        groups.extend(found)
+        if i % 25 == 0:
+            log(f"  {i + 1}/{len(jobs)} files, {len(groups)} bug instances")
     summary = _save(out, groups, seeds[0] if len(seeds) == 1 else seeds, time.monotonic() - started)
     return summary
 
@@ -231,7 +227,7 @@ def merge(inputs: Sequence[Path], out: Path) -> dict:
     return summary
 
 
-def _save(out: Path, groups: list[_Group], seed: int, seconds: float) -> dict:
+def _save(out: Path, groups: list[_Group], seed: int | list[int], seconds: float) -> dict:
     sizes = np.array([len(g.labels) for g in groups], dtype=np.int32)
     arrays = {
         "features": np.concatenate([g.features for g in groups]),

@@ -11,7 +11,7 @@ standardised features keeps the model explainable; `use_trunk`/`use_linear` give
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 import torch
@@ -43,6 +43,9 @@ class ModelConfig:
 
 
 class EnergyModel(nn.Module):
+    feat_mean: torch.Tensor     # buffers (register_buffer)
+    feat_std: torch.Tensor
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
@@ -87,7 +90,7 @@ class EnergyModel(nn.Module):
         warm-started trunk that early stopping kept at step 0): scoring can skip it entirely."""
         if not self.config.use_trunk:
             return True
-        last = self.head[-1]
+        last = cast(nn.Linear, self.head[-1])
         return not (bool(last.weight.detach().any()) or bool(last.bias.detach().any()))
 
     def forward(self, ids: torch.Tensor, aux: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:

@@ -85,14 +85,14 @@ def _op(stmt: Node, nodes: list[Node], index: ModuleIndex, rng: random.Random) -
             for op in n.children_by_field_name("operators"):
                 options += [(op, alt) for alt in _CMP.get(" ".join(text(op).split()), [])]
         elif n.type in ("binary_operator", "augmented_assignment"):
-            op = n.child_by_field_name("operator")
+            sign = n.child_by_field_name("operator")
             table = _ARITH if n.type == "binary_operator" else _AUG
-            if op is not None:
-                options += [(op, alt) for alt in table.get(text(op), [])]
+            if sign is not None:
+                options += [(sign, alt) for alt in table.get(text(sign), [])]
         elif n.type == "boolean_operator":
-            op = n.child_by_field_name("operator")
-            if op is not None:
-                options.append((op, "or" if text(op) == "and" else "and"))
+            sign = n.child_by_field_name("operator")
+            if sign is not None:
+                options.append((sign, "or" if text(sign) == "and" else "and"))
     if not options:
         return None
     op, alt = rng.choice(options)

@@ -1,22 +1,21 @@
-"""`remedy ebm train`: listwise noise-contrastive training of the energy model, then calibration.
+"""Training the energy model for `remedy ebm train`: listwise noise-contrastive (InfoNCE) steps over
+the corpus's candidate sets, plus the editor's decisions.
 
 Each step draws bug instances that have a correct candidate; for each, the positive and up to K-1
-negatives form one softmax over -E, and the loss is the InfoNCE cross-entropy of the positive. K is
-128 by default, so a whole candidate set of the corpus (at most 120) is one softmax, as it is when
-a session ranks; a larger set is cut to K-1 negatives stratified by template kind (every kind of
-wrong edit is seen, not only the most frequent). Small stratified samples (K=24) over-represent
-the rare kinds, and a trunk trained on them learns to tell those apart and gets worse on whole sets
-(validation MRR 0.709 -> 0.646 within 200 steps on corpus 3ce30d4d, 18 seeds).
-Accepted editor decisions add sets with a known positive (weighted up); rejected ones add an
-unlikelihood term -log(1 - p) on the rejected candidate. Seeded end to end; the full model and
-its two ablations (trunk only, features only) are trained the same way.
+negatives form one softmax over -E, and the loss is the InfoNCE cross-entropy of the positive. K
+(`TrainConfig.set_size`) holds a whole candidate set of the corpus, so training scores the same
+softmax a session ranks; a larger set is cut to K-1 negatives stratified by template kind, so every
+kind of wrong edit is seen, not only the most frequent. Accepted editor decisions add sets with a
+known positive (weighted up); rejected ones add an unlikelihood term -log(1 - p) on the rejected
+candidate. Seeded end to end; the full model and its two ablations (trunk only, features only) are
+trained the same way.
 """
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
 import numpy as np
 import torch
@@ -33,7 +32,7 @@ torch.set_flush_denormal(True)
 class TrainConfig:
     steps: int = 400
     groups_per_step: int = 16
-    set_size: int = 128
+    set_size: int = 128           # whole sets: small samples over-represent rare kinds and train a worse trunk
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup: int = 60
@@ -61,7 +60,7 @@ def _stratified(rng: np.random.Generator, negatives: np.ndarray, strata: np.ndar
     """Up to k negatives, taking one per template kind in turn (kinds in random order)."""
     if len(negatives) <= k:
         return negatives
-    buckets = {}
+    buckets: dict[int, list] = {}
     for i in rng.permutation(len(negatives)):
         buckets.setdefault(int(strata[i]), []).append(negatives[i])
     queues = [buckets[key] for key in rng.permutation(sorted(buckets))]
@@ -105,14 +104,16 @@ def _feedback_loss(model: EnergyModel, fb: FeedbackSet) -> torch.Tensor:
 
 def _warm_start(model: EnergyModel, linear: EnergyModel) -> None:
     """Start from a trained features-only model with a silent trunk: E(x) begins as λ·f(x)."""
+    assert model.linear is not None and linear.linear is not None    # train_model checks use_linear
     model.linear.load_state_dict(linear.linear.state_dict())
     if model.feat_mlp is not None and linear.feat_mlp is not None:
         model.feat_mlp.load_state_dict(linear.feat_mlp.state_dict())
     model.feat_mean.copy_(linear.feat_mean)
     model.feat_std.copy_(linear.feat_std)
     if model.config.use_trunk:
-        torch.nn.init.zeros_(model.head[-1].weight)
-        torch.nn.init.zeros_(model.head[-1].bias)
+        last = cast(torch.nn.Linear, model.head[-1])
+        torch.nn.init.zeros_(last.weight)
+        torch.nn.init.zeros_(last.bias)
 
 
 def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfig(),
@@ -158,7 +159,7 @@ def train_model(data: DataSet, config: ModelConfig, tc: TrainConfig = TrainConfi
         opt.step()
         sched.step()
         losses.append(loss.item())
-        if select is not None and (step + 1) % every == 0:
+        if select is not None and best is not None and (step + 1) % every == 0:
             score = select(model.eval())
             model.train()
             if score > best[0]:

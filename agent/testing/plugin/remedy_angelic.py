@@ -96,7 +96,7 @@ class Angel:
     def __init__(self, spec: dict) -> None:
         self.terms: dict[int, list] = {}
         for site in spec.get("sites", ()):
-            compiled = []
+            compiled: list = []         # a code object per term, None where it does not compile
             for term in site.get("terms", ()):
                 try:
                     compiled.append(compile("(" + term + "\n)", "<remedy-angelic>", "eval"))
@@ -156,7 +156,7 @@ class Angel:
 
     def _env(self, sid: int, frame) -> list:
         env_g, env_l = frame.f_globals, frame.f_locals
-        out = []
+        out: list = []
         for code in self.terms[sid]:
             if code is None:
                 out.append(None)

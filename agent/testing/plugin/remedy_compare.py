@@ -54,7 +54,7 @@ class Comparisons:
 def unittest_operands(excinfo) -> tuple[object, object] | None:
     """(first, second) of the innermost unittest `assertEqual`-family frame of a failure."""
     tb = getattr(excinfo, "tb", None)
-    frames = []
+    frames: list = []
     while tb is not None and len(frames) < 200:
         frames.append(tb.tb_frame)
         tb = tb.tb_next

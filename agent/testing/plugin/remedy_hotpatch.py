@@ -70,8 +70,8 @@ class Patcher:
         if self._modules is None:
             prefix = self.rootdir + os.sep
             self._modules = [m for m in list(sys.modules.values())
-                             if isinstance(getattr(m, "__file__", None), str)
-                             and os.path.abspath(m.__file__).startswith(prefix)]
+                             if isinstance(path := getattr(m, "__file__", None), str)
+                             and os.path.abspath(path).startswith(prefix)]
         return self._modules
 
     def old_of(self, new: object) -> object:
@@ -241,7 +241,7 @@ class _PatchedFinder:
 def apply(rootdir: str, files: dict[str, str], protected: set[str]) -> None:
     """Apply `files` (relative path -> new source) to the running interpreter, or raise."""
     patcher = Patcher(rootdir)
-    loaded = {os.path.abspath(m.__file__): m for m in patcher.project_modules()}
+    loaded = {os.path.abspath(str(m.__file__)): m for m in patcher.project_modules()}   # (a str there)
     pending: dict[str, bytes] = {}
     for rel, source in sorted(files.items()):
         path = os.path.abspath(os.path.join(rootdir, rel))

@@ -36,6 +36,7 @@ import hashlib
 import itertools
 import os
 import sys
+from typing import Any
 
 import remedy_compare
 
@@ -181,7 +182,7 @@ class Probe:
         original, before = _fingerprint(group.before, env_g, env_l, original=True)
         if original is _SKIP:
             return
-        size = _SKIP
+        size: Any = _SKIP               # _measure's, once measured
         for cid, code in group.cands:
             fp, after = _fingerprint(code, env_g, env_l)
             differs = fp != original

@@ -248,7 +248,7 @@ class Watchdog:
             with self._cond:
                 test, now = self._test, time.monotonic()
                 wake = self._sampling_from(test)
-                if wake is None or wake > now:
+                if test is None or wake is None or wake > now:
                     self._cond.wait(None if wake is None else wake - now)
                     continue
             try:
@@ -282,7 +282,7 @@ class Watchdog:
 
     def _sample(self, test: _Running) -> None:
         frame = sys._current_frames().get(test.tid)
-        stack = []
+        stack: list = []
         while frame is not None:
             code = frame.f_code
             rel = self._path(code.co_filename)

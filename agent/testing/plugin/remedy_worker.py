@@ -165,7 +165,8 @@ class _Patch:
     def __init__(self, files: dict) -> None:
         size = sum(len(source) for source in files.values())
         self.limit = min(PATCH_ALLOWANCE_S, PATCH_BASE_S + PATCH_S_PER_MB * size / 1e6)
-        self.started, self.seconds = False, None
+        self.started = False
+        self.seconds: float | None = None
 
     def allowance(self) -> float:
         if self.seconds is not None:
@@ -206,7 +207,8 @@ def _read_child(read_fd: int, pid: int, deadline: float,
         exited = os.pidfd_open(pid)
     except (AttributeError, OSError):
         exited = -1
-    chunks, size, gone = [], 0, False
+    chunks: list[bytes] = []
+    size, gone = 0, False
     base = deadline
     try:
         while True:

@@ -1,0 +1,91 @@
+"""The rank stage's entry point: the generated candidates in the ranker's energy order
+(`rank_candidates`), then, with the probe on, the value probe's reordering (agent.rank.probe) and
+the candidates the angelic evidence names first."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from typing import TYPE_CHECKING
+
+from ..generate.stage import Work
+from ..types import Candidate, Outcome
+from . import RankContext, Ranked, preload, rank_candidates
+
+if TYPE_CHECKING:
+    from .probe import Evidence
+
+__all__ = ["Probe", "Ranking", "order_candidates", "preloaded"]
+
+
+@dataclass
+class Probe:
+    """What reordering by evidence needs. `pool`: the warm validation pool being started (an
+    awaitable, awaited only when a probe runs); `first`: the ids that go before the rest."""
+    pool: Awaitable
+    runner: object
+    first: Sequence[str]
+    test_timeout: float
+    deadline: float
+
+
+@dataclass
+class Ranking:
+    ranked: list[Ranked]
+    evidence: dict[str, Evidence] = field(default_factory=dict)    # candidate id -> what the probe saw
+    tests_run: int = 0
+
+
+async def order_candidates(candidates: Sequence[Candidate], ranker: str, work: Work,
+                           probe: Probe | None = None) -> Ranking:
+    """Candidates in the order to validate them: by energy, then (with `probe`) by evidence."""
+    context = RankContext(files=work.files, lines=work.lines, failing=work.failing, seed=work.seed)
+    out = Ranking(await asyncio.to_thread(rank_candidates, candidates, ranker, context))
+    if probe is None:
+        return out
+    if ranker != "none" and len(out.ranked) > 1 \
+            and not any(t.outcome is Outcome.TIMEOUT for t in work.failing):   # it would hang too
+        out = await asyncio.to_thread(_probe, await probe.pool, probe, out.ranked, work)
+    out.ranked = _first(out.ranked, probe.first)   # angelic evidence orders like the probe's: before the rest
+    return out
+
+
+@asynccontextmanager
+async def preloaded(ranker: str) -> AsyncIterator[None]:
+    """The ranker's scorer loads in the background meanwhile (`preload`); waited for on exit."""
+    loading = asyncio.ensure_future(asyncio.to_thread(preload, ranker))
+    try:
+        yield
+    finally:
+        await asyncio.gather(loading, return_exceptions=True)
+
+
+def _probe(pool, probe: Probe, ranked: list[Ranked], work: Work) -> Ranking:
+    """Reorder by what one traced run of the failing tests says; unchanged when nothing could be
+    probed or the probe did not finish."""
+    # Imported on the first probe, with the templates' kinds: `import agent` stays light.
+    from ..generate.templates import EVIDENCE, SPECULATIVE
+    from .probe import Evidence, place_speculative, probe_request
+
+    failing_ids = [t.test_id for t in work.failing]
+    sites, payload, tests = probe_request([r.candidate for r in ranked], work.files, failing_ids,
+                                          work.coverage.get("tests") or {})
+    if not sites:
+        return Ranking(ranked)
+    timeout = min(probe.test_timeout, max(5.0, 3.0 * probe.runner.warm_timeout),
+                  max(1.0, probe.deadline - time.monotonic()))
+    stats = pool.probe(payload, failing_ids, tests, timeout)
+    if stats is None:
+        return Ranking(ranked)
+    by_id = {s.candidate_id: s for s in sites}
+    evidence = {cid: Evidence.from_stats(v, by_id[cid]) for cid, v in stats.items() if cid in by_id}
+    return Ranking(place_speculative(ranked, evidence, SPECULATIVE, EVIDENCE), evidence, len(tests))
+
+
+def _first(ranked: list[Ranked], ids: Sequence[str]) -> list[Ranked]:
+    """`ranked` with the candidates `ids` names first, in that order."""
+    by_id, named = {r.candidate.id: r for r in ranked}, set(ids)
+    return [by_id[i] for i in ids if i in by_id] + [r for r in ranked if r.candidate.id not in named]
