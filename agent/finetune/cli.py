@@ -144,10 +144,10 @@ def _hosted(args: argparse.Namespace) -> dict[str, Any]:
     base = {"provider": args.provider, "model": args.model, "kind": kind, "training_file_path": str(path),
             "estimate": estimate}
     if args.dry_run:
-        upload = providers.upload_request(args.provider, args.base_url, key or "", path)
-        job = providers.job_request(args.provider, args.base_url, key or "", args.model,
-                                    providers.FILE_ID_PLACEHOLDER, kind, epochs, args.suffix)
-        return dict(base, status="dry_run", requests=[upload.shown(), job.shown()],
+        would_upload = providers.upload_request(args.provider, args.base_url, key or "", path)
+        would_create = providers.job_request(args.provider, args.base_url, key or "", args.model,
+                                             providers.FILE_ID_PLACEHOLDER, kind, epochs, args.suffix)
+        return dict(base, status="dry_run", requests=[would_upload.shown(), would_create.shown()],
                     message="dry run: nothing was sent")
     if not key:
         raise BadInput(f"{key_env} is not set: it must hold the {args.provider} API key (or pass --api-key-env)")

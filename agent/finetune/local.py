@@ -60,7 +60,7 @@ def train_adapter(checkpoint: Path, rows: list[dict[str, Any]], out: Path, *, ep
     if not examples:
         raise BadInput("no sft line has an assistant turn to train on")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
+    model: Any = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
     lora = peft.LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0, target_modules="all-linear",
                            task_type="CAUSAL_LM")
     with warnings.catch_warnings():     # peft 0.21 still reads a property transformers 5 deprecates
