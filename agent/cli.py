@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_ebm_parsers(sub)
     from .traces.cli import add_parsers as add_trace_parsers
     add_trace_parsers(sub)
+    from .finetune.cli import add_parsers as add_finetune_parsers
+    add_finetune_parsers(sub)
     from .watch.cli import add_parser as add_watch_parser
     add_sandbox_flag(add_watch_parser(sub))
     from .doctor import add_parser as add_doctor_parser
@@ -139,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("export", "cost"):
             from .traces.cli import main as traces_main
             return traces_main(args)
+        if args.command == "finetune":
+            from .finetune.cli import main as finetune_main
+            return finetune_main(args)
         if args.command == "watch":
             from .watch.cli import main as watch_main
             return watch_main(args)

@@ -42,7 +42,7 @@ BASE = ("types", "errors", "cancel", "events", "secrets", "source_encoding", "di
 # a leaf imports only base modules and leaves of a lower level
 LEAF_LEVEL = {"project": 0, "parallel": 0, "ast": 1, "llm": 1, "sandbox": 1, "testing": 2}
 STAGES = ("reproduce", "localize", "generate", "rank", "validate", "propose")   # in pipeline order
-BESIDE = ("agent_loop", "memory", "watch", "traces", "config", "doctor", "render", "session")
+BESIDE = ("agent_loop", "memory", "watch", "traces", "finetune", "config", "doctor", "render", "session")
 OUTERMOST = ("eval", "cli", "__main__")
 # what a stage never imports, beyond what no stage imports: the ranker knows no LLM
 STAGE_MUST_NOT = {"rank": ("llm", "agent_loop")}

@@ -84,8 +84,8 @@ def test_export_sft_and_cost_from_a_trace(project: Path, tmp_path: Path) -> None
     assert run_remedy("export", "sft", "--root", str(project), "--out", str(out)).returncode == 0
     rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert len(rows) == 1
-    assistant = [json.loads(m["content"]) for m in rows[0]["messages"] if m["role"] == "assistant"]
-    assert assistant[0] == {"tool": "list_files", "args": {"rel_dir": "."}}
+    calls = [c["function"] for m in rows[0]["messages"] if m["role"] == "assistant" for c in m["tool_calls"]]
+    assert calls[0] == {"name": "list_files", "arguments": json.dumps({"rel_dir": "."})}
     cost = run_remedy("cost", "--root", str(project), "--model", "gpt-4o-mini", "--sessions", "100")
     estimate = json.loads(cost.stdout)
     assert estimate["traces"] == 1 and estimate["price_known"] and estimate["run_cost_usd"] > 0

@@ -1,4 +1,4 @@
-"""Data files behind the LLM layer: base-URL presets, token prices and prompts (all in files, read
+"""Data files behind the LLM layer: base-URL presets, token and training prices and prompts (all in files, read
 with importlib.resources), plus the cost arithmetic that traces and `remedy cost` share."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from importlib import resources
 
 from .base import Usage
 
-__all__ = ["presets", "resolve_base_url", "prices", "price_of", "cost_usd", "prompt"]
+__all__ = ["presets", "resolve_base_url", "prices", "price_of", "training_price_of", "cost_usd", "prompt"]
 
 
 @functools.cache
@@ -31,6 +31,18 @@ def price_of(model: str) -> tuple[float, float] | None:
     """(input, output) USD per million tokens, or None for unknown (self-hosted, local) models."""
     table = prices()
     return table.get(model) or table.get(model.rsplit("/", 1)[-1])
+
+
+@functools.cache
+def _training_prices() -> dict[str, float]:
+    raw = json.loads(resources.files("agent.llm.data").joinpath("training_prices.json").read_text("utf-8"))
+    return {k: float(v) for k, v in raw.items() if not k.startswith("_")}
+
+
+def training_price_of(model: str) -> float | None:
+    """USD per million training tokens of a hosted fine-tune of `model`, or None when unknown."""
+    table = _training_prices()
+    return table.get(model, table.get(model.rsplit("/", 1)[-1]))
 
 
 def cost_usd(model: str, usage: Usage) -> float:

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import BadInput
+
 __all__ = ["add_parsers", "main"]
 
 
@@ -26,8 +28,13 @@ def add_parsers(sub) -> None:
 def main(args: argparse.Namespace) -> int:
     from .export import estimate_cost, export
 
+    if not Path(args.root).is_dir():
+        raise BadInput(f"no such project root {args.root}")
     if args.command == "export":
-        n = export(Path(args.root), args.kind, Path(args.out))
+        try:
+            n = export(Path(args.root), args.kind, Path(args.out))
+        except OSError as exc:
+            raise BadInput(f"cannot write {args.out}: {exc.strerror or exc}") from None
         print(f"wrote {n} {args.kind} row(s) to {args.out}", file=sys.stderr)
         return 0
     print(json.dumps(estimate_cost(Path(args.root), args.model, args.sessions, args.epochs, args.train_price)))

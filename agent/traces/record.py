@@ -1,12 +1,14 @@
 """One JSONL trace per session, under `<root>/.remedy/traces/<session>.jsonl` (Remedy's own state
 folder). Schema (DESIGN.md, "Traces"): task_id, goal, steps[{action, content, obs, ok}],
 code_artifacts, tests{passed, failed, logs}, env, result, candidates — plus samples (each agent
-run's message list, for `remedy export sft`) and usage with its cost. No API key is ever written:
+run's message list, for `remedy export sft`), the tools offered to the model (OpenAI function
+specs, in the native protocol) and usage with its cost. No API key is ever written:
 env names the key's variable, not its value, and every string of the record is redacted
 (agent/secrets.py), so a secret a test quoted in its failure message stays out of the trace."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 import uuid
@@ -20,7 +22,7 @@ from ..memory.jsonl import read_jsonl
 from ..secrets import redact_data
 from ..types import FixResult
 
-__all__ = ["TRACES_DIR", "write_session_trace", "read_traces", "build_record"]
+__all__ = ["TRACES_DIR", "write_session_trace", "read_traces", "build_record", "offered_tools"]
 
 TRACES_DIR = Path(".remedy") / "traces"
 
@@ -56,17 +58,27 @@ def build_record(root: Path, config: Config, engine: Any, result: FixResult) -> 
         "result": dict(result.to_json(), proposal_id=proposal.id if proposal else None),
         "candidates": candidates,
         "samples": samples,
+        "tools": offered_tools() if config.llm.tool_protocol == "native" else [],
         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "cost_usd": round(cost_usd(config.llm.model, usage), 6)},
         "time": time.time(),
     })
 
 
+def offered_tools() -> list[dict[str, Any]]:
+    """The agent's tools as OpenAI function specs (what the native protocol offers the model)."""
+    from ..agent_loop.protocols import ToolSpec
+    from ..agent_loop.tools import default_tools
+    return [ToolSpec(t.name, t.description, t.schema).openai() for t in default_tools()]
+
+
 def write_session_trace(root: Path, config: Config, engine: Any, result: FixResult) -> Path:
     record = build_record(Path(root), config, engine, result)
     path = Path(root) / TRACES_DIR / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial = path.with_suffix(".partial")       # never a half record under a .jsonl name
+    partial.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
     return path
 
 
