@@ -126,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"remedy: error: {exc}", file=sys.stderr)
         if argv[:1] == ["fix"] and "--json" in argv:       # the contract's object, even now
             print(json.dumps(FixResult(FixStatus.ERROR, engine="", message=str(exc)).to_json()))
+        else:
+            _json_error(argv, "bad_input", str(exc))
         return EXIT_BAD_INPUT
     take_from_environment([getattr(args, "api_key_env", None)])   # before any child starts
     try:
@@ -161,14 +163,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
     except BadInput as exc:
         print(f"remedy: error: {exc}", file=sys.stderr)
+        _json_error(argv, "bad_input", str(exc))
         return EXIT_BAD_INPUT
     except RemedyError as exc:
         print(f"remedy: error: {exc}", file=sys.stderr)
+        _json_error(argv, "error", str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("remedy: interrupted", file=sys.stderr)
+        _json_error(argv, "interrupted", "interrupted")
         return EXIT_INTERRUPTED
     return EXIT_BAD_INPUT
+
+
+def _json_error(argv: Sequence[str], kind: str, message: str) -> None:
+    """With --json, a command that stopped on an error still prints its one object (`fix` prints
+    its FixResult itself)."""
+    if "--json" in argv and argv[:1] != ["fix"]:
+        print(json.dumps({"status": "error", "error": kind, "message": message}))
 
 
 def _fix(args: argparse.Namespace) -> int:

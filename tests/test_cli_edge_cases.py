@@ -248,3 +248,17 @@ def test_a_50000_line_module_is_fixed_within_its_budget(tmp_path):
     assert code == 0 and out["status"] == "fixed", err
     assert "+    return a + b" in out["patch"]
     assert out["elapsed_s"] < 120, "the session ran far past its time budget"
+
+
+@pytest.mark.parametrize("argv", [["bench", "bench/corpus", "--json", "--rollouts", "0"],
+                                  ["finetune", "--json", "--bogus"],
+                                  ["doctor", "--json", "--root", "/nonexistent"],
+                                  ["bench", "/nonexistent", "--json"]])
+def test_json_prints_its_one_object_on_bad_input_for_every_command(argv):
+    proc = run_remedy(*argv)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1, proc.stdout
+    out = json.loads(lines[0])
+    assert out["status"] == "error" and out["error"] == "bad_input" and out["message"]
+    assert len(proc.stderr.strip().splitlines()) == 1
