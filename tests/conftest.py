@@ -16,6 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+# a one-bug project of two functions' tests: `add` subtracts (the LLM tests' fake models fix it)
+CALC = {"calc.py": "def add(a, b):\n    return a - b\n",
+        "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+                        "\ndef test_zero():\n    assert add(0, 0) == 0\n"}
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """A project under `root` from {relative path: text} (dedented)."""
     import textwrap

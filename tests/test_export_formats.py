@@ -13,20 +13,15 @@ import pytest
 from agent.finetune.formats import PROVIDERS, problems, schema, validator
 from agent.memory.decisions import record_decision
 from agent.types import Hunk
-from conftest import remedy_json, run_remedy
+from conftest import CALC, remedy_json, run_remedy, write_project
 from fakes.openai_server import FakeOpenAI, order_problem
 
-BUGGY = "def add(a, b):\n    return a - b\n"
+BUGGY = CALC["calc.py"]
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "calc.py").write_text(BUGGY)
-    (root / "test_calc.py").write_text("from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"
-                                       "\ndef test_zero():\n    assert add(0, 0) == 0\n")
-    return root
+    return write_project(tmp_path / "proj", CALC)
 
 
 def run_steps(new_text: str) -> list:

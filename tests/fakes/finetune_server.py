@@ -15,40 +15,26 @@ known model and a file uploaded before (400 with a message otherwise).
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.loopback import LoopbackServer
 
 UPLOAD_ROUTES = {"/v1/files": "openai", "/v1/files/upload": "together"}
 JOB_ROUTES = {"/v1/fine_tuning/jobs": "openai", "/v1/fine-tunes": "together"}
 
 
-class FakeFineTuning:
+class FakeFineTuning(LoopbackServer):
     def __init__(self, api_key: str = "sk-test", models: set[str] | None = None) -> None:
         self.api_key = api_key
         self.models = models
         self.requests: list[dict[str, Any]] = []     # {method, path, headers} of every request
         self.uploads: list[dict[str, Any]] = []      # {provider, fields, filename, content_type, content}
         self.jobs: list[dict[str, Any]] = []         # {provider, body}
-        self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> "FakeFineTuning":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(_handler(self))
 
     def upload(self, provider: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if not content_type.startswith("multipart/form-data"):

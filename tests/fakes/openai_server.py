@@ -16,11 +16,12 @@ callables, so their cadence can be counted.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Sequence
+
+from fakes.loopback import LoopbackServer
 
 Reply = dict[str, Any]
 Script = Sequence[Reply | Callable[[dict], Reply]]
@@ -29,7 +30,7 @@ PLANNER_MARK = "You are the planner."
 REFLECTION_MARK = "The last action failed."
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     def __init__(self, worker: Script = (), *, planner: Callable[[dict], Reply] | None = None,
                  reflection: Callable[[dict], Reply] | None = None, api_key: str | None = None,
                  model: str = "fake-model") -> None:
@@ -40,23 +41,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []           # every accepted request body
         self.kinds: list[str] = []               # "worker" | "planner" | "reflection", in order
         self.rejections: list[str] = []          # why requests were refused (400)
-        self._lock = threading.Lock()
         self._turn = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> "FakeOpenAI":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(_handler(self))
 
     def worker_requests(self) -> list[dict]:
         return [r for r, k in zip(self.requests, self.kinds) if k == "worker"]
