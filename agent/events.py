@@ -86,6 +86,8 @@ class Validation(Event):
     passed: int
     failed: int
     stage: str = "target"                 # "target" | "regression"
+    position: int = 0                     # its place in the validation order, 1 = the first taken up;
+                                          # events come as validations finish, not in this order
 
 
 @dataclass

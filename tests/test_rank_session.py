@@ -48,6 +48,20 @@ def test_session_validates_in_energy_order(invoice: Path):
     assert next(e for e in events if isinstance(e, Done)).result.status.value == "fixed"
 
 
+
+@needs_checkpoint
+def test_validations_carry_their_place_in_the_ranked_order(invoice: Path):
+    """Two workers finish in either order; each Validation still says where its candidate stood, so
+    a bench counts validations until the first plausible patch the same way on any executor."""
+    events = _drive(invoice, Config(ranker="ebm", probe=False, workers=2, time_budget=120))
+    ranked = next(e for e in events if isinstance(e, CandidatesRanked))
+    validations = [e for e in events if isinstance(e, Validation)]
+    positions = sorted(e.position for e in validations)
+    assert positions == list(range(1, len(validations) + 1))
+    by_position = {e.position: e.candidate_id for e in validations}
+    shown = [t["id"] for t in ranked.top]
+    assert all(by_position[i + 1] == cid for i, cid in enumerate(shown) if i + 1 in by_position)
+
 def _site():
     src = b"def f(xs, n):\n    total = 0\n    for i in range(n):\n        total += xs[i]\n    return total\n"
     files = {"m.py": src}

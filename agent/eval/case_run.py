@@ -30,7 +30,8 @@ class CaseRun:
     tests_run: int
     generated: int
     tried: int
-    to_first: int | None      # validations until the first plausible patch (1 = the first one tried)
+    to_first: int | None      # the first plausible patch's place in the validation order (1 = the first
+                              # one taken up): the same whatever the timing of parallel workers
     kind: str
     edits: int
     message: str
@@ -45,17 +46,19 @@ def run_case(case: Case, config: Config, label: str = "", observe: Callable[[Eve
         root = Path(tmp) / "project"
         case.materialize(root)
         started = time.monotonic()
-        result, validations, to_first, first_at = None, 0, None, None
+        result, to_first, first_at = None, None, None
 
         async def drive():
-            nonlocal result, validations, to_first, first_at
+            nonlocal result, to_first, first_at
             async for event in run_repair(root, list(case.failing), config):
                 if observe is not None:
                     observe(event)
-                if isinstance(event, Validation):
-                    validations += 1
-                    if event.plausible and to_first is None:
-                        to_first, first_at = validations, time.monotonic() - started
+                if isinstance(event, Validation) and event.plausible:
+                    # Completion order varies with the workers' timing; the place in the order does not.
+                    if to_first is None or event.position < to_first:
+                        to_first = event.position
+                    if first_at is None:
+                        first_at = time.monotonic() - started
                 elif isinstance(event, Done):
                     result = event.result
 

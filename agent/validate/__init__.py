@@ -120,7 +120,7 @@ class Validator:
                     self.tried += 1
                     c = outcome.ranked.candidate
                     yield Validation(c.id, c.description, outcome.plausible, outcome.passed,
-                                     outcome.failed, outcome.stage)
+                                     outcome.failed, outcome.stage, outcome.order + 1)
                     if outcome.stage == "target" and not outcome.plausible:
                         self.progress.append((outcome.order, outcome.ranked, outcome.targets_passed,
                                               outcome.targets_closer))

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from ..cancel import CancelToken
-from ..events import CandidatesRanked, Event
+from ..events import CandidatesRanked, Event, Validation
 from ..generate.stage import Generated, Sampler, Work
 from ..project import Project
 from ..rank import Ranked
@@ -35,6 +35,7 @@ class Rounds:
         self.best: Plausible | None = None
         self.progress: dict[str, tuple] = {}    # failed candidate's id -> (order, Ranked, passed, closer)
         self.offset = 0                          # validation order across rounds
+        self.taken = 0                           # candidates taken up by the rounds so far
         self.left: list = []                     # what the last round did not take up
         self.tried_ids: set[str] = set()
         self.offered: set[str] = set()           # multi-edit candidates already counted as generated
@@ -110,8 +111,11 @@ class Rounds:
                               self.failing, workers=self.workers)
         try:
             async for event in validator.run(ranked, min(self.deadline, until or self.deadline)):
+                if isinstance(event, Validation):
+                    event.position += self.taken      # the place in the session's order, not the round's
                 yield event
         finally:
+            self.taken += validator.submitted
             self.tests_run += validator.tests_run
             self.tried += validator.tried
         self.left = list(ranked[validator.submitted:])
