@@ -205,6 +205,16 @@ CASES = [
                 parts.append(f"{count}{unit}")
             return " ".join(parts)
         """, 5, "        parts.append(", "        if count:\n            parts.append("),
+    ("statement.wrap_if", """
+        import re
+
+        def parse_date(text):
+            found = None
+            m = re.match(r"(\\d+)-(\\d+)", text)
+            if m:
+                found = m.group(1) + m.group(2)
+            return str(found)
+        """, 9, "    return str(found)\n", "    if found is not None:\n        return str(found)\n"),
     ("operator.unary", """
         def days_between(start, end):
             return days_until(end, start)
@@ -388,6 +398,14 @@ def test_correct_fix_is_generated(kind, buggy, line, old, new):
     fixes = _fixes(buggy, line)
     assert expected in fixes, f"{kind} fix missing; got {len(fixes)} candidates"
     assert fixes[expected] == kind
+
+
+def test_only_a_functions_last_return_is_wrapped():
+    """Wrapped, an early return would fall through into the rest of the function."""
+    src = "def f(x):\n    if x > 3:\n        return x - 1\n    y = x * 2\n    return y\n"
+    early = "def f(x):\n    if x > 3:\n        if x:\n            return x - 1\n    y = x * 2\n    return y\n"
+    assert early not in _fixes(src, 3)
+    assert "def f(x):\n    if x > 3:\n        return x - 1\n    y = x * 2\n    if y:\n        return y\n" in _fixes(src, 5)
 
 
 def test_commutative_operands_are_not_swapped():

@@ -2,7 +2,9 @@
 (`remaining -= 1` → `if is_business_day(day, holidays): remaining -= 1`). The conditions are ones
 the code already states: predicate calls (`is_*`, `has_*`, `can_*`...) made elsewhere in the module
 whose arguments are in scope, tests of `if`/`while` statements of the same function, and the
-truthiness or not-None-ness of a name the statement reads."""
+truthiness or not-None-ness of a name the statement reads. A function's last statement, when it
+is a `return` of a value, may be wrapped too: it then returns None when the condition fails
+(`return str(d)` → `if d is not None: return str(d)`)."""
 from __future__ import annotations
 
 import re
@@ -24,7 +26,8 @@ _MAX_LINES = 4
 
 def generate(site: Site) -> Iterable[Fix]:
     stmt = site.stmt
-    if stmt.type != "expression_statement" or site.scope.function is None or not site.owns_lines() \
+    if not (stmt.type == "expression_statement" or _final_return(site)) or site.scope.function is None \
+            or not site.owns_lines() \
             or stmt.end_point.row - stmt.start_point.row >= _MAX_LINES:
         return
     start, end = site.line_region()
@@ -35,6 +38,15 @@ def generate(site: Site) -> Iterable[Fix]:
     for cond in _conditions(site)[:_MAX_CONDITIONS]:
         yield Fix(((start, end, f"{site.indent}if {cond}:{site.newline}{body}"),),
                   f"guard `{shorten(text(stmt), 30)}` with `if {shorten(cond, 30)}:`")
+
+
+def _final_return(site: Site) -> bool:
+    """`return <value>` as the last statement of the function's own body."""
+    stmt, func = site.stmt, site.scope.function
+    if stmt.type != "return_statement" or not stmt.named_children or func is None:
+        return False
+    body = func.child_by_field_name("body")
+    return body is not None and stmt.parent == body and body.named_children[-1] == stmt
 
 
 def _conditions(site: Site) -> list[str]:
