@@ -71,9 +71,12 @@ def _conditions(site: Site) -> list[str]:
     predicates = [c for c in _predicate_calls(site) if usable(c)]
     predicates.sort(key=lambda n: (not (func.start_byte <= n.start_byte < func.end_byte),
                                    abs(n.start_byte - site.stmt.start_byte)))
-    found = [text(n) for n in predicates[:3]] + [text(n) for n in own[:2]]
-    for name in mentioned_names(site, limit=2):
-        found += [name, f"{name} is not None"]
+    stated = [text(n) for n in predicates[:3]] + [text(n) for n in own[:2]]
+    names = mentioned_names(site, limit=2)
+    if site.stmt.type == "return_statement":     # return a value only when it exists
+        found = [c for name in names for c in (f"{name} is not None", name)] + stated
+    else:
+        found = stated + [c for name in names for c in (name, f"{name} is not None")]
     return list(dict.fromkeys(f for f in found if f))
 
 
