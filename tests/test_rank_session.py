@@ -48,7 +48,6 @@ def test_session_validates_in_energy_order(invoice: Path):
     assert next(e for e in events if isinstance(e, Done)).result.status.value == "fixed"
 
 
-
 @needs_checkpoint
 def test_validations_carry_their_place_in_the_ranked_order(invoice: Path):
     """Two workers finish in either order; each Validation still says where its candidate stood, so
@@ -61,6 +60,7 @@ def test_validations_carry_their_place_in_the_ranked_order(invoice: Path):
     by_position = {e.position: e.candidate_id for e in validations}
     shown = [t["id"] for t in ranked.top]
     assert all(by_position[i + 1] == cid for i, cid in enumerate(shown) if i + 1 in by_position)
+
 
 def _site():
     src = b"def f(xs, n):\n    total = 0\n    for i in range(n):\n        total += xs[i]\n    return total\n"

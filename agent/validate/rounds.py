@@ -34,8 +34,7 @@ class Rounds:
         self.cancel, self.workers, self.deadline = cancel, workers, deadline
         self.best: Plausible | None = None
         self.progress: dict[str, tuple] = {}    # failed candidate's id -> (order, Ranked, passed, closer)
-        self.offset = 0                          # validation order across rounds
-        self.taken = 0                           # candidates taken up by the rounds so far
+        self.taken = 0                           # candidates taken up so far: the next round's place 0
         self.left: list = []                     # what the last round did not take up
         self.tried_ids: set[str] = set()
         self.offered: set[str] = set()           # multi-edit candidates already counted as generated
@@ -109,10 +108,11 @@ class Rounds:
         """One round: validate `ranked` in order until `until` (default: the deadline)."""
         validator = Validator(self.project, self.runner, self.pool, self.cancel, self.files, self.reproduced,
                               self.failing, workers=self.workers)
+        base = self.taken      # the round's places, 0-based, become the session's by adding this
         try:
             async for event in validator.run(ranked, min(self.deadline, until or self.deadline)):
                 if isinstance(event, Validation):
-                    event.position += self.taken      # the place in the session's order, not the round's
+                    event.position += base
                 yield event
         finally:
             self.taken += validator.submitted
@@ -121,11 +121,10 @@ class Rounds:
         self.left = list(ranked[validator.submitted:])
         self.tried_ids.update(r.candidate.id for r in ranked[:validator.submitted])
         for order, r, passed, closer in validator.progress:
-            self.progress.setdefault(r.candidate.id, (self.offset + order, r, passed, closer))
-        self.offset += len(ranked)
+            self.progress.setdefault(r.candidate.id, (base + order, r, passed, closer))
         found = validator.best()
         if found is not None:
-            found.order += self.offset - len(ranked)
+            found.order += base
             if self.best is None or found.key() < self.best.key():
                 self.best = found
 

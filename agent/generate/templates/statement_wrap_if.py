@@ -26,7 +26,7 @@ _MAX_LINES = 4
 
 def generate(site: Site) -> Iterable[Fix]:
     stmt = site.stmt
-    if not (stmt.type == "expression_statement" or _final_return(site)) or site.scope.function is None \
+    if site.scope.function is None or not (stmt.type == "expression_statement" or _final_return(site)) \
             or not site.owns_lines() \
             or stmt.end_point.row - stmt.start_point.row >= _MAX_LINES:
         return
@@ -42,10 +42,10 @@ def generate(site: Site) -> Iterable[Fix]:
 
 def _final_return(site: Site) -> bool:
     """`return <value>` as the last statement of the function's own body."""
-    stmt, func = site.stmt, site.scope.function
-    if stmt.type != "return_statement" or not stmt.named_children or func is None:
+    stmt = site.stmt
+    if stmt.type != "return_statement" or not stmt.named_children:
         return False
-    body = func.child_by_field_name("body")
+    body = site.function.child_by_field_name("body")
     return body is not None and stmt.parent == body and body.named_children[-1] == stmt
 
 
