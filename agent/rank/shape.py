@@ -1,0 +1,87 @@
+"""The shape of an edit: what a fix did, with the project's names taken out, so fixes at different
+sites can be told alike (the per-project model's priors, the memory of past fixes, the patterns
+`remedy learn` mines).
+
+    shape_of(candidate, files) == "operator.comparison|A < B -> A <= B"
+
+The changed text of each edit (before and after, their common head and tail set aside) is read as
+Python tokens; identifiers become A, B, C... in the order they first appear (the same name the same
+letter on both sides), numbers other than 0, 1 and -1 become N, strings S. A template alone is the
+coarser key (`template_of`)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ..types import Candidate
+
+__all__ = ["shape_of", "edit_shape", "template_of"]
+
+_TOKEN = re.compile(r"""[A-Za-z_][A-Za-z0-9_]*|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?|'''.*?'''|\"\"\".*?\"\"\"|"""
+                    r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|\*\*=?|//=?|[<>=!]=|->|<<|>>|[^\s]""", re.S)
+_KEYWORDS = frozenset({
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
+    "yield", "len", "isinstance", "min", "max", "range", "self", "str", "int", "list", "dict"})
+_MAX = 120
+
+
+def template_of(candidate: Candidate) -> str:
+    return candidate.template
+
+
+def shape_of(candidate: Candidate, files: Mapping[str, bytes]) -> str:
+    """`template|before -> after` of the candidate's edits (joined by ` ; ` when several)."""
+    parts = []
+    for e in candidate.edits:
+        source = files.get(e.path)
+        if source is None:
+            continue
+        before = source[e.start:e.end].decode("utf-8", errors="replace")
+        parts.append((before, e.text))
+    return f"{candidate.template}|{edit_shape(parts)}"
+
+
+def edit_shape(parts: list[tuple[str, str]]) -> str:
+    """The abstract `before -> after` of (before, after) texts, one name map over all of them."""
+    names: dict[str, str] = {}
+    shown = []
+    for before, after in parts:
+        b, a = _tokens(before), _tokens(after)
+        head = 0
+        while head < min(len(a), len(b)) and a[head] == b[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        # one token of context on each side keeps `A < B -> A <= B` rather than `< -> <=`
+        lo, b_hi, a_hi = max(0, head - 1), len(b) - max(0, tail - 1), len(a) - max(0, tail - 1)
+        shown.append(f"{_abstract(b[lo:b_hi], names)} -> {_abstract(a[lo:a_hi], names)}")
+    text = " ; ".join(shown)
+    return text if len(text) <= _MAX else text[:_MAX - 1] + "…"
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def _abstract(tokens: list[str], names: dict[str, str]) -> str:
+    out = []
+    for t in tokens:
+        if t[0].isalpha() or t[0] == "_":
+            if t in _KEYWORDS:
+                out.append(t)
+            else:
+                out.append(names.setdefault(t, _letter(len(names))))
+        elif t[0].isdigit():
+            out.append(t if t in ("0", "1") else "N")
+        elif t[0] in "'\"":
+            out.append("S")
+        else:
+            out.append(t)
+    return " ".join(out)
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"V{i}"
