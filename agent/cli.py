@@ -205,6 +205,8 @@ def _fix(args: argparse.Namespace) -> int:
     if result.status is FixStatus.FIXED and args.apply and result.proposal is not None:
         try:
             result.message = _apply(Path(args.root), result)
+            from .memory.learning import record_applied
+            record_applied(Path(args.root), result.proposal)
         except (RemedyError, OSError) as exc:
             result.status, result.message = FixStatus.ERROR, f"patch not applied: {_one_line(exc)}"
             return _failed(args, result, EXIT_BAD_INPUT if isinstance(exc, BadInput) else EXIT_ERROR)

@@ -12,7 +12,8 @@ import pytest
 from agent import run_repair
 from agent.config import Config
 from agent.events import CandidatesRanked, Done, Validation
-from agent.memory.feedback import read_feedback, record_feedback
+from agent.memory.feedback import read_feedback
+from agent.memory.learning import label_from_decisions, record_proposal
 from agent.rank import RankContext, rank_candidates
 from agent.rank.scorer import SHIPPED_CHECKPOINT
 from agent.rank.training.checkpoint import load
@@ -106,17 +107,25 @@ def test_a_checkpoint_without_numpy_scorer_falls_back_to_prior(tmp_path, monkeyp
 
 @needs_checkpoint
 def test_feedback_round_trip(tmp_path):
+    """A proposal's ranked set goes into the learning store unlabelled; a decision labels it; the
+    trainer's reader gives it back with the decided candidate first."""
+    from agent.memory.decisions import record_decision
+    from agent.types import Candidate, Hunk, Proposal
     files, lines, cands = _site()
     ranked = rank_candidates(cands, "ebm", RankContext(files, lines, []))
     assert all(r.probability is not None and 0 <= r.probability <= 1 for r in ranked)
-    best = ranked[0].candidate
-    assert record_feedback(tmp_path, "p1", best, accepted=True) is not None
-    assert record_feedback(tmp_path, "p2", ranked[1].candidate, accepted=False) is not None
+    hunk = Hunk("h1", "m.py", 0, 1, "a\n", "b\n")
+    for pid, r in (("p1", ranked[0]), ("p2", ranked[1])):
+        assert record_proposal(tmp_path, Proposal(pid, "", ["m.py"], [hunk], "", candidate=r.candidate), files)
+    assert read_feedback(tmp_path) == []            # proposed, not decided yet
+    record_decision(tmp_path, "p1", hunk, True, ranked[0].candidate)
+    record_decision(tmp_path, "p2", hunk, False, ranked[1].candidate)
     examples = read_feedback(tmp_path)
     assert [e.accepted for e in examples] == [True, False]
     assert examples[0].features.shape[0] == min(16, len(cands)) and examples[0].ids.shape[0] == examples[0].features.shape[0]
-    from agent.types import Candidate
-    assert record_feedback(tmp_path, "p3", Candidate((), "x", "m.py", 1, id="unknown"), True) is None
+    assert label_from_decisions(tmp_path, "p1") is True and label_from_decisions(tmp_path, "nope") is None
+    unknown = Candidate((), "x", "m.py", 1, id="unknown")
+    assert not record_proposal(tmp_path, Proposal("p3", "", [], [], "", candidate=unknown), files)
 
 
 @needs_checkpoint

@@ -1,7 +1,8 @@
 """Editor accept/reject decisions, kept as training pairs for the ranker.
 
-Each decision is one JSON line appended to `<root>/.remedy/decisions.jsonl`; the EBM's training and
-`remedy export dpo` read them back. Appends are whole lines written under a lock, so concurrent
+Each decision is one JSON line appended to `<root>/.remedy/decisions.jsonl` (`remedy export dpo` reads
+them back), and relabels the proposal's candidate set in the learning store (agent.memory.learning),
+which the next ranking and `remedy ebm train --with-feedback` read. Appends are whole lines written under a lock, so concurrent
 decisions from one process never interleave.
 """
 from __future__ import annotations
@@ -31,7 +32,10 @@ def record_decision(root: Path | str, proposal_id: str, hunk: Hunk, accepted: bo
         "hunk": dataclasses.asdict(hunk),
         "candidate": _candidate_record(candidate),
     }
-    return append_jsonl(Path(root) / DECISIONS_FILE, record)
+    written = append_jsonl(Path(root) / DECISIONS_FILE, record)
+    from .learning import label_from_decisions      # the decision is learnt from at once
+    label_from_decisions(root, proposal_id)
+    return written
 
 
 def read_decisions(root: Path | str) -> list[dict[str, Any]]:

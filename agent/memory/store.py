@@ -127,15 +127,27 @@ class LearningStore:
                  json.dumps(meta or {})))
             return int(cur.lastrowid or 0)
 
-    def label_proposal(self, proposal_id: str, accepted: bool) -> list[LabelledSet]:
-        """Label the set stored for a proposal (the latest decision wins); returns the sets
-        whose label changed, for an online update. A proposal the store does not know: []."""
+    def label_proposal(self, proposal_id: str, accepted: bool, source: str | None = None) -> list[LabelledSet]:
+        """Label the set stored for a proposal (and, with `source`, file it under that source:
+        "apply" for a fix the CLI wrote); returns the sets whose label changed. A proposal the
+        store does not know: []."""
+        if source is not None and source not in SOURCES:
+            raise ValueError(f"unknown learning source {source!r}")
         with self._tx() as db:
-            rows = db.execute("SELECT * FROM sets WHERE proposal_id = ? AND source = 'decision'"
+            rows = db.execute("SELECT * FROM sets WHERE proposal_id = ? AND source != 'history'"
                               " AND (label IS NULL OR label != ?)", (proposal_id, int(accepted))).fetchall()
-            db.execute("UPDATE sets SET label = ?, time = ? WHERE proposal_id = ? AND source = 'decision'",
-                       (int(accepted), time.time(), proposal_id))
+            db.execute("UPDATE sets SET label = ?, time = ?, source = COALESCE(?, source)"
+                       " WHERE proposal_id = ? AND source != 'history'",
+                       (int(accepted), time.time(), source, proposal_id))
         return [s for s in (_labelled(r, label=accepted) for r in rows) if s is not None]
+
+    def version(self) -> int:
+        """Changes whenever a set is added, labelled or removed (SQLite's total_changes is per
+        connection; the store is one connection per file per process, and the file's data
+        version covers other processes' writes)."""
+        with self._tx() as db:
+            data = int(db.execute("PRAGMA data_version").fetchone()[0])
+            return data * 1_000_003 + int(db.total_changes)
 
     def sets(self, *, sources: Sequence[str] = SOURCES,
              feature_names: Sequence[str] | None = None) -> list[LabelledSet]:

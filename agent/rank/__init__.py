@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 
 from ..types import Candidate, SuspiciousLine, TestResult
 from .budget import ValidationPlan, validation_plan
+from .project_model import ProjectModel
 
 __all__ = ["RankContext", "Ranked", "rank_candidates", "preload", "ValidationPlan", "validation_plan",
            "scored_set_of"]
@@ -32,6 +33,7 @@ class RankContext:
     project_sources: dict[str, bytes] = field(default_factory=dict)
     outcomes: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (passed, failed)
     seed: int | None = None     # a bench rollout's: near-ties in a seeded order (near_ties_shuffled)
+    project: ProjectModel | None = None     # what this project taught (agent.rank.project_model)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Ranked:
     candidate: Candidate
     energy: float | None = None
     probability: float | None = None
+    learned: float = 0.0        # the project model's part of `energy` (negative: the project favours it)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class ScoredSet:
     tokens: object        # np.ndarray [n, L] int16
     aux: object           # np.ndarray [n, L] uint8
     energies: tuple[float, ...]
+    candidates: tuple[Candidate, ...] = ()
 
 
 _recent: "OrderedDict[str, ScoredSet]" = OrderedDict()
@@ -71,11 +75,23 @@ def _remember(scored: ScoredSet) -> None:
             _recent.popitem(last=False)
 
 
-def _prior(cands: Sequence[Candidate]) -> list[Ranked]:
+def _prior(cands: Sequence[Candidate], ctx: RankContext) -> list[Ranked]:
     from ..generate.generator import prior_order
     from ..generate.site import prior_of
-    return [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)))
-            for c in prior_order(list(cands))]
+    ordered = prior_order(list(cands))
+    learned = _learned(ordered, None, ctx)
+    ranked = [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)) + d,
+                     learned=d) for c, d in zip(ordered, learned)]
+    return sorted(ranked, key=lambda r: r.energy) if any(learned) else ranked
+
+
+def _learned(cands: Sequence[Candidate], features, ctx: RankContext) -> list[float]:
+    """The project model's energy correction of each candidate (zeros without one)."""
+    if ctx.project is None or ctx.project.empty:
+        return [0.0] * len(cands)
+    from .shape import shape_of
+    shapes = [(c.template, shape_of(c, ctx.files)) for c in cands]
+    return [float(d) for d in ctx.project.delta(features, shapes)]
 
 
 def _variant(ranker: str) -> str:
@@ -100,9 +116,12 @@ def _model(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ra
     energy = fast.energy(ex.features, ids, aux).astype(np.float64)
     calib = load_calibration().get("ebm" if ranker == "ebm" else "features")
     probs = calib(set_log_probs(energy)) if calib is not None else np.full(len(cands), np.nan)
-    _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy))))
+    learned = np.asarray(_learned(cands, ex.features, ctx))     # the order's, not the calibrated odds'
+    energy = energy + learned
+    _remember(ScoredSet(tuple(c.id for c in cands), ex.features, ids, aux, tuple(map(float, energy)),
+                         tuple(cands)))
     order = sorted(range(len(cands)), key=lambda i: (energy[i], i))
-    return [Ranked(cands[i], float(energy[i]), float(probs[i])) for i in order]
+    return [Ranked(cands[i], float(energy[i]), float(probs[i]), float(learned[i])) for i in order]
 
 
 def rank_candidates(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ranked]:
@@ -138,11 +157,11 @@ def _rank(cands: Sequence[Candidate], ranker: str, ctx: RankContext) -> list[Ran
         except (KeyError, ValueError, IndexError, RuntimeError) as exc:   # never lose a session to ranking
             log.warning("ranker %r failed (%s: %s); using the template prior", ranker,
                         type(exc).__name__, exc)
-            return _prior(cands)
+            return _prior(cands, ctx)
         if ranked is not None:
             return ranked
         log.warning("ranker %r unavailable (no EBM checkpoint); using the template prior", ranker)
-    return _prior(cands)
+    return _prior(cands, ctx)
 
 
 def preload(ranker: str) -> None:

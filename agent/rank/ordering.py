@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..generate.stage import Work
 from ..types import Candidate, Outcome
 from . import RankContext, Ranked, preload, rank_candidates
+from .project_model import PREFERRED, ProjectModel
 
 if TYPE_CHECKING:
     from ..testing.runner import PytestRunner
@@ -41,17 +42,30 @@ class Ranking:
 
 
 async def order_candidates(candidates: Sequence[Candidate], ranker: str, work: Work,
-                           probe: Probe | None = None) -> Ranking:
-    """Candidates in the order to validate them: by energy, then (with `probe`) by evidence."""
-    context = RankContext(files=work.files, lines=work.lines, failing=work.failing, seed=work.seed)
+                           probe: Probe | None = None, project: ProjectModel | None = None) -> Ranking:
+    """Candidates in the order to validate them: by energy (the shipped model's plus what `project`
+    learned), then (with `probe`) by evidence; the shapes the project clearly favours first."""
+    context = RankContext(files=work.files, lines=work.lines, failing=work.failing, seed=work.seed,
+                          project=project)
     out = Ranking(await asyncio.to_thread(rank_candidates, candidates, ranker, context))
-    if probe is None:
-        return out
-    if ranker != "none" and len(out.ranked) > 1 \
-            and not any(t.outcome is Outcome.TIMEOUT for t in work.failing):   # it would hang too
-        out = await asyncio.to_thread(_probe, await probe.pool, probe, out.ranked, work)
-    out.ranked = _first(out.ranked, probe.first)   # angelic evidence orders like the probe's: before the rest
+    if probe is not None:
+        if ranker != "none" and len(out.ranked) > 1 \
+                and not any(t.outcome is Outcome.TIMEOUT for t in work.failing):   # it would hang too
+            out = await asyncio.to_thread(_probe, await probe.pool, probe, out.ranked, work)
+        out.ranked = _first(out.ranked, probe.first)   # angelic evidence orders like the probe's: before the rest
+    out.ranked = _first(out.ranked, _favoured(out))
     return out
+
+
+def _favoured(ranking: Ranking) -> list[str]:
+    """The candidates of a shape the project accepted clearly more often than it rejected
+    (`PREFERRED`), in their order, unless the probe saw them not reach the failing tests or leave
+    every value as it was: what the project's developers keep choosing goes before the probe's
+    order, not after it."""
+    from .probe.evidence import evidence_classes
+    classes = evidence_classes(ranking.ranked, ranking.evidence) if ranking.evidence else None
+    return [r.candidate.id for n, r in enumerate(ranking.ranked)
+            if r.learned <= PREFERRED and (classes is None or classes[n][0] <= 1)]
 
 
 @asynccontextmanager

@@ -28,10 +28,13 @@ import numpy as np
 
 from .features import FEATURE_NAMES
 
-__all__ = ["ProjectModel", "SHAPE_WEIGHT", "TEMPLATE_WEIGHT"]
+__all__ = ["ProjectModel", "SHAPE_WEIGHT", "TEMPLATE_WEIGHT", "PREFERRED"]
 
 SHAPE_WEIGHT = 6.0       # energy units: the shipped model's energies of one session span ~5-15
 TEMPLATE_WEIGHT = 2.0
+# a correction this low (about three accepts of one shape more than its rejections) puts the
+# candidate before the value probe's order too (agent.rank.ordering)
+PREFERRED = -0.7 * SHAPE_WEIGHT
 _LINEAR_MAX = 2.0        # the linear term's bound per candidate
 _L2 = 0.05
 _LR = 0.05

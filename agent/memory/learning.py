@@ -1,0 +1,108 @@
+"""The one place where what happens to a proposal becomes learning (agent.memory.store):
+
+- `record_proposal`: a session that proposes a patch stores the winner's candidate set, unlabelled,
+  under the proposal's id (the session process ranked it and still holds its features);
+- `label_from_decisions`: every editor decision (agent.memory.decisions) relabels the proposal's
+  set: accepted while any of its hunks is accepted and not undone, rejected once every decided hunk
+  is rejected or undone; the project model is refitted then, in milliseconds;
+- `record_applied`: `remedy fix --apply` labels the set accepted, as source "apply";
+- `project_model(root)`: the per-project correction the next session ranks with.
+
+Nothing here raises into a session or a review: a store that cannot be written is a warning."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..rank import scored_set_of
+from ..rank.features import FEATURE_NAMES
+from ..rank.project_model import ProjectModel
+from ..rank.shape import shape_of
+from ..types import Proposal
+from .decisions import read_decisions
+from .store import open_store
+
+__all__ = ["record_proposal", "record_applied", "label_from_decisions", "project_model", "SIBLINGS"]
+
+log = logging.getLogger("agent.memory")
+SIBLINGS = 15       # the best-ranked other candidates kept beside the decided one
+_models: dict[Path, tuple[int, ProjectModel]] = {}
+_models_lock = threading.Lock()
+
+
+def project_model(root: Path | str) -> ProjectModel | None:
+    """The project's model, fitted from its store (cached until the store changes); None when the
+    store holds no labelled set or cannot be read."""
+    try:
+        store = open_store(root)
+        version = store.version()
+        key = store.path
+        with _models_lock:
+            cached = _models.get(key)
+        if cached is not None and cached[0] == version:
+            model = cached[1]
+        else:
+            model = ProjectModel.of_store(store)
+            with _models_lock:
+                _models[key] = (version, model)
+        return None if model.empty else model
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("the project's learning store is unavailable (%s); ranking with the shipped model only", exc)
+        return None
+
+
+def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes]) -> bool:
+    """Store the proposal's candidate set unlabelled; False when the candidate was not ranked by
+    the model in this process (an LLM sample of a later round, the `none` ranker)."""
+    cand = proposal.candidate
+    scored = scored_set_of(cand.id) if cand is not None else None
+    if cand is None or scored is None or cand.id not in scored.ids:
+        return False
+    by_id = {c.id: c for c in scored.candidates} | {cand.id: cand}
+    me = scored.ids.index(cand.id)
+    others = [int(i) for i in np.argsort(np.asarray(scored.energies), kind="stable") if i != me][:SIBLINGS]
+    rows = [me, *others]
+    shapes = [(c.template, shape_of(c, files)) if (c := by_id.get(scored.ids[i])) is not None else ("", "")
+              for i in rows]
+    try:
+        open_store(root).add_set(
+            source="decision", template=cand.template, shape=shapes[0][1],
+            features=np.asarray(scored.features)[rows], tokens=np.asarray(scored.tokens)[rows],
+            aux=np.asarray(scored.aux)[rows], feature_names=FEATURE_NAMES, shapes=shapes,
+            proposal_id=proposal.id, candidate_id=cand.id,
+            meta={"path": cand.path, "line": cand.line, "description": cand.description})
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("could not keep the proposal for learning: %s", exc)
+        return False
+    return True
+
+
+def record_applied(root: Path | str, proposal: Proposal) -> int:
+    """`remedy fix --apply` wrote the proposal: its set is labelled accepted, as source "apply"."""
+    try:
+        return len(open_store(root).label_proposal(proposal.id, True, source="apply"))
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("could not label the applied fix for learning: %s", exc)
+        return 0
+
+
+def label_from_decisions(root: Path | str, proposal_id: str) -> bool | None:
+    """Relabel the proposal's set from every decision recorded about its hunks; returns the label
+    (None: no hunk decided)."""
+    latest: dict[str, bool] = {}
+    for rec in read_decisions(root):
+        if rec.get("proposal_id") == proposal_id:
+            hunk = rec.get("hunk") or {}
+            latest[str(hunk.get("id", ""))] = bool(rec.get("accepted"))
+    if not latest:
+        return None
+    accepted = any(latest.values())
+    try:
+        open_store(root).label_proposal(proposal_id, accepted)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("could not label the decision for learning: %s", exc)
+    return accepted
