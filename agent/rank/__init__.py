@@ -80,9 +80,10 @@ def _prior(cands: Sequence[Candidate], ctx: RankContext) -> list[Ranked]:
     from ..generate.site import prior_of
     ordered = prior_order(list(cands))
     learned = _learned(ordered, None, ctx)
-    ranked = [Ranked(c, energy=-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)) + d,
-                     learned=d) for c, d in zip(ordered, learned)]
-    return sorted(ranked, key=lambda r: r.energy) if any(learned) else ranked
+    energies = [-math.log(max(c.suspiciousness, 1e-6) * max(prior_of(c.template), 1e-6)) + d
+                for c, d in zip(ordered, learned)]
+    order = sorted(range(len(ordered)), key=lambda i: (energies[i], i)) if any(learned) else range(len(ordered))
+    return [Ranked(ordered[i], energy=energies[i], learned=learned[i]) for i in order]
 
 
 def _learned(cands: Sequence[Candidate], features, ctx: RankContext) -> list[float]:
