@@ -15,7 +15,7 @@ import pytest
 
 from agent import record_decision
 from agent.config import Config
-from agent.events import Done, ProposalReady, Validation
+from agent.events import ProposalReady, Validation
 from agent.memory.learning import project_model
 from agent.memory.store import STORE_FILE, open_store
 from agent.rank.shape import shape_of
@@ -40,8 +40,6 @@ def _session(root: Path):
                 vals.append(ev)
             elif isinstance(ev, ProposalReady):
                 proposal = ev.proposal
-            elif isinstance(ev, Done):
-                break
         return sorted(vals, key=lambda v: v.position), proposal
     return asyncio.run(go())
 
