@@ -22,8 +22,8 @@ attack; limits and bounded output are Remedy's in both modes, so two small tests
 those checks can fail too (soft-only limits get raised; a large process and file get measured).
 
 `.remedy/` in P is Remedy's own state, hidden from the tests, and may change: `traces/<id>.jsonl`
-(LLM sessions), `impact.sqlite` (the watch's coverage cache), `decisions.jsonl`, `feedback.jsonl`
-(review decisions), `undo/<id>.json` (only with --apply); nothing else may appear there.
+(LLM sessions), `impact.sqlite` (the watch's coverage cache), `decisions.jsonl`
+(review decisions), `learning.sqlite` and `.gitignore` (the learning store, which git ignores), `undo/<id>.json` (only with --apply); nothing else may appear there.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ DB_CANARY = "db-canary-hunter2-0b5e7c91d3a4"           # no known token shape: o
 SECRET_ENV = {"OPENAI_API_KEY": OPENAI_CANARY, "GITHUB_TOKEN": GITHUB_CANARY, "DB_PASSWORD": DB_CANARY}
 CANARIES = tuple(SECRET_ENV.values())
 REMEDY_FILES = re.compile(r"(traces/[^/]+\.jsonl|impact\.sqlite(-wal|-shm|-journal)?|decisions\.jsonl"
-                          r"|feedback\.jsonl|undo/[^/]+\.json)")
+                          r"|learning\.sqlite(-wal|-shm|-journal)?|\.gitignore|undo/[^/]+\.json)")
 STATUSES = {"fixed", "no_fix", "already_passing", "error"}
 # what the files attack may do inside the sandbox: change its own scratch copy, write its private $HOME
 ALLOWED_WRITES = {"copy-write", "copy-remove", "home[expanduser]", "home[HOME]",
