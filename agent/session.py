@@ -19,6 +19,7 @@ from .generate.builtin import Builtin
 from .generate.stage import Generated, Work, generate
 from .localize import COVERAGE, localize
 from .memory.learning import project_model, record_proposal
+from .memory.test_history import regression_hints
 from .plan import Plan
 from .project import Project, open_project
 from .propose import propose
@@ -103,7 +104,8 @@ class _Session:
             yield Done(self.result(FixStatus.ALREADY_PASSING, f"{what}: already passing"))
             return
         yield self.plan.start(1)
-        lines = await asyncio.to_thread(localize, project.root, self.failing, found.coverage)
+        changed = await asyncio.to_thread(regression_hints, project.root, [t.test_id for t in self.failing])
+        lines = await asyncio.to_thread(localize, project.root, self.failing, found.coverage, changed=changed)
         found.check_reached(project, lines)
         yield Localized(lines[:10])
         self.cancel.check()

@@ -23,10 +23,12 @@ from ..project import is_source_file, node_file
 from ..types import SuspiciousLine, TestResult
 from .callchain import call_chain
 from .ochiai import DEFAULT_BOOST, frame_locations, ochiai, rank
+from .regression import REGRESSION_BOOST, changed_lines, changed_since, regression_weights
 from .spectrum import Spectrum, StatementIndex, build_spectrum, load_coverage, read_coverage
 
 __all__ = ["localize", "coverage_run_options", "untraced", "PLUGIN_DIR", "PLUGIN_NAME", "Spectrum",
-           "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "call_chain"]
+           "build_spectrum", "read_coverage", "load_coverage", "ochiai", "rank", "call_chain",
+           "changed_since", "changed_lines", "regression_weights"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 PLUGIN_NAME = "remedy_coverage"
@@ -73,7 +75,8 @@ COVERAGE = _PluginCoverage()
 
 def localize(root: Path, failing: Sequence[TestResult],
              coverage_json: Path | Mapping | None, *, limit: int = 40,
-             boost: float = DEFAULT_BOOST) -> list[SuspiciousLine]:
+             boost: float = DEFAULT_BOOST, changed: Mapping[tuple[str, int], float] | None = None
+             ) -> list[SuspiciousLine]:
     """Rank the statement lines of the project's non-test files by suspiciousness.
 
     `failing` are the failures to explain (their ids select the failing tests in the coverage
@@ -81,7 +84,8 @@ def localize(root: Path, failing: Sequence[TestResult],
     counts its frames and the statements of the project code it calls as run (`call_chain`,
     nearest call first among equal scores). When `failing` is empty, every failing test in the
     coverage data counts. Passing tests come from the coverage data. Returns at most `limit`
-    lines, best first.
+    lines, best first. `changed`: lines changed since the failing tests last passed, with their
+    weight (agent.localize.regression.regression_weights), normalized here to their statements.
     """
     root = Path(root)
     index = StatementIndex(root)
@@ -103,11 +107,22 @@ def localize(root: Path, failing: Sequence[TestResult],
                 chains.setdefault(loc, len(chains))
                 extra[r.test_id].append(loc)
     spectrum = build_spectrum(tests, failing=failing_ids, extra_failed=extra, root=root)
-    ranked = [s for s in rank(spectrum, failing, root=root, boost=boost, limit=None, index=index)
-              if not is_test(s.path)]
+    weights = _statements(changed or {}, index)
+    ranked = [s for s in rank(spectrum, failing, root=root, boost=boost, limit=None, index=index,
+                              changed=weights, changed_boost=REGRESSION_BOOST) if not is_test(s.path)]
     if chains:      # equal scores: the nearer call first (the sort is stable)
         ranked.sort(key=lambda s: (-s.score, chains.get((s.path, s.line), len(chains))))
     return ranked[:max(limit, 0)]
+
+
+def _statements(changed: Mapping[tuple[str, int], float], index: StatementIndex) -> dict[tuple[str, int], float]:
+    """Each changed line's weight on the first line of its statement (the spectrum's lines)."""
+    out: dict[tuple[str, int], float] = {}
+    for (rel, line), weight in changed.items():
+        norm = index.normalize(rel, line)
+        loc = (rel, norm if norm is not None else line)
+        out[loc] = max(out.get(loc, 0.0), weight)
+    return out
 
 
 def _observed(entry, is_test) -> bool:

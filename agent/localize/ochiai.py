@@ -13,7 +13,7 @@ frames alone are ranked: they count as covered by their failing test, nothing el
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..types import SuspiciousLine, TestResult
@@ -72,9 +72,15 @@ def traceback_proximity(failing: Sequence[TestResult], index: StatementIndex | N
 
 def rank(spectrum: Spectrum, failing: Sequence[TestResult], *, root: Path | None = None,
          boost: float = DEFAULT_BOOST, limit: int | None = None,
-         index: StatementIndex | None = None) -> list[SuspiciousLine]:
+         index: StatementIndex | None = None, changed: Mapping[Loc, float] | None = None,
+         changed_boost: float = 0.0) -> list[SuspiciousLine]:
     """Lines covered by at least one failing test (or in a failing traceback), best first: by
-    score, then traceback proximity, then path and line. Only statement lines of non-test files."""
+    score, then traceback proximity, then path and line. Only statement lines of non-test files.
+    `changed`: a weight in [0, 1] for lines changed since the tests last passed
+    (agent.localize.regression), which adds `changed_boost` times it, as the traceback does; a
+    changed line no failing test ran gains nothing."""
+    changed = changed or {}
+    total_boost = boost + (changed_boost if changed else 0.0)
     index = index or StatementIndex(root)
     proximity, depth = traceback_proximity(failing, index)
     total_failed = spectrum.total_failed
@@ -91,7 +97,8 @@ def rank(spectrum: Spectrum, failing: Sequence[TestResult], *, root: Path | None
         base = ochiai(ef, ep, max(total_failed, ef))
         if base <= 0.0:
             continue
-        score = (base + boost * proximity.get(loc, 0.0)) / (1.0 + boost)
+        score = (base + boost * proximity.get(loc, 0.0) + changed_boost * changed.get(loc, 0.0)) \
+            / (1.0 + total_boost)
         scored.append((score, depth.get(loc, 1 << 30), rel, line))
     scored.sort(key=lambda t: (-t[0], t[1], t[2], t[3]))
     if limit is not None:

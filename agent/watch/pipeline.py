@@ -16,6 +16,8 @@ except the cache under `.remedy/`.
 """
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,8 +28,9 @@ from ..cancel import CancelToken
 from ..config import Config
 from ..errors import BadInput, Cancelled, NotAProject
 from ..events import Event
-from ..localize import COVERAGE
-from ..project import node_file, read_regular
+from ..localize import COVERAGE, changed_lines
+from ..memory.test_history import TestHistory
+from ..project import is_source_file, node_file, read_regular
 from ..reproduce import traced_run
 from ..sandbox.workspace import Sandbox
 from ..types import Outcome, RunReport, TestResult
@@ -36,6 +39,8 @@ from .observer import Change, ChangeFeed
 from .recheck import project_runner
 from .auto_repair import RepairJob, start_repair
 from .fast_check import WarmPath
+
+log = logging.getLogger("agent.watch")
 
 __all__ = ["Watcher", "WatchUpdate"]
 
@@ -210,6 +215,7 @@ class Watcher:
     def _run_batch(self, sandbox: Sandbox, impact: ImpactIndex, changes: list[Change],
                    token: CancelToken) -> None:
         started = time.monotonic()
+        before = _contents(sandbox, changes)
         _sync(sandbox, self.root, changes)
         impact.update_files(changes)
         chosen = impact.affected(changes)
@@ -232,6 +238,7 @@ class Watcher:
         update = self._update(report, chosen, changes, impact)
         update.fixed = sorted(set(update.fixed) | set(gone))
         update.duration = time.monotonic() - started
+        self._remember(report, update, before, sandbox)
         self._deliver(update)
         self._maybe_repair(update, changes, impact)
         if not warm and self._warm is not None:
@@ -283,6 +290,27 @@ class Watcher:
         return WatchUpdate(sorted(now_failing.values(), key=lambda r: r.test_id), sorted(fixed), ran,
                            _paths(changes), list(report.collection_errors))
 
+    def _remember(self, report: RunReport, update: WatchUpdate, before: dict[str, str],
+                  sandbox: Sandbox) -> None:
+        """The test-run history (agent.memory.test_history): which tests passed now, and the lines
+        this batch changed for those it broke."""
+        save = {}
+        for path, old in before.items():
+            try:
+                new = sandbox.read(path).decode("utf-8", errors="replace")
+            except (OSError, BadInput):
+                continue
+            save[path] = changed_lines(old, new)
+        passed = [r.test_id for r in report.results if r.outcome is Outcome.PASSED]
+        try:
+            history = TestHistory(self.root)
+            try:
+                history.record_run(passed, [t.test_id for t in update.failing], save)
+            finally:
+                history.close()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not record the test history: %s", exc)
+
     def _forget_deleted_tests(self, changes: list[Change]) -> list[str]:
         deleted = {c.path for c in changes if c.deleted}
         gone = [t for t in self.failing if node_file(t) in deleted]
@@ -319,6 +347,18 @@ class Watcher:
 
 def _paths(changes: list[Change]) -> list[str]:
     return sorted(c.path for c in changes)
+
+
+def _contents(sandbox: Sandbox, changes: list[Change]) -> dict[str, str]:
+    """The copy's text of the changed source files before the batch is synced into it."""
+    out = {}
+    for change in changes:
+        if is_source_file(change.path) and change.path.endswith(".py") and sandbox.exists(change.path):
+            try:
+                out[change.path] = sandbox.read(change.path).decode("utf-8", errors="replace")
+            except (OSError, BadInput):
+                continue
+    return out
 
 
 def _sync(sandbox: Sandbox, root: Path, changes: list[Change]) -> None:
