@@ -69,7 +69,7 @@ DB_CANARY = "db-canary-hunter2-0b5e7c91d3a4"           # no known token shape: o
 SECRET_ENV = {"OPENAI_API_KEY": OPENAI_CANARY, "GITHUB_TOKEN": GITHUB_CANARY, "DB_PASSWORD": DB_CANARY}
 CANARIES = tuple(SECRET_ENV.values())
 REMEDY_FILES = re.compile(r"(traces/[^/]+\.jsonl|impact\.sqlite(-wal|-shm|-journal)?|decisions\.jsonl"
-                          r"|learning\.sqlite(-wal|-shm|-journal)?|\.gitignore|undo/[^/]+\.json)")
+                          r"|(learning|test_history)\.sqlite(-wal|-shm|-journal)?|\.gitignore|undo/[^/]+\.json)")
 STATUSES = {"fixed", "no_fix", "already_passing", "error"}
 # what the files attack may do inside the sandbox: change its own scratch copy, write its private $HOME
 ALLOWED_WRITES = {"copy-write", "copy-remove", "home[expanduser]", "home[HOME]",
