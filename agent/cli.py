@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_flag(add_watch_parser(sub))
     from .doctor import add_parser as add_doctor_parser
     add_sandbox_flag(add_doctor_parser(sub))
+    from .memory.cli import add_parser as add_memory_parser
+    add_memory_parser(sub)
     return parser
 
 
@@ -152,6 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             from .doctor import main as doctor_main
             return doctor_main(args)
+        if args.command == "memory":
+            from .memory.cli import main as memory_main
+            return memory_main(args)
         if args.command == "undo":
             from .sandbox.apply import remove_leftovers, undo_last
             remove_leftovers(Path(args.root))

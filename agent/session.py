@@ -18,7 +18,7 @@ from .agent_loop.samples import LlmSamples
 from .generate.builtin import Builtin
 from .generate.stage import Generated, Work, generate
 from .localize import COVERAGE, localize
-from .memory.learning import project_model, record_proposal
+from .memory.learning import project_model, recalled_fixes, record_proposal
 from .memory.test_history import regression_hints
 from .plan import Plan
 from .project import Project, open_project
@@ -122,8 +122,9 @@ class _Session:
         yield self.plan.start(3)
         probe = Probe(pool, runner, self.made.first, self.config.test_timeout, self.deadline) \
             if self.config.probe else None
-        learned = await asyncio.to_thread(project_model, work.project.root)
-        ranking = await order_candidates(self.made.candidates, self.config.ranker, work, probe, learned)
+        learned, recalled = await asyncio.gather(asyncio.to_thread(project_model, work.project.root),
+                                                 asyncio.to_thread(recalled_fixes, work.project.root, work.failing))
+        ranking = await order_candidates(self.made.candidates, self.config.ranker, work, probe, learned, recalled)
         self.tests_run += ranking.tests_run
         yield CandidatesRanked.of(ranking.ranked)
         if not ranking.ranked:
@@ -147,7 +148,7 @@ class _Session:
             return
         yield self.plan.start(5)
         proposal = propose(rounds.best, work.files)
-        await asyncio.to_thread(record_proposal, work.project.root, proposal, work.files)
+        await asyncio.to_thread(record_proposal, work.project.root, proposal, work.files, work.failing)
         yield ProposalReady(proposal)
         yield self.plan.finish_all()
         yield Done(self.result(FixStatus.FIXED, self._llm_note(proposal.summary), patch=proposal.patch,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +22,14 @@ import numpy as np
 from ..rank import scored_set_of
 from ..rank.features import FEATURE_NAMES
 from ..rank.project_model import ProjectModel
-from ..rank.shape import shape_of
-from ..types import Proposal
+from ..rank.shape import shape_of, site_of
+from ..types import Candidate, Proposal, TestResult
+from .recall import boosts, failure_text, forget_fix, recall, remember
 from .decisions import read_decisions
 from .store import open_store
 
-__all__ = ["record_proposal", "record_applied", "label_from_decisions", "project_model", "SIBLINGS"]
+__all__ = ["record_proposal", "record_applied", "label_from_decisions", "project_model", "recalled_fixes",
+           "SIBLINGS"]
 
 log = logging.getLogger("agent.memory")
 SIBLINGS = 15       # the best-ranked other candidates kept beside the decided one
@@ -55,7 +58,18 @@ def project_model(root: Path | str) -> ProjectModel | None:
         return None
 
 
-def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes]) -> bool:
+def recalled_fixes(root: Path | str, failing: Sequence[TestResult]) -> dict[tuple[str, str], float]:
+    """The past fixes like this failure, as the ranker's (shape, site kind) -> weight; {} when
+    nothing is kept or the memory cannot be read."""
+    try:
+        return boosts(recall(root, failing))
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        log.warning("the memory of past fixes is unavailable (%s); ranking without it", exc)
+        return {}
+
+
+def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes],
+                    failing: Sequence[TestResult] = ()) -> bool:
     """Store the proposal's candidate set unlabelled; False when the candidate was not ranked by
     the model in this process (an LLM sample of a later round, the `none` ranker)."""
     cand = proposal.candidate
@@ -74,7 +88,8 @@ def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes
             features=np.asarray(scored.features)[rows], tokens=np.asarray(scored.tokens)[rows],
             aux=np.asarray(scored.aux)[rows], feature_names=FEATURE_NAMES, shapes=shapes,
             proposal_id=proposal.id, candidate_id=cand.id,
-            meta={"path": cand.path, "line": cand.line, "description": cand.description})
+            meta={"path": cand.path, "line": cand.line, "description": cand.description,
+                  "site": site_of(cand, files), "edit": _edit(cand, files), **_failure(failing)})
     except (OSError, sqlite3.Error) as exc:
         log.warning("could not keep the proposal for learning: %s", exc)
         return False
@@ -84,7 +99,9 @@ def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes
 def record_applied(root: Path | str, proposal: Proposal) -> int:
     """`remedy fix --apply` wrote the proposal: its set is labelled accepted, as source "apply"."""
     try:
-        return len(open_store(root).label_proposal(proposal.id, True, source="apply"))
+        changed = open_store(root).label_proposal(proposal.id, True, source="apply")
+        _memory(root, changed)
+        return len(changed)
     except (OSError, sqlite3.Error) as exc:
         log.warning("could not label the applied fix for learning: %s", exc)
         return 0
@@ -102,7 +119,38 @@ def label_from_decisions(root: Path | str, proposal_id: str) -> bool | None:
         return None
     accepted = any(latest.values())
     try:
-        open_store(root).label_proposal(proposal_id, accepted)
+        _memory(root, open_store(root).label_proposal(proposal_id, accepted))
     except (OSError, sqlite3.Error) as exc:
         log.warning("could not label the decision for learning: %s", exc)
     return accepted
+
+
+def _memory(root: Path | str, changed) -> None:
+    """The memory of past fixes follows the labels: a set newly accepted is remembered, an accept
+    taken back forgotten (agent.memory.recall)."""
+    for labelled, before in changed:
+        meta = labelled.meta
+        if "failure" not in meta:
+            continue
+        if labelled.label and before is not True:
+            remember(root, failure=meta["failure"], frames=[tuple(f) for f in meta.get("frames", [])],
+                     template=labelled.template, shape=labelled.shape, site=meta.get("site", ""),
+                     edit=meta.get("edit", {}))
+        elif not labelled.label and before is True:
+            forget_fix(root, labelled.shape, meta.get("site", ""))
+
+
+def _failure(failing: Sequence[TestResult]) -> dict:
+    if not failing:
+        return {}
+    first = failing[0]
+    frames = [(f.path, f.line, f.function) for f in first.frames][-8:]
+    return {"failure": failure_text(first.message, frames), "frames": frames}
+
+
+def _edit(cand: Candidate, files: dict[str, bytes]) -> dict:
+    e = min(cand.edits, key=lambda e: e.start) if cand.edits else None
+    if e is None or e.path not in files:
+        return {}
+    before = files[e.path][e.start:e.end].decode("utf-8", errors="replace")
+    return {"path": e.path, "line": cand.line, "before": before[:200], "after": e.text[:200]}

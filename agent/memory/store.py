@@ -127,10 +127,11 @@ class LearningStore:
                  json.dumps(meta or {})))
             return int(cur.lastrowid or 0)
 
-    def label_proposal(self, proposal_id: str, accepted: bool, source: str | None = None) -> list[LabelledSet]:
+    def label_proposal(self, proposal_id: str, accepted: bool,
+                       source: str | None = None) -> list[tuple[LabelledSet, bool | None]]:
         """Label the set stored for a proposal (and, with `source`, file it under that source:
-        "apply" for a fix the CLI wrote); returns the sets whose label changed. A proposal the
-        store does not know: []."""
+        "apply" for a fix the CLI wrote); returns the sets whose label changed, each with its
+        label before (None: undecided). A proposal the store does not know: []."""
         if source is not None and source not in SOURCES:
             raise ValueError(f"unknown learning source {source!r}")
         with self._tx() as db:
@@ -139,7 +140,12 @@ class LearningStore:
             db.execute("UPDATE sets SET label = ?, time = ?, source = COALESCE(?, source)"
                        " WHERE proposal_id = ? AND source != 'history'",
                        (int(accepted), time.time(), source, proposal_id))
-        return [s for s in (_labelled(r, label=accepted) for r in rows) if s is not None]
+        out = []
+        for r in rows:
+            s = _labelled(r, label=accepted)
+            if s is not None:
+                out.append((s, None if r["label"] is None else bool(r["label"])))
+        return out
 
     def version(self) -> int:
         """Changes whenever a set is added, labelled or removed (SQLite's total_changes is per

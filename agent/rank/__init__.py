@@ -22,6 +22,8 @@ __all__ = ["RankContext", "Ranked", "rank_candidates", "preload", "ValidationPla
            "scored_set_of"]
 
 log = logging.getLogger("agent.rank")
+MEMORY_WEIGHT = 16.0  # energy units for a recalled fix of weight 1 (agent.memory.recall): one past success
+# at a similarity of 0.55 reaches the project model's PREFERRED, and goes before the probe's order
 NEAR_TIE = 0.05     # energies this close (a ~5% odds ratio) say nothing about which goes first
 
 
@@ -34,6 +36,7 @@ class RankContext:
     outcomes: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (passed, failed)
     seed: int | None = None     # a bench rollout's: near-ties in a seeded order (near_ties_shuffled)
     project: ProjectModel | None = None     # what this project taught (agent.rank.project_model)
+    recalled: Mapping[tuple[str, str], float] = field(default_factory=dict)   # (shape, site) -> weight
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,25 @@ def _prior(cands: Sequence[Candidate], ctx: RankContext) -> list[Ranked]:
 
 
 def _learned(cands: Sequence[Candidate], features, ctx: RankContext) -> list[float]:
-    """The project model's energy correction of each candidate (zeros without one)."""
-    if ctx.project is None or ctx.project.empty:
+    """The energy correction of each candidate from what the project taught: the project model's,
+    and the recalled past fixes' (MEMORY_WEIGHT x their weight for the same shape at the same kind
+    of site, half that at another kind); zeros without either."""
+    model = ctx.project if ctx.project is not None and not ctx.project.empty else None
+    if model is None and not ctx.recalled:
         return [0.0] * len(cands)
-    from .shape import shape_of
+    from .shape import shape_of, site_of
     shapes = [(c.template, shape_of(c, ctx.files)) for c in cands]
-    return [float(d) for d in ctx.project.delta(features, shapes)]
+    out = [float(d) for d in model.delta(features, shapes)] if model is not None else [0.0] * len(cands)
+    if ctx.recalled:
+        by_shape: dict[str, float] = {}
+        for (shape, _), w in ctx.recalled.items():
+            by_shape[shape] = max(by_shape.get(shape, 0.0), w)
+        trees: dict = {}
+        for i, (c, (_, shape)) in enumerate(zip(cands, shapes)):
+            if shape in by_shape:
+                here = ctx.recalled.get((shape, site_of(c, ctx.files, trees)))
+                out[i] -= MEMORY_WEIGHT * (here if here is not None else 0.5 * by_shape[shape])
+    return out
 
 
 def _variant(ranker: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -42,11 +42,13 @@ class Ranking:
 
 
 async def order_candidates(candidates: Sequence[Candidate], ranker: str, work: Work,
-                           probe: Probe | None = None, project: ProjectModel | None = None) -> Ranking:
+                           probe: Probe | None = None, project: ProjectModel | None = None,
+                           recalled: Mapping[tuple[str, str], float] | None = None) -> Ranking:
     """Candidates in the order to validate them: by energy (the shipped model's plus what `project`
-    learned), then (with `probe`) by evidence; the shapes the project clearly favours first."""
+    learned, and the past fixes `recalled` like this failure), then (with `probe`) by evidence; the
+    shapes the project clearly favours first."""
     context = RankContext(files=work.files, lines=work.lines, failing=work.failing, seed=work.seed,
-                          project=project)
+                          project=project, recalled=recalled or {})
     out = Ranking(await asyncio.to_thread(rank_candidates, candidates, ranker, context))
     if probe is not None:
         if ranker != "none" and len(out.ranked) > 1 \
@@ -58,8 +60,8 @@ async def order_candidates(candidates: Sequence[Candidate], ranker: str, work: W
 
 
 def _favoured(ranking: Ranking) -> list[str]:
-    """The candidates of a shape the project accepted clearly more often than it rejected
-    (`PREFERRED`), in their order, unless the probe saw them not reach the failing tests or leave
+    """The candidates whose learned correction reaches `PREFERRED` (a shape the project accepted
+    clearly more often than it rejected, or a past fix recalled for a similar failure), in their order, unless the probe saw them not reach the failing tests or leave
     every value as it was: what the project's developers keep choosing goes before the probe's
     order, not after it."""
     from .probe.evidence import evidence_classes

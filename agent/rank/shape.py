@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ..types import Candidate
 
-__all__ = ["shape_of", "edit_shape", "template_of"]
+__all__ = ["shape_of", "edit_shape", "template_of", "site_of"]
 
 _TOKEN = re.compile(r"""[A-Za-z_][A-Za-z0-9_]*|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?|'''.*?'''|\"\"\".*?\"\"\"|"""
                     r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|\*\*=?|//=?|[<>=!]=|->|<<|>>|[^\s]""", re.S)
@@ -25,6 +25,33 @@ _KEYWORDS = frozenset({
     "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
     "yield", "len", "isinstance", "min", "max", "range", "self", "str", "int", "list", "dict"})
 _MAX = 120
+
+
+def site_of(candidate: Candidate, files: Mapping[str, bytes], trees: dict | None = None) -> str:
+    """The kind of site the candidate's first edit is at: the smallest node around the edited
+    text and the statement holding it, `"comparison_operator in if_statement"`. `trees`: a cache
+    of parses by path."""
+    if not candidate.edits:
+        return ""
+    e = min(candidate.edits, key=lambda e: e.start)
+    source = files.get(e.path)
+    if source is None:
+        return ""
+    trees = {} if trees is None else trees
+    tree = trees.get(e.path)
+    if tree is None:
+        from ..ast.parser import parse
+        tree = trees[e.path] = parse(source)
+    node = tree.root_node.descendant_for_byte_range(e.start, max(e.start, e.end))
+    if node is None:
+        return ""
+    inner = node
+    while node is not None and not (node.type.endswith("_statement") or node.type in _BLOCKS):
+        node = node.parent
+    return f"{inner.type} in {node.type if node is not None else 'module'}"
+
+
+_BLOCKS = frozenset({"function_definition", "class_definition", "module", "block"})
 
 
 def template_of(candidate: Candidate) -> str:
