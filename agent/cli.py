@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_flag(add_doctor_parser(sub))
     from .memory.cli import add_parser as add_memory_parser
     add_memory_parser(sub)
+    from .learn.cli import add_parser as add_learn_parser
+    add_learn_parser(sub)
     return parser
 
 
@@ -154,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             from .doctor import main as doctor_main
             return doctor_main(args)
+        if args.command == "learn":
+            from .learn.cli import main as learn_main
+            return learn_main(args)
         if args.command == "memory":
             from .memory.cli import main as memory_main
             return memory_main(args)

@@ -42,7 +42,7 @@ BASE = ("types", "errors", "cancel", "events", "secrets", "source_encoding", "di
 # a leaf imports only base modules and leaves of a lower level
 LEAF_LEVEL = {"project": 0, "parallel": 0, "ast": 1, "llm": 1, "sandbox": 1, "testing": 2}
 STAGES = ("reproduce", "localize", "generate", "rank", "validate", "propose")   # in pipeline order
-BESIDE = ("agent_loop", "memory", "watch", "traces", "finetune", "config", "doctor", "render", "session")
+BESIDE = ("agent_loop", "memory", "learn", "watch", "traces", "finetune", "config", "doctor", "render", "session")
 OUTERMOST = ("eval", "cli", "__main__")
 # what a stage never imports, beyond what no stage imports: the ranker knows no LLM
 STAGE_MUST_NOT = {"rank": ("llm", "agent_loop")}
@@ -404,7 +404,7 @@ def test_the_runtime_ranker_rule_sees_torch(tmp_path):
 
 
 def test_a_module_without_a_layer_is_seen(tmp_path):
-    assert unplaced(_tree(tmp_path, {"agent/learn/__init__.py": "", "agent/types.py": ""})) == ["learn"]
+    assert unplaced(_tree(tmp_path, {"agent/oracle/__init__.py": "", "agent/types.py": ""})) == ["oracle"]
 
 
 def test_the_cycle_rule_sees_cycles(tmp_path):

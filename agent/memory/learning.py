@@ -28,7 +28,7 @@ from .recall import boosts, failure_text, forget_fix, recall, remember
 from .decisions import read_decisions
 from .store import open_store
 
-__all__ = ["record_proposal", "record_applied", "label_from_decisions", "project_model", "recalled_fixes",
+__all__ = ["record_proposal", "add_ranked_set", "record_applied", "label_from_decisions", "project_model", "recalled_fixes",
            "SIBLINGS"]
 
 log = logging.getLogger("agent.memory")
@@ -73,8 +73,24 @@ def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes
     """Store the proposal's candidate set unlabelled; False when the candidate was not ranked by
     the model in this process (an LLM sample of a later round, the `none` ranker)."""
     cand = proposal.candidate
-    scored = scored_set_of(cand.id) if cand is not None else None
-    if cand is None or scored is None or cand.id not in scored.ids:
+    if cand is None:
+        return False
+    try:
+        return add_ranked_set(open_store(root), cand, files, source="decision", proposal_id=proposal.id,
+                              meta={"path": cand.path, "line": cand.line, "description": cand.description,
+                                    "site": site_of(cand, files), "edit": _edit(cand, files),
+                                    **_failure(failing)})
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("could not keep the proposal for learning: %s", exc)
+        return False
+
+
+def add_ranked_set(store, cand: Candidate, files: dict[str, bytes], *, source: str, label: bool | None = None,
+                   proposal_id: str | None = None, meta: dict | None = None) -> bool:
+    """Add `cand` (row 0) with its best-ranked siblings, as this process's ranking scored them
+    (agent.rank.scored_set_of), to `store`; False when the candidate was not ranked here."""
+    scored = scored_set_of(cand.id)
+    if scored is None or cand.id not in scored.ids:
         return False
     by_id = {c.id: c for c in scored.candidates} | {cand.id: cand}
     me = scored.ids.index(cand.id)
@@ -82,17 +98,10 @@ def record_proposal(root: Path | str, proposal: Proposal, files: dict[str, bytes
     rows = [me, *others]
     shapes = [(c.template, shape_of(c, files)) if (c := by_id.get(scored.ids[i])) is not None else ("", "")
               for i in rows]
-    try:
-        open_store(root).add_set(
-            source="decision", template=cand.template, shape=shapes[0][1],
-            features=np.asarray(scored.features)[rows], tokens=np.asarray(scored.tokens)[rows],
-            aux=np.asarray(scored.aux)[rows], feature_names=FEATURE_NAMES, shapes=shapes,
-            proposal_id=proposal.id, candidate_id=cand.id,
-            meta={"path": cand.path, "line": cand.line, "description": cand.description,
-                  "site": site_of(cand, files), "edit": _edit(cand, files), **_failure(failing)})
-    except (OSError, sqlite3.Error) as exc:
-        log.warning("could not keep the proposal for learning: %s", exc)
-        return False
+    store.add_set(source=source, template=cand.template, shape=shapes[0][1],
+                  features=np.asarray(scored.features)[rows], tokens=np.asarray(scored.tokens)[rows],
+                  aux=np.asarray(scored.aux)[rows], feature_names=FEATURE_NAMES, shapes=shapes, label=label,
+                  proposal_id=proposal_id, candidate_id=cand.id, meta=meta or {})
     return True
 
 

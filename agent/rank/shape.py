@@ -82,11 +82,18 @@ def edit_shape(parts: list[tuple[str, str]]) -> str:
         tail = 0
         while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
             tail += 1
-        # one token of context on each side keeps `A < B -> A <= B` rather than `< -> <=`
-        lo, b_hi, a_hi = max(0, head - 1), len(b) - max(0, tail - 1), len(a) - max(0, tail - 1)
+        # one operand of context on each side keeps `A < B -> A <= B` rather than `< -> <=`
+        # (punctuation is no context: `A - 1 -> A`, not `A - 1 ] -> A ]`)
+        lo = head - 1 if head > 0 and _operand(b[head - 1]) else head
+        right = tail > 0 and _operand(b[len(b) - tail])
+        b_hi, a_hi = len(b) - tail + right, len(a) - tail + right
         shown.append(f"{_abstract(b[lo:b_hi], names)} -> {_abstract(a[lo:a_hi], names)}")
     text = " ; ".join(shown)
     return text if len(text) <= _MAX else text[:_MAX - 1] + "…"
+
+
+def _operand(token: str) -> bool:
+    return token[0].isalnum() or token[0] in "_'\""
 
 
 def _tokens(text: str) -> list[str]:
