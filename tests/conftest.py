@@ -33,6 +33,25 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def first_plausible(root: Path, test_ids: list[str] | None = None, time_budget: float = 60) -> int:
+    """The validation position of the first plausible patch of a real session (built-in engine)
+    on `root`: 1 when the first candidate validated passes."""
+    import asyncio
+
+    from agent.config import Config
+    from agent.events import Validation
+    from agent.session import run_repair
+
+    async def go() -> int:
+        found = []
+        async for ev in run_repair(root, test_ids, Config(engine="builtin", time_budget=time_budget)):
+            if isinstance(ev, Validation) and ev.plausible and ev.stage == "target":
+                found.append(ev.position)
+        assert found, f"no plausible patch for {root}"
+        return min(found)
+    return asyncio.run(go())
+
+
 def copy_project(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     return dest

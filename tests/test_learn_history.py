@@ -3,7 +3,6 @@ fixes are replayed, labelled and stored, the next run starts after them, and a s
 of that shape validates the shape earlier than the shipped ranker alone."""
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -11,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.events import Validation
+from conftest import first_plausible
 from agent.memory.store import open_store
 
 BUGS = json.loads((Path(__file__).parent / "fixtures" / "learning" / "off_by_one_bugs.json").read_text())["bugs"]
@@ -87,22 +85,11 @@ def test_since_and_bad_input(repo: Path, tmp_path: Path):
 
 
 def test_a_learnt_history_validates_its_shape_earlier(repo: Path):
-    from agent.session import run_repair
-
-    def first_plausible() -> int:
-        async def go() -> int:
-            found = []
-            async for ev in run_repair(repo, ["test_window.py"], Config(engine="builtin", time_budget=60)):
-                if isinstance(ev, Validation) and ev.plausible and ev.stage == "target":
-                    found.append(ev.position)
-            return min(found)
-        return asyncio.run(go())
-
     target = BUGS[5]
     (repo / "window.py").write_text(target["source"])
     (repo / "test_window.py").write_text(target["test"].replace("from calc", "from window"))
-    shipped = first_plausible()
+    shipped = first_plausible(repo, ["test_window.py"])
     open_store(repo).forget_sets()            # the session above stored its proposal: not history
     assert json.loads(_learn("--root", str(repo)).stdout)["added"] == 4
-    learnt = first_plausible()
+    learnt = first_plausible(repo, ["test_window.py"])
     assert shipped > 1 and learnt < shipped, (shipped, learnt)

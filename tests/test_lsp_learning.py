@@ -13,10 +13,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from conftest import first_plausible
 from test_lsp_e2e import Editor, attach_editor, fix
 
-from agent.config import Config
-from agent.events import Validation
 from agent.memory.store import open_store
 
 BUGS = json.loads((Path(__file__).parent / "fixtures" / "learning" / "off_by_one_bugs.json").read_text())["bugs"]
@@ -54,18 +53,10 @@ def _first_plausible(ed: Editor, job_id: str) -> int:
 
 def _shipped_first_plausible(tmp: Path, bug: dict) -> int:
     """The same bug in a project that has learnt nothing."""
-    from agent.session import run_repair
     root = tmp / "fresh"
     root.mkdir()
     _write(root, bug)
-
-    async def go() -> int:
-        found = []
-        async for ev in run_repair(root, config=Config(engine="builtin", time_budget=60)):
-            if isinstance(ev, Validation) and ev.plausible and ev.stage == "target":
-                found.append(ev.position)
-        return min(found)
-    return asyncio.run(go())
+    return first_plausible(root)
 
 
 async def test_an_accepted_proposal_makes_its_shape_validate_earlier_next_time(client, tmp_path):

@@ -3,7 +3,6 @@ failure later validates the same shape earlier, `remedy memory list|forget` show
 Real `remedy fix` subprocesses and real sessions on hand-made bugs of one shape."""
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -12,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.config import Config
-from agent.events import Validation
+from conftest import first_plausible
 from agent.memory import recall as recall_mod
 from agent.memory.minilm import MiniLM, model_dir
 from agent.memory.recall import MAX_MEMORIES, memories, recall, remember
@@ -35,24 +33,12 @@ def _remedy(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([REMEDY, *args], capture_output=True, text=True, timeout=180)
 
 
-def _first_plausible(root: Path) -> int:
-    from agent.session import run_repair
-
-    async def go() -> int:
-        found = []
-        async for ev in run_repair(root, config=Config(engine="builtin", time_budget=60)):
-            if isinstance(ev, Validation) and ev.plausible and ev.stage == "target":
-                found.append(ev.position)
-        return min(found)
-    return asyncio.run(go())
-
-
 @pytest.mark.slow
 def test_an_applied_fix_is_remembered_and_recalled_for_a_similar_failure(tmp_path):
     root = tmp_path / "proj"
     root.mkdir()
     _write(root, BUGS[5])
-    shipped = _first_plausible(root)
+    shipped = first_plausible(root)
     assert shipped > 1
     _write(root, BUGS[0])
     done = _remedy("fix", "--root", str(root), "--apply", "--json")
@@ -67,12 +53,12 @@ def test_an_applied_fix_is_remembered_and_recalled_for_a_similar_failure(tmp_pat
                           "AssertionError: assert [2] == [2, 3]", (Frame("test_calc.py", 4, "test_window"),))]
     [(kept, weight)] = recall(root, failing)
     assert kept.shape == SHAPE and 0 < weight < 1
-    remembered = _first_plausible(root)
+    remembered = first_plausible(root)
     assert remembered < shipped, (shipped, remembered)
 
     gone = _remedy("memory", "forget", "--all", "--root", str(root), "--json")
     assert json.loads(gone.stdout) == {"status": "ok", "forgotten": 1}
-    assert memories(root) == [] and _first_plausible(root) == shipped
+    assert memories(root) == [] and first_plausible(root) == shipped
 
 
 def test_the_memory_stays_bounded_and_counts_repeats(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..diff import common_ends
 from ..types import Candidate
 
 __all__ = ["shape_of", "edit_shape", "template_of", "site_of"]
@@ -76,12 +77,7 @@ def edit_shape(parts: list[tuple[str, str]]) -> str:
     shown = []
     for before, after in parts:
         b, a = _tokens(before), _tokens(after)
-        head = 0
-        while head < min(len(a), len(b)) and a[head] == b[head]:
-            head += 1
-        tail = 0
-        while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-            tail += 1
+        head, tail = common_ends(b, a)
         # one operand of context on each side keeps `A < B -> A <= B` rather than `< -> <=`
         # (punctuation is no context: `A - 1 -> A`, not `A - 1 ] -> A ]`)
         lo = head - 1 if head > 0 and _operand(b[head - 1]) else head
