@@ -18,7 +18,7 @@ from .agent_loop.samples import LlmSamples
 from .generate.builtin import Builtin
 from .generate.stage import Generated, Work, generate
 from .localize import COVERAGE, localize
-from .memory.learning import project_model, recalled_fixes, record_proposal
+from .memory.learning import learned_patterns, project_model, recalled_fixes, record_proposal
 from .memory.test_history import regression_hints
 from .plan import Plan
 from .project import Project, open_project
@@ -110,7 +110,9 @@ class _Session:
         yield Localized(lines[:10])
         self.cancel.check()
         yield self.plan.start(2)
-        async for event in self._repair(Work.at(project, lines, found, self.config.seed), runner, pool, found.report):
+        patterns = await asyncio.to_thread(learned_patterns, project.root)
+        async for event in self._repair(Work.at(project, lines, found, self.config.seed, patterns), runner, pool,
+                                        found.report):
             yield event
 
     async def _repair(self, work: Work, runner, pool, reproduced: RunReport) -> AsyncIterator[Event]:

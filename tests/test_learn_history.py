@@ -93,3 +93,33 @@ def test_a_learnt_history_validates_its_shape_earlier(repo: Path):
     assert json.loads(_learn("--root", str(repo)).stdout)["added"] == 4
     learnt = first_plausible(repo, ["test_window.py"])
     assert shipped > 1 and learnt < shipped, (shipped, learnt)
+
+
+STRIP_BUG = "def {name}(text):\n    {var} = text\n    return {var}\n"
+STRIP_TEST = "from {module} import {name}\n\n\ndef test_{name}():\n    assert {name}('  a b ') == 'a b'\n"
+
+
+def test_a_fix_the_engine_cannot_make_is_learnt_as_a_pattern_and_made(tmp_path: Path):
+    """Two past fixes of one shape the built-in templates never write (`x` -> `x.strip()`) become
+    a pattern with a hole; a new bug of that shape is then fixed by it, and only then."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    _git(root, "init", "-q")
+    for module, name, var in (("names", "tidy_name", "cleaned"), ("titles", "tidy_title", "title")):
+        bug = STRIP_BUG.format(name=name, var=var)
+        _commit(root, {f"{module}.py": bug}, f"add {module}")
+        _commit(root, {f"{module}.py": bug.replace(f"return {var}", f"return {var}.strip()")},
+                f"fix {module}: strip the spaces")
+    (root / "labels.py").write_text(STRIP_BUG.format(name="tidy_label", var="label"))
+    (root / "test_labels.py").write_text(STRIP_TEST.format(module="labels", name="tidy_label"))
+    before = subprocess.run([REMEDY, "fix", "--root", str(root), "--json", "--time-budget", "30"],
+                            capture_output=True, text=True, timeout=180)
+    assert json.loads(before.stdout)["status"] == "no_fix", before.stdout
+
+    data = json.loads(_learn("--root", str(root)).stdout)
+    assert {"pattern": "?A -> ?A . strip ( )", "fixes": 2} in data["patterns"], data
+    after = subprocess.run([REMEDY, "fix", "--root", str(root), "--json", "--time-budget", "30"],
+                           capture_output=True, text=True, timeout=180)
+    result = json.loads(after.stdout)
+    assert result["status"] == "fixed", after.stdout
+    assert "label.strip()" in result["patch"]

@@ -51,11 +51,11 @@ class _Document:
                    valid=not tree.root_node.has_error and is_valid_python(src, path))
 
     def sites(self, line: int, message: str, found: tuple[Mismatch, ...] = (),
-              mentioned: tuple[str, ...] = ()) -> list[Site]:
+              mentioned: tuple[str, ...] = (), patterns: tuple = ()) -> list[Site]:
         return [Site(path=self.path, src=self.src, tree=self.tree, offsets=self.offsets,
                      line=line, stmt=stmt, scope=scope_at(self.index, stmt), index=self.index,
                      message=message, mismatches=found, mentioned=mentioned, shared=self.shared,
-                     neighbours=self.neighbours)
+                     neighbours=self.neighbours, patterns=patterns)
                 for stmt in statements_on_line(self.tree, self.offsets, line)]
 
 
@@ -86,12 +86,13 @@ def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLi
                         max_candidates: int = 400, message: str = "",
                         compared: Sequence[Sequence[str]] = (), test_strings: Sequence[str] = (),
                         sources: Mapping[str, bytes] | None = None,
-                        max_lines: int = 20) -> list[Candidate]:
+                        max_lines: int = 20, patterns: tuple = ()) -> list[Candidate]:
     """`compared`: the reprs (left, right) of the failing tests' failed comparisons, when the
     report captured them (TestResult.compared); else the values are read from `message`.
     `test_strings`: the string literals of the failing tests (agent.generate.mentions).
     `sources`: the project's source files by path (read lazily), for the templates that copy
-    code from sibling modules (agent.generate.neighbours)."""
+    code from sibling modules (agent.generate.neighbours). `patterns`: the project's learned fix
+    patterns (agent.generate.learned), for the `learned.pattern` template."""
     ordered = sorted((sl for sl in lines if sl.path in files), key=lambda sl: -sl.score)[:max_lines]
     found = mismatches(message, compared)
     mentioned = mentioned_strings(message, [*test_strings, *(t for m in found if m.is_text for t in m.texts())])
@@ -102,7 +103,7 @@ def generate_candidates(files: Mapping[str, bytes], lines: Sequence[SuspiciousLi
         if sl.path not in docs:
             docs[sl.path] = _Document.load(sl.path, files[sl.path])
             docs[sl.path].neighbours = neighbours
-        queues.append((sl, _ranked_fixes(docs[sl.path].sites(sl.line, message, found, mentioned))))
+        queues.append((sl, _ranked_fixes(docs[sl.path].sites(sl.line, message, found, mentioned, patterns))))
     seen = {_digest(d.path, d.src) for d in docs.values()}
     core = [(sl, [q for q in fixes if q[0] not in SPECULATIVE | EVIDENCE]) for sl, fixes in queues]
     extra = [(sl, [q for q in fixes if q[0] in SPECULATIVE]) for sl, fixes in queues]

@@ -110,6 +110,7 @@ class Site:
     mentioned: tuple[str, ...] = ()   # strings the failing tests mention (agent.generate.mentions)
     shared: dict = field(default_factory=dict, repr=False)   # memo shared by sites of one file
     neighbours: Neighbours | None = field(default=None, repr=False)   # other project modules
+    patterns: tuple = ()      # agent.generate.learned.Pattern: the project's learned fix patterns
     _nodes: list[Node] | None = field(default=None, repr=False)
 
     @property

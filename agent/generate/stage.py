@@ -25,14 +25,15 @@ class Work:
     passing: list[str]              # the tests that passed in the reproduction
     coverage: Mapping               # the reproduction's per-test coverage (the plugin's data)
     seed: int | None = None         # a bench rollout's: the order of near-ties (agent.rank)
+    patterns: tuple = ()            # the project's learned fix patterns (agent.generate.learned)
 
     @classmethod
     def at(cls, project: Project, lines: list[SuspiciousLine], found: Reproduction,
-           seed: int | None = None) -> Work:
+           seed: int | None = None, patterns: tuple = ()) -> Work:
         """The work at the localized `lines` of the failure `found` reproduced."""
         files = {p: project.read(p) for p in dict.fromkeys(s.path for s in lines)}
         return cls(project, files, lines, found.failing, [r.test_id for r in found.report.passing],
-                   found.coverage, seed)
+                   found.coverage, seed, patterns)
 
 
 @dataclass

@@ -4,22 +4,26 @@ every fix the engine can express (source "history"), the count of every fix's ed
 `learn.shapes`), and the last commit mined (state `learn.last`), so a later run starts there."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput
-from ..memory.learning import add_ranked_set
+from ..generate.learned import dumps
+from ..memory.learning import PATTERNS_KEY, add_ranked_set
 from ..memory.store import open_store
 from ..rank.shape import shape_of
 from .history import FixCommit, fix_commits
 from .mine import mine_fix
+from .patterns import MAX_EXAMPLES, fix_tokens, mine_patterns
 
 __all__ = ["LearnReport", "learn", "LAST_KEY", "SHAPES_KEY"]
 
 LAST_KEY = "learn.last"
 SHAPES_KEY = "learn.shapes"
+EXAMPLES_KEY = "learn.examples"      # every one-hunk fix's changed tokens, for the patterns
 
 
 @dataclass
@@ -31,13 +35,15 @@ class LearnReport:
     added: int = 0                # labelled sets added to the store
     ranks: list[int] = field(default_factory=list)      # the human change's shipped rank, each
     shapes: Counter = field(default_factory=Counter)    # every replayed fix's edit shape
+    patterns: list = field(default_factory=list)        # agent.generate.learned.Pattern, all mined so far
 
     def to_json(self) -> dict:
         top1 = sum(1 for r in self.ranks if r == 1)
         top5 = sum(1 for r in self.ranks if r <= 5)
         return {"status": "ok", "since": self.since, "last": self.last, "commits": self.commits,
                 "expressible": self.expressible, "added": self.added, "top1": top1, "top5": top5,
-                "recurring_shapes": [{"shape": s, "count": n} for s, n in self.shapes.most_common() if n > 1][:20]}
+                "recurring_shapes": [{"shape": s, "count": n} for s, n in self.shapes.most_common() if n > 1][:20],
+                "patterns": [{"pattern": p.describe(), "fixes": p.count} for p in self.patterns[:20]]}
 
 
 def learn(root: Path | str, *, since: str | None = None, until: str = "HEAD",
@@ -50,6 +56,7 @@ def learn(root: Path | str, *, since: str | None = None, until: str = "HEAD",
     commits = _commits(root, start, until)
     report = LearnReport(since=start)
     shapes = Counter(store.get_state(SHAPES_KEY, {}))
+    examples = [tuple(e) for e in store.get_state(EXAMPLES_KEY, [])]
     for n, commit in enumerate(commits, 1):
         if on_commit is not None:
             on_commit(n, len(commits), commit)
@@ -58,6 +65,10 @@ def learn(root: Path | str, *, since: str | None = None, until: str = "HEAD",
         if mined is None:
             continue
         report.commits += 1
+        before, after = commit.files[mined.path]
+        tokens = fix_tokens(before.decode("utf-8", "replace"), after.decode("utf-8", "replace"))
+        if tokens is not None:
+            examples.append(tokens)
         shape = shape_of(mined.human, {mined.path: commit.files[mined.path][0]}).partition("|")[2] \
             if mined.human is not None else mined.shape
         report.shapes[shape] += 1
@@ -74,6 +85,10 @@ def learn(root: Path | str, *, since: str | None = None, until: str = "HEAD",
     if report.last is not None and until == "HEAD":
         store.set_state(LAST_KEY, report.last)
     store.set_state(SHAPES_KEY, dict(shapes))
+    examples = examples[-MAX_EXAMPLES:]
+    store.set_state(EXAMPLES_KEY, [list(map(list, e)) for e in examples])
+    report.patterns = mine_patterns(examples)
+    store.set_state(PATTERNS_KEY, json.loads(dumps(report.patterns)))
     return report
 
 

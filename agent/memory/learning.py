@@ -29,9 +29,10 @@ from .decisions import read_decisions
 from .store import open_store
 
 __all__ = ["record_proposal", "add_ranked_set", "record_applied", "label_from_decisions", "project_model", "recalled_fixes",
-           "SIBLINGS"]
+           "learned_patterns", "PATTERNS_KEY", "SIBLINGS"]
 
 log = logging.getLogger("agent.memory")
+PATTERNS_KEY = "learn.patterns"     # the store state `remedy learn` writes its patterns to
 SIBLINGS = 15       # the best-ranked other candidates kept beside the decided one
 _models: dict[Path, tuple[int, ProjectModel]] = {}
 _models_lock = threading.Lock()
@@ -56,6 +57,17 @@ def project_model(root: Path | str) -> ProjectModel | None:
     except (OSError, sqlite3.Error) as exc:
         log.warning("the project's learning store is unavailable (%s); ranking with the shipped model only", exc)
         return None
+
+
+def learned_patterns(root: Path | str) -> tuple:
+    """The fix patterns `remedy learn` found in the project's history (agent.generate.learned);
+    () when it never ran or the store cannot be read."""
+    from ..generate.learned import patterns_from_json
+    try:
+        return patterns_from_json(open_store(root).get_state(PATTERNS_KEY, []) or [])
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        log.warning("the learned fix patterns are unavailable (%s)", exc)
+        return ()
 
 
 def recalled_fixes(root: Path | str, failing: Sequence[TestResult]) -> dict[tuple[str, str], float]:

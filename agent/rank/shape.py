@@ -10,21 +10,13 @@ letter on both sides), numbers other than 0, 1 and -1 become N, strings S. A tem
 coarser key (`template_of`)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from ..diff import common_ends
+from ..ast.edit_tokens import edit_tokens, hole_kind
 from ..types import Candidate
 
 __all__ = ["shape_of", "edit_shape", "template_of", "site_of"]
 
-_TOKEN = re.compile(r"""[A-Za-z_][A-Za-z0-9_]*|\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?|'''.*?'''|\"\"\".*?\"\"\"|"""
-                    r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|\*\*=?|//=?|[<>=!]=|->|<<|>>|[^\s]""", re.S)
-_KEYWORDS = frozenset({
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
-    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
-    "yield", "len", "isinstance", "min", "max", "range", "self", "str", "int", "list", "dict"})
 _MAX = 120
 
 
@@ -76,40 +68,22 @@ def edit_shape(parts: list[tuple[str, str]]) -> str:
     names: dict[str, str] = {}
     shown = []
     for before, after in parts:
-        b, a = _tokens(before), _tokens(after)
-        head, tail = common_ends(b, a)
-        # one operand of context on each side keeps `A < B -> A <= B` rather than `< -> <=`
-        # (punctuation is no context: `A - 1 -> A`, not `A - 1 ] -> A ]`)
-        lo = head - 1 if head > 0 and _operand(b[head - 1]) else head
-        right = tail > 0 and _operand(b[len(b) - tail])
-        b_hi, a_hi = len(b) - tail + right, len(a) - tail + right
-        shown.append(f"{_abstract(b[lo:b_hi], names)} -> {_abstract(a[lo:a_hi], names)}")
+        b, a = edit_tokens(before, after)
+        shown.append(f"{_abstract(b, names)} -> {_abstract(a, names)}")
     text = " ; ".join(shown)
     return text if len(text) <= _MAX else text[:_MAX - 1] + "…"
 
 
-def _operand(token: str) -> bool:
-    return token[0].isalnum() or token[0] in "_'\""
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
 
 
 def _abstract(tokens: list[str], names: dict[str, str]) -> str:
     out = []
     for t in tokens:
-        if t[0].isalpha() or t[0] == "_":
-            if t in _KEYWORDS:
-                out.append(t)
-            else:
-                out.append(names.setdefault(t, _letter(len(names))))
-        elif t[0].isdigit():
-            out.append(t if t in ("0", "1") else "N")
-        elif t[0] in "'\"":
-            out.append("S")
+        kind = hole_kind(t)
+        if kind == "id":
+            out.append(names.setdefault(t, _letter(len(names))))
         else:
-            out.append(t)
+            out.append({"num": "N", "str": "S"}.get(kind, t))
     return " ".join(out)
 
 

@@ -83,4 +83,5 @@ def _templates(work: Work, max_candidates: int) -> list[Candidate]:
                                message="\n".join(t.message for t in failing),
                                compared=[t.compared for t in failing if t.compared],
                                test_strings=failing_test_strings(work.project.read, failing),
-                               sources=ProjectSources(work.project.sources, work.project.read))
+                               sources=ProjectSources(work.project.sources, work.project.read),
+                               patterns=work.patterns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import (attribute_replace, attribute_swap, call_builtin_swap, call_copy, call_keyword, call_unwrap,
                call_wrap, condition_add_field, condition_negate, condition_strengthen, condition_weaken,
                default_replace, expression_clamp, expression_ingredient, expression_subtract_len,
-               identifier_replace, literal_expected, literal_replace, off_by_one, operator_arithmetic,
+               identifier_replace, learned_pattern, literal_expected, literal_replace, off_by_one, operator_arithmetic,
                operator_augmented, operator_boolean, operator_comparison, operator_unary, regex_edit,
                return_insert, return_value, statement_delete, statement_insert, statement_insert_break,
                statement_insert_donor, statement_insert_field, statement_insert_flush,
@@ -28,7 +28,7 @@ TEMPLATES = tuple(sorted(
      statement_insert_break, default_replace, statement_wrap_if, operator_unary, call_copy, swap_elements,
      call_keyword, regex_edit, expression_clamp, attribute_swap, statement_insert_negate, statement_insert_field, condition_add_field,
      expression_subtract_len, statement_insert_flush, swap_arguments_across, expression_ingredient,
-     statement_insert_donor),
+     statement_insert_donor, learned_pattern),
     key=lambda module: -module.PRIOR,
 ))
 
