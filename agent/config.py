@@ -34,6 +34,7 @@ class Config:
     workers: int = 2
     unsafe_sandbox: bool = False     # the user's explicit opt-out: run tests without confinement
     seed: int | None = None          # a rollout's seed (remedy bench --rollouts): near-tie order, LLM sampling
+    learn_history: bool = False      # the server mines the project's history in the background (remedy learn)
     llm: LlmConfig = field(default_factory=LlmConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
 
@@ -73,6 +74,7 @@ class Config:
                 time_budget=float(s.get("timeBudget", default.time_budget)),
                 max_candidates=int(s.get("maxCandidates", default.max_candidates)),
                 unsafe_sandbox=bool(sandbox.get("unsafe", default.unsafe_sandbox)),
+                learn_history=bool(s.get("learnHistory", default.learn_history)),
                 llm=LlmConfig(
                     base_url=str(llm.get("baseUrl", "") or default.llm.base_url),
                     model=str(llm.get("model", "") or default.llm.model),

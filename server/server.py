@@ -16,6 +16,7 @@ from . import actions, command_types, commands, convert, diagnostics, lenses, se
 from .aftercare import Aftercare
 from .diagnostics import TestDiagnostics
 from .health import Health
+from .history import HistoryLearner
 from .jobs import Jobs, SessionFn
 from .prompts import Prompts
 from .protocol import RemedyProtocol
@@ -44,6 +45,7 @@ class RemedyServer(LanguageServer):
         self.watch = WatchService(self)
         self.health = Health(self)       # the start-up checks (server/health.py)
         self.aftercare = Aftercare(self)  # re-runs and undo after an accept (server/aftercare.py)
+        self.history = HistoryLearner(self)   # background `remedy learn` (server/history.py)
 
     # -- workspace ---------------------------------------------------------------------------
     def roots(self) -> list[Path]:
@@ -96,12 +98,14 @@ def create_server(session: SessionFn | None = None) -> RemedyServer:
         await settings.pull_configuration(ls)
         ls.watch.sync()
         ls.health.start()           # in the background; tells the editor once what is missing
+        ls.history.sync()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: RemedyServer, params: types.DidChangeConfigurationParams) -> None:
         await settings.did_change_configuration(ls, params)
         ls.watch.sync()
         ls.health.settings_changed()
+        ls.history.sync()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: RemedyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -123,6 +127,7 @@ def create_server(session: SessionFn | None = None) -> RemedyServer:
     async def shutdown(ls: RemedyServer, params: None) -> None:
         await ls.watch.stop_all()
         await ls.aftercare.close()
+        await ls.history.stop()
 
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(diagnostics.did_open)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(lenses.code_lens)

@@ -8,7 +8,8 @@ from agent.cli import build_parser
 from agent.config import Config, LlmConfig, WatchConfig
 
 # Config fields `remedy fix` has no flag for: editor settings, or set inside the session
-NOT_FIX_FLAGS = {"pytest_args", "test_timeout", "llm", "watch", "seed"}   # seed: a bench rollout's
+NOT_FIX_FLAGS = {"pytest_args", "test_timeout", "llm", "watch", "seed",   # seed: a bench rollout's
+                 "learn_history"}     # the server's background `remedy learn`
 
 
 def parse(*argv: str):

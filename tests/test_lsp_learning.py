@@ -82,3 +82,42 @@ async def test_an_accepted_proposal_makes_its_shape_validate_earlier_next_time(c
     assert end2["data"]["state"] == "done", end2
     learned = _first_plausible(ed, job2)
     assert shipped > 1 and learned < shipped, (shipped, learned)
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "commit.gpgsign=false", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "server"]))
+async def learning_client(lsp_client: LanguageClient, request):
+    """A server whose settings allow learning from history, on a repository with two fixes."""
+    root = request.getfixturevalue("tmp_path") / "repo"
+    root.mkdir()
+    _git(root, "init", "-q")
+    for i, bug in enumerate(BUGS[:2]):
+        (root / f"mod{i}.py").write_text(bug["source"])
+        _git(root, "add", "-A")
+        _git(root, "commit", "-qm", f"add mod{i}")
+        (root / f"mod{i}.py").write_text(bug["source"].replace(" - 1", "", 1))
+        _git(root, "commit", "-qam", f"fix mod{i}")
+    lsp_client.root = root
+    settings = {"remedy": {"engine": "builtin", "learnHistory": True}}
+    lsp_client.set_configuration(settings)
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="repo")], initialization_options=settings))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_server_learns_from_history_in_the_background_when_allowed(learning_client):
+    client = learning_client
+    for _ in range(1200):
+        said = [m.message for m in client.log_messages if "history" in m.message]
+        if said:
+            break
+        await asyncio.sleep(0.1)
+    assert said and "2 added" in said[0], [m.message for m in client.log_messages]
+    assert len(open_store(client.root).sets(sources=("history",))) == 2

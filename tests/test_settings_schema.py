@@ -21,6 +21,7 @@ FIELDS = {
     "remedy.llm.model": ("llm.model", str),
     "remedy.llm.apiKeyEnv": ("llm.api_key_env", str),
     "remedy.llm.toolProtocol": ("llm.tool_protocol", str),
+    "remedy.learnHistory": ("learn_history", bool),
     "remedy.watch.enabled": ("watch.enabled", bool),
     "remedy.watch.autoRepair": ("watch.auto_repair", bool),
 }

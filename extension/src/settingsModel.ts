@@ -13,6 +13,7 @@ export interface RemedySettings {
   pytestArgs: string[];
   timeBudget: number;
   maxCandidates: number;
+  learnHistory: boolean;
 }
 
 /** Every setting, relative to the `remedy` section, with the type it must have. */
@@ -29,6 +30,7 @@ export const SETTING_KEYS = {
   pytestArgs: 'string[]',
   timeBudget: 'number',
   maxCandidates: 'number',
+  learnHistory: 'boolean',
 } as const;
 
 export type SettingKey = keyof typeof SETTING_KEYS;
@@ -63,5 +65,6 @@ export function toInitializationOptions(read: SettingReader): RemedySettings {
     pytestArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
     timeBudget: num('timeBudget', 60),
     maxCandidates: num('maxCandidates', 400),
+    learnHistory: bool('learnHistory', false),
   };
 }

@@ -26,13 +26,13 @@ test('settings become the nested remedy section the server reads', () => {
   const values: Partial<Record<SettingKey, unknown>> = {
     engine: 'builtin', python: '/venv/bin/python', 'llm.baseUrl': 'http://localhost:8000/v1', 'llm.model': 'qwen',
     'llm.apiKeyEnv': 'MY_KEY', 'llm.toolProtocol': 'json', 'watch.enabled': true, 'watch.autoRepair': true,
-    'sandbox.unsafe': true, pytestArgs: ['-x', '-q'], timeBudget: 30, maxCandidates: 50,
+    'sandbox.unsafe': true, pytestArgs: ['-x', '-q'], timeBudget: 30, maxCandidates: 50, learnHistory: true,
   };
   assert.deepEqual(toInitializationOptions((k) => values[k] ?? fromManifest(k)), {
     engine: 'builtin', python: '/venv/bin/python',
     llm: { baseUrl: 'http://localhost:8000/v1', model: 'qwen', apiKeyEnv: 'MY_KEY', toolProtocol: 'json' },
     watch: { enabled: true, autoRepair: true }, sandbox: { unsafe: true }, pytestArgs: ['-x', '-q'],
-    timeBudget: 30, maxCandidates: 50,
+    timeBudget: 30, maxCandidates: 50, learnHistory: true,
   });
 });
 
