@@ -11,9 +11,21 @@ from pathlib import Path
 from conftest import FIXTURES, REPO, copy_project, remedy_json
 
 
+# Remedy's own state a session without --apply may write: the learning store (README, "What Remedy
+# learns from your project"); never anything of the user's
+STATE = {".remedy/learning.sqlite", ".remedy/.gitignore"}
+
+
 def _snapshot(root: Path) -> dict[str, bytes]:
+    """The user's files: everything but caches and Remedy's own learning state (checked apart)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts}
+            if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts
+            and str(p.relative_to(root)) not in STATE}
+
+
+def _state(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in (root / ".remedy").rglob("*") if p.is_file()} \
+        if (root / ".remedy").is_dir() else set()
 
 
 def test_looping_candidates_do_not_hang_the_session(tmp_path: Path):
@@ -25,6 +37,7 @@ def test_looping_candidates_do_not_hang_the_session(tmp_path: Path):
     assert out["status"] == "fixed", (out, err)
     assert out["files"] == ["loopy/count.py"]
     assert _snapshot(root) == before
+    assert _state(root) <= STATE
 
 
 def test_ctrl_c_leaves_root_untouched_and_kills_children(tmp_path: Path):
